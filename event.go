@@ -1,0 +1,132 @@
+package koe
+
+import (
+	"crypto/rand"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Event is a meetup or conference. Participants join it by its JoinCode.
+type Event struct {
+	ID       int64         `json:"id"`
+	Slug     string        `json:"slug"`
+	Title    string        `json:"title"`
+	JoinCode string        `json:"join_code"`
+	TimeZone string        `json:"time_zone"`
+	StartsAt *time.Time    `json:"starts_at"`
+	EndsAt   *time.Time    `json:"ends_at"`
+	Settings EventSettings `json:"settings"`
+	// Version grows by one with every change, so that clients can drop
+	// stale real-time updates.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// EventSettings are the per-event switches.
+type EventSettings struct {
+	// ParticipantReplies lets participants reply under questions (F7);
+	// staff can always reply.
+	ParticipantReplies bool `json:"participant_replies"`
+}
+
+// EventUpdate changes the non-nil fields of an event.
+type EventUpdate struct {
+	Slug     *string
+	Title    *string
+	TimeZone *string
+	StartsAt **time.Time
+	EndsAt   **time.Time
+	Settings *EventSettings
+}
+
+// Talk is a session inside an event, with its own Q&A.
+type Talk struct {
+	ID       int64      `json:"id"`
+	EventID  int64      `json:"event_id"`
+	Title    string     `json:"title"`
+	Speaker  string     `json:"speaker"`
+	Track    string     `json:"track"`
+	StartsAt *time.Time `json:"starts_at"`
+	EndsAt   *time.Time `json:"ends_at"`
+	QAOpen   bool       `json:"qa_open"`
+	// HighlightedQuestionID is the question shown on the big screen, 0 for none.
+	HighlightedQuestionID int64     `json:"highlighted_question_id"`
+	Version               int64     `json:"version"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
+}
+
+// TalkUpdate changes the non-nil fields of a talk.
+type TalkUpdate struct {
+	Title    *string
+	Speaker  *string
+	Track    *string
+	StartsAt **time.Time
+	EndsAt   **time.Time
+	QAOpen   *bool
+}
+
+// JoinCodeAlphabet has no look-alike characters (0/O, 1/I/L).
+const JoinCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// JoinCodeLen is the length of an event's join code.
+const JoinCodeLen = 6
+
+// NewJoinCode returns a random join code.
+func NewJoinCode() string {
+	b := make([]byte, JoinCodeLen)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	for i := range b {
+		b[i] = JoinCodeAlphabet[int(b[i])%len(JoinCodeAlphabet)]
+	}
+	return string(b)
+}
+
+// NormalizeJoinCode upper-cases a code typed by a person and checks its
+// shape; it returns EINVALID for anything that cannot be a join code.
+func NormalizeJoinCode(code string) (string, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != JoinCodeLen {
+		return "", Errorf(EINVALID, "join code must be %d characters", JoinCodeLen)
+	}
+	for i := 0; i < len(code); i++ {
+		if !strings.ContainsRune(JoinCodeAlphabet, rune(code[i])) {
+			return "", Errorf(EINVALID, "join code contains an invalid character")
+		}
+	}
+	return code, nil
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// ValidateSlug checks that s is a URL-safe slug: lower-case letters, digits
+// and single dashes, 1–64 characters.
+func ValidateSlug(s string) error {
+	if len(s) == 0 || len(s) > MaxSlugLen || !slugPattern.MatchString(s) {
+		return Errorf(EINVALID, "slug must be 1-%d lower-case letters, digits and single dashes", MaxSlugLen)
+	}
+	return nil
+}
+
+// ValidateTimeZone checks that tz names an IANA time zone.
+func ValidateTimeZone(tz string) error {
+	if tz == "" || len(tz) > 64 {
+		return Errorf(EINVALID, "time_zone must be an IANA time zone such as Asia/Tokyo")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return Errorf(EINVALID, "time_zone %q is not a known IANA time zone", tz)
+	}
+	return nil
+}
+
+// ValidateSpan checks that an end is not before its start.
+func ValidateSpan(start, end *time.Time) error {
+	if start != nil && end != nil && end.Before(*start) {
+		return Errorf(EINVALID, "ends_at must not be before starts_at")
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+// Package koe holds the domain of koe, a real-time audience platform for tech
+// events: events, talks, participants, questions, likes and replies, the rules
+// their values obey, the error codes every layer speaks, and the Store
+// interface that the SQLite and PostgreSQL packages implement.
+package koe
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes. The HTTP layer maps each to one status in one place.
+const (
+	EINVALID      = "invalid_argument" // the request is malformed or a value breaks a rule
+	ENOTFOUND     = "not_found"        // the thing does not exist, or not in this scope
+	ECONFLICT     = "conflict"         // the request conflicts with current state (e.g. slug taken)
+	EQACLOSED     = "qa_closed"        // the talk's Q&A is closed
+	EUNAUTHORIZED = "unauthorized"     // no valid credentials
+	EFORBIDDEN    = "forbidden"        // valid credentials, not allowed
+	ERATELIMIT    = "rate_limited"     // a rate limit was hit
+	ETOOLARGE     = "too_large"        // the body exceeds its limit
+	EUNAVAILABLE  = "unavailable"      // a dependency is down or the server is draining
+	EINTERNAL     = "internal"         // a bug or an unexpected failure
+)
+
+// Error is an error with a code from the list above and a message fit for
+// the person who sent the request.
+type Error struct {
+	Code    string
+	Message string
+	// RetryAfter is set on ERATELIMIT: how long until the request may succeed.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or EINTERNAL when err is not an *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of an *Error, or a generic text for any
+// other error so that internal details never reach a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

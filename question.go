@@ -1,0 +1,185 @@
+package koe
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Participant is a member of an event's audience, anonymous unless they gave
+// a display name. A participant belongs to exactly one event.
+type Participant struct {
+	ID          int64     `json:"id"`
+	EventID     int64     `json:"event_id"`
+	DisplayName string    `json:"display_name"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Question is a question asked in a talk's Q&A.
+type Question struct {
+	ID      int64 `json:"id"`
+	EventID int64 `json:"event_id"`
+	TalkID  int64 `json:"talk_id"`
+	// ParticipantID is never sent to clients: it would link the anonymous
+	// questions of one person.
+	ParticipantID int64 `json:"-"`
+	// AuthorName is the asker's display name, empty when asked anonymously.
+	AuthorName string     `json:"author_name"`
+	Body       string     `json:"body"`
+	Likes      int        `json:"likes"`
+	Answered   bool       `json:"answered"`
+	AnsweredAt *time.Time `json:"answered_at"`
+	Hidden     bool       `json:"hidden"`
+	ReplyCount int        `json:"reply_count"`
+	// Version grows by one with every change to the question, its likes and
+	// its replies included.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Viewer-relative fields, filled when the store is asked on behalf of a
+	// participant; false otherwise.
+	Mine      bool `json:"mine"`
+	LikedByMe bool `json:"liked_by_me"`
+}
+
+// QuestionUpdate changes the non-nil fields of a question.
+type QuestionUpdate struct {
+	Body     *string
+	Answered *bool
+	Hidden   *bool
+}
+
+// QuestionChange is the result of a change to a question. Talk is non-nil
+// when the same change also changed the talk (hiding the highlighted
+// question clears the highlight).
+type QuestionChange struct {
+	Question *Question
+	Talk     *Talk
+}
+
+// LikeResult is the outcome of a like or unlike.
+type LikeResult struct {
+	QuestionID int64 `json:"question_id"`
+	Likes      int   `json:"likes"`
+	Liked      bool  `json:"liked"`
+	Version    int64 `json:"version"`
+	// Changed is false when the participant already was in the asked state.
+	Changed bool `json:"-"`
+}
+
+// Reply is an answer written under a question by staff or, when the event
+// allows it, by a participant.
+type Reply struct {
+	ID            int64     `json:"id"`
+	EventID       int64     `json:"event_id"`
+	TalkID        int64     `json:"talk_id"`
+	QuestionID    int64     `json:"question_id"`
+	ParticipantID int64     `json:"-"`
+	Staff         bool      `json:"staff"`
+	AuthorName    string    `json:"author_name"`
+	Body          string    `json:"body"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// QuestionSort names a question list (F5).
+type QuestionSort string
+
+const (
+	// SortTop lists unanswered visible questions by likes, ties oldest first.
+	SortTop QuestionSort = "top"
+	// SortRecent lists unanswered visible questions newest first.
+	SortRecent QuestionSort = "recent"
+	// SortAnswered lists answered visible questions, most recently answered first.
+	SortAnswered QuestionSort = "answered"
+	// SortHidden lists hidden questions newest first; staff only.
+	SortHidden QuestionSort = "hidden"
+)
+
+// ParseQuestionSort validates a sort name; empty means top.
+func ParseQuestionSort(s string) (QuestionSort, error) {
+	switch QuestionSort(s) {
+	case "":
+		return SortTop, nil
+	case SortTop, SortRecent, SortAnswered, SortHidden:
+		return QuestionSort(s), nil
+	}
+	return "", Errorf(EINVALID, "sort must be one of top, recent, answered, hidden")
+}
+
+// Page sizes for question lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// QuestionQuery selects one page of a talk's questions.
+type QuestionQuery struct {
+	EventID int64
+	TalkID  int64
+	Sort    QuestionSort
+	// After continues a previous page; nil for the first page.
+	After *Cursor
+	Limit int
+	// Viewer fills Mine and LikedByMe; 0 for staff or nobody.
+	Viewer int64
+}
+
+// QuestionPage is one page of questions; Next is nil on the last page.
+type QuestionPage struct {
+	Questions []*Question
+	Next      *Cursor
+}
+
+// Cursor is the position after the last question of a page: the sort key
+// of that question (likes for top, unix nanoseconds of answered_at for
+// answered, unused otherwise) and its id. Ids grow with time, so an id
+// breaks every tie in the order of asking.
+type Cursor struct {
+	Sort QuestionSort
+	Key  int64
+	ID   int64
+}
+
+// CursorAfter returns the cursor that continues a list after q.
+func CursorAfter(sort QuestionSort, q *Question) *Cursor {
+	c := &Cursor{Sort: sort, ID: q.ID}
+	switch sort {
+	case SortTop:
+		c.Key = int64(q.Likes)
+	case SortAnswered:
+		if q.AnsweredAt != nil {
+			c.Key = q.AnsweredAt.UnixNano()
+		}
+	}
+	return c
+}
+
+// String encodes the cursor as an opaque URL-safe token.
+func (c *Cursor) String() string {
+	raw := string(c.Sort) + ":" + strconv.FormatInt(c.Key, 10) + ":" + strconv.FormatInt(c.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseCursor decodes a cursor made by String for a list of the given sort.
+func ParseCursor(sort QuestionSort, s string) (*Cursor, error) {
+	bad := Errorf(EINVALID, "cursor is not valid for this list")
+	if len(s) > 100 {
+		return nil, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	parts := strings.Split(string(raw), ":")
+	if len(parts) != 3 || QuestionSort(parts[0]) != sort {
+		return nil, bad
+	}
+	key, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 || key < 0 {
+		return nil, bad
+	}
+	return &Cursor{Sort: sort, Key: key, ID: id}, nil
+}

@@ -1,0 +1,70 @@
+package realtime
+
+import (
+	"strconv"
+	"sync"
+	"time"
+)
+
+// frame is a run of consecutive events of one stream, encoded at most once
+// per transport however many connections it is written to.
+type frame struct {
+	topic  string
+	epoch  string
+	events []entry
+	// live frames are the shared range of a sweep; their age at write time
+	// is the delivery latency. Catch-up frames replay history.
+	live bool
+
+	wsOnce  sync.Once
+	ws      []byte
+	sseOnce sync.Once
+	sse     []byte
+}
+
+// oldest is when the earliest change in the frame was accepted.
+func (f *frame) oldest() time.Time { return f.events[0].at }
+
+// wsMessage is {"type":"events","topic":…,"epoch":…,"events":[…]}.
+func (f *frame) wsMessage() []byte {
+	f.wsOnce.Do(func() {
+		n := 64 + len(f.topic) + len(f.epoch)
+		for _, e := range f.events {
+			n += len(e.json) + 1
+		}
+		b := make([]byte, 0, n)
+		b = append(b, `{"type":"events","topic":"`...)
+		b = append(b, f.topic...)
+		b = append(b, `","epoch":"`...)
+		b = append(b, f.epoch...)
+		b = append(b, `","events":[`...)
+		for i, e := range f.events {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, e.json...)
+		}
+		f.ws = append(b, "]}"...)
+	})
+	return f.ws
+}
+
+// sseBytes renders each event as an SSE event with id EPOCH-SEQ.
+func (f *frame) sseBytes() []byte {
+	f.sseOnce.Do(func() {
+		var b []byte
+		for _, e := range f.events {
+			b = append(b, "id: "...)
+			b = append(b, f.epoch...)
+			b = append(b, '-')
+			b = strconv.AppendUint(b, e.seq, 10)
+			b = append(b, "\nevent: "...)
+			b = append(b, e.typ...)
+			b = append(b, "\ndata: "...)
+			b = append(b, e.json...) // JSON has no raw newlines
+			b = append(b, "\n\n"...)
+		}
+		f.sse = b
+	})
+	return f.sse
+}

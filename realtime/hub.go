@@ -1,0 +1,277 @@
+// Package realtime pushes koe's changes to connected clients: streams with
+// per-stream sequence numbers and bounded history, resume from a cursor,
+// sweeps that write each client at most once per flush interval, and the
+// WebSocket and SSE transports. docs/architecture.md explains the design.
+package realtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// StreamID names one stream: a topic of an event ("event" or "talk:12"),
+// in its public or its staff variant.
+type StreamID struct {
+	EventID int64
+	Topic   string
+	Staff   bool
+}
+
+// TalkTopic is the topic name of a talk's streams.
+func TalkTopic(talkID int64) string { return "talk:" + strconv.FormatInt(talkID, 10) }
+
+// EventTopic is the topic name of an event's stream.
+const EventTopic = "event"
+
+// Options tune a Hub. Zero values take the defaults.
+type Options struct {
+	// FlushInterval is the shortest time between two sweeps of a stream:
+	// each client gets at most one write per interval. Default 100 ms.
+	FlushInterval time.Duration
+	// History is how many events each stream keeps for resume. Default 4096.
+	History int
+	// CoalesceInterval is how often coalesced updates (like counts) are
+	// published. Default 100 ms.
+	CoalesceInterval time.Duration
+	// IdleStreamTTL is how long a stream without subscribers or events is
+	// kept before its history is dropped. Default 10 minutes.
+	IdleStreamTTL time.Duration
+	// WriteTimeout closes a connection whose write does not finish in time.
+	// Default 10 s.
+	WriteTimeout time.Duration
+	// KeepAlive is the interval of pings (WebSocket) and comments (SSE).
+	// Default 25 s; a WebSocket silent for 2.4 intervals is closed.
+	KeepAlive time.Duration
+	Metrics   *Metrics
+	Logger    *slog.Logger
+}
+
+// Hub owns every stream of the process.
+type Hub struct {
+	opts     Options
+	metrics  *Metrics
+	log      *slog.Logger
+	likes    *coalescer
+	upgrader *gws.Upgrader
+
+	mu       sync.Mutex
+	streams  map[StreamID]*stream
+	conns    map[*wsConn]struct{}
+	draining bool
+	done     chan struct{} // closed by Shutdown
+	wg       sync.WaitGroup
+}
+
+// New starts a hub; Shutdown stops it.
+func New(opts Options) *Hub {
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 100 * time.Millisecond
+	}
+	if opts.History <= 0 {
+		opts.History = 4096
+	}
+	if opts.CoalesceInterval <= 0 {
+		opts.CoalesceInterval = 100 * time.Millisecond
+	}
+	if opts.IdleStreamTTL <= 0 {
+		opts.IdleStreamTTL = 10 * time.Minute
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 25 * time.Second
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(nil)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &Hub{
+		opts:    opts,
+		metrics: opts.Metrics,
+		log:     opts.Logger,
+		streams: make(map[StreamID]*stream),
+		conns:   make(map[*wsConn]struct{}),
+		done:    make(chan struct{}),
+	}
+	h.likes = newCoalescer(h)
+	h.upgrader = newUpgrader()
+	h.wg.Add(2)
+	go h.likes.run()
+	go h.maintain()
+	return h
+}
+
+// Publish appends an event to a stream. at is when the server accepted the
+// change the event reports; data is encoded to JSON once, here.
+func (h *Hub) Publish(id StreamID, typ string, at time.Time, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		// Only our own types are published; failing to encode them is a bug.
+		panic("realtime: cannot encode " + typ + ": " + err.Error())
+	}
+	// A stream dropped as idle between lookup and publish refuses the
+	// event; the next lookup makes a fresh one.
+	for !h.stream(id).publish(typ, at, raw) {
+	}
+	h.metrics.published.WithLabelValues(typ).Inc()
+}
+
+// PublishLatest publishes an update that supersedes earlier ones with the
+// same key, such as a question's like count: within one coalescing interval
+// only the update with the highest version is published, to every stream
+// given, stamped with the earliest acceptance time it covers.
+func (h *Hub) PublishLatest(key string, streams []StreamID, typ string, version int64, at time.Time, data any) {
+	h.likes.add(key, streams, typ, version, at, data)
+}
+
+// Cursor returns the current position of a stream. Read it before reading
+// the snapshot the client will apply events to.
+func (h *Hub) Cursor(id StreamID) string {
+	return h.stream(id).cursor()
+}
+
+// subscribe follows stream id from cursor, or returns a reset reason.
+func (h *Hub) subscribe(id StreamID, cursor string, sk sink) (*subscription, string) {
+	for {
+		sub, reason, stopped := h.stream(id).subscribe(cursor, sk)
+		if stopped {
+			continue // dropped as idle just now; the next lookup makes a fresh one
+		}
+		if reason != "" {
+			h.metrics.resets.WithLabelValues(reason).Inc()
+		}
+		return sub, reason
+	}
+}
+
+// stream returns the stream for id, creating it when needed.
+func (h *Hub) stream(id StreamID) *stream {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.streams[id]
+	if s == nil {
+		s = newStream(h, id)
+		h.streams[id] = s
+		h.wg.Add(1)
+		go s.run()
+	}
+	return s
+}
+
+// maintain drops idle streams and pings WebSocket clients.
+func (h *Hub) maintain() {
+	defer h.wg.Done()
+	ping := time.NewTicker(h.opts.KeepAlive)
+	defer ping.Stop()
+	gc := time.NewTicker(h.opts.IdleStreamTTL / 4)
+	defer gc.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-ping.C:
+			h.mu.Lock()
+			conns := make([]*wsConn, 0, len(h.conns))
+			for c := range h.conns {
+				conns = append(conns, c)
+			}
+			h.mu.Unlock()
+			for _, c := range conns {
+				c.ping()
+			}
+		case now := <-gc.C:
+			h.mu.Lock()
+			for id, s := range h.streams {
+				if s.stopIfIdle(now, h.opts.IdleStreamTTL) {
+					delete(h.streams, id)
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+// Draining reports whether Shutdown has begun.
+func (h *Hub) Draining() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.draining
+}
+
+// Shutdown closes every real-time connection (WebSocket with 1001 "going
+// away", SSE by ending the stream) so that clients reconnect elsewhere, and
+// stops the hub's goroutines. It returns when all are gone or ctx ends.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	if h.draining {
+		h.mu.Unlock()
+		return nil
+	}
+	h.draining = true
+	conns := make([]*wsConn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	close(h.done)
+	for _, c := range conns {
+		c.goAway()
+	}
+	finished := make(chan struct{})
+	go func() { h.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Reset reasons sent to clients.
+const (
+	ResetUnknownEpoch = "unknown_epoch"
+	ResetTooFarBehind = "too_far_behind"
+	ResetOverflow     = "overflow"
+)
+
+func newEpoch() string {
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// parseCursor splits "EPOCH-SEQ". ok is false for anything else.
+func parseCursor(c string) (epoch string, seq uint64, ok bool) {
+	i := strings.LastIndexByte(c, '-')
+	if i <= 0 || i > 32 || len(c) > 64 {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(c[i+1:], 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	for _, r := range c[:i] {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return "", 0, false
+		}
+	}
+	return c[:i], seq, true
+}
+
+func formatCursor(epoch string, seq uint64) string {
+	return epoch + "-" + strconv.FormatUint(seq, 10)
+}

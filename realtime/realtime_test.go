@@ -1,0 +1,414 @@
+package realtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/lxzan/gws"
+)
+
+var talk1 = StreamID{EventID: 1, Topic: "talk:1"}
+
+func newTestServer(t *testing.T, opts Options) (*Hub, *httptest.Server) {
+	t.Helper()
+	if opts.FlushInterval == 0 {
+		opts.FlushInterval = 5 * time.Millisecond
+	}
+	if opts.CoalesceInterval == 0 {
+		opts.CoalesceInterval = 20 * time.Millisecond
+	}
+	h := New(opts)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		h.ServeWS(w, r, func(topic string) (StreamID, error) {
+			if topic != talk1.Topic {
+				return StreamID{}, koe.Errorf(koe.ENOTFOUND, "no such topic")
+			}
+			return talk1, nil
+		})
+	})
+	mux.HandleFunc("/sse", func(w http.ResponseWriter, r *http.Request) {
+		cursor := r.Header.Get("Last-Event-ID")
+		if cursor == "" {
+			cursor = r.URL.Query().Get("cursor")
+		}
+		h.ServeSSE(w, r, talk1, cursor)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		_ = h.Shutdown(t.Context())
+	})
+	return h, srv
+}
+
+// received is one event as a client saw it.
+type received struct {
+	Seq  uint64          `json:"seq"`
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+type wireMessage struct {
+	Type   string     `json:"type"`
+	Topic  string     `json:"topic"`
+	Epoch  string     `json:"epoch"`
+	Cursor string     `json:"cursor"`
+	Reason string     `json:"reason"`
+	Events []received `json:"events"`
+	Error  *errorBody `json:"error"`
+}
+
+// wsClient collects every message of one WebSocket connection.
+type wsClient struct {
+	gws.BuiltinEventHandler
+	conn *gws.Conn
+	msgs chan wireMessage
+}
+
+func (c *wsClient) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	var w wireMessage
+	if err := json.Unmarshal(m.Bytes(), &w); err != nil {
+		panic(err)
+	}
+	c.msgs <- w
+}
+
+func dialWS(t *testing.T, srv *httptest.Server) *wsClient {
+	t.Helper()
+	c := &wsClient{msgs: make(chan wireMessage, 10000)}
+	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.conn = conn
+	go conn.ReadLoop()
+	return c
+}
+
+func (c *wsClient) send(t *testing.T, v any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.conn.WriteMessage(gws.OpcodeText, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *wsClient) next(t *testing.T) wireMessage {
+	t.Helper()
+	select {
+	case m := <-c.msgs:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message within 5s")
+		return wireMessage{}
+	}
+}
+
+// publishNumbered publishes events whose data is their number, from first
+// to last, pausing now and then so that sweeps split them up.
+func publishNumbered(h *Hub, first, last int) {
+	for n := first; n <= last; n++ {
+		h.Publish(talk1, "test.n", time.Now(), n)
+		if n%7 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// collect reads events until the one numbered last, checking the stream
+// has no gap and no duplicate. It returns the numbers and the last cursor.
+func (c *wsClient) collect(t *testing.T, last int, stopAfter int) (nums []int, cursor string) {
+	t.Helper()
+	var prev uint64
+	for {
+		m := c.next(t)
+		switch m.Type {
+		case "subscribed":
+			continue
+		case "events":
+		default:
+			t.Fatalf("unexpected message %+v", m)
+		}
+		for _, e := range m.Events {
+			if prev != 0 && e.Seq != prev+1 {
+				t.Fatalf("gap or duplicate: seq %d after %d", e.Seq, prev)
+			}
+			prev = e.Seq
+			var n int
+			_ = json.Unmarshal(e.Data, &n)
+			nums = append(nums, n)
+			cursor = fmt.Sprintf("%s-%d", m.Epoch, e.Seq)
+			if n == last || len(nums) == stopAfter {
+				return nums, cursor
+			}
+		}
+	}
+}
+
+func checkSequence(t *testing.T, nums []int, first, last int) {
+	t.Helper()
+	if len(nums) != last-first+1 {
+		t.Fatalf("got %d events, want %d", len(nums), last-first+1)
+	}
+	for i, n := range nums {
+		if n != first+i {
+			t.Fatalf("event %d is %d, want %d", i, n, first+i)
+		}
+	}
+}
+
+func TestWebSocketResumeAfterDrop(t *testing.T) {
+	h, srv := newTestServer(t, Options{})
+	a := dialWS(t, srv)
+	a.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	if m := a.next(t); m.Type != "subscribed" {
+		t.Fatalf("first message %+v", m)
+	}
+	done := make(chan struct{})
+	go func() { publishNumbered(h, 1, 500); close(done) }()
+
+	seen, cursor := a.collect(t, 500, 120) // drop mid-stream
+	_ = a.conn.NetConn().Close()
+
+	b := dialWS(t, srv)
+	b.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: cursor})
+	if m := b.next(t); m.Type != "subscribed" || m.Cursor != cursor {
+		t.Fatalf("resubscribe answered %+v", m)
+	}
+	rest, _ := b.collect(t, 500, 0)
+	<-done
+	checkSequence(t, append(seen, rest...), 1, 500)
+}
+
+func TestWebSocketResets(t *testing.T) {
+	h, srv := newTestServer(t, Options{History: 16})
+	publishNumbered(h, 1, 100)
+	c := dialWS(t, srv)
+	cursor := h.Cursor(talk1)
+	epoch, _, _ := parseCursor(cursor)
+
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: epoch + "-10"})
+	if m := c.next(t); m.Type != "reset" || m.Reason != ResetTooFarBehind {
+		t.Fatalf("behind the history: %+v", m)
+	}
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: "zzzz-10"})
+	if m := c.next(t); m.Type != "reset" || m.Reason != ResetUnknownEpoch {
+		t.Fatalf("foreign epoch: %+v", m)
+	}
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: epoch + "-1000"})
+	if m := c.next(t); m.Type != "reset" || m.Reason != ResetUnknownEpoch {
+		t.Fatalf("cursor from the future: %+v", m)
+	}
+	// The oldest cursor still served: exactly the 16 events in history.
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: epoch + "-84"})
+	if m := c.next(t); m.Type != "subscribed" {
+		t.Fatalf("edge of the history: %+v", m)
+	}
+	nums, _ := c.collect(t, 100, 0)
+	checkSequence(t, nums, 85, 100)
+}
+
+func TestWebSocketBadMessages(t *testing.T) {
+	_, srv := newTestServer(t, Options{})
+	c := dialWS(t, srv)
+	for _, raw := range []string{`nope`, `{"type":"dance","topic":"talk:1"}`, `{"type":"subscribe"}`, `{"type":"subscribe","topic":"talk:1","x":1}`, `{"type":"subscribe","topic":"talk:1","cursor":"no cursor"}`} {
+		if err := c.conn.WriteMessage(gws.OpcodeText, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		if m := c.next(t); m.Type != "error" || m.Error.Code != koe.EINVALID {
+			t.Fatalf("%s: got %+v", raw, m)
+		}
+	}
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:2"})
+	if m := c.next(t); m.Type != "error" || m.Error.Code != koe.ENOTFOUND {
+		t.Fatalf("unknown topic: %+v", m)
+	}
+}
+
+// sseClient reads one SSE response.
+type sseClient struct {
+	resp   *http.Response
+	events chan sseEvent
+}
+
+type sseEvent struct{ id, typ, data string }
+
+func dialSSE(t *testing.T, srv *httptest.Server, lastEventID string) *sseClient {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/sse", nil)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	c := &sseClient{resp: resp, events: make(chan sseEvent, 10000)}
+	go func() {
+		defer close(c.events)
+		sc := bufio.NewScanner(resp.Body)
+		var e sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if e.typ != "" {
+					c.events <- e
+				}
+				e = sseEvent{}
+			case strings.HasPrefix(line, "id: "):
+				e.id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				e.typ = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				e.data = line[6:]
+			}
+		}
+	}()
+	return c
+}
+
+func (c *sseClient) next(t *testing.T) sseEvent {
+	t.Helper()
+	select {
+	case e, ok := <-c.events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("no SSE event within 5s")
+		return sseEvent{}
+	}
+}
+
+// collect reads until event number last (or stopAfter events), checking
+// ids are consecutive; it returns the numbers and the last id.
+func (c *sseClient) collect(t *testing.T, last, stopAfter int) (nums []int, lastID string) {
+	t.Helper()
+	var prev uint64
+	for {
+		e := c.next(t)
+		if e.typ != "test.n" {
+			t.Fatalf("unexpected SSE event %+v", e)
+		}
+		_, seq, ok := parseCursor(e.id)
+		if !ok || (prev != 0 && seq != prev+1) {
+			t.Fatalf("id %q after seq %d", e.id, prev)
+		}
+		prev = seq
+		var ev received
+		if err := json.Unmarshal([]byte(e.data), &ev); err != nil || ev.Seq != seq {
+			t.Fatalf("data %q does not match id %q", e.data, e.id)
+		}
+		var n int
+		_ = json.Unmarshal(ev.Data, &n)
+		nums = append(nums, n)
+		lastID = e.id
+		if n == last || len(nums) == stopAfter {
+			return nums, lastID
+		}
+	}
+}
+
+func TestSSEResumeWithLastEventID(t *testing.T) {
+	h, srv := newTestServer(t, Options{})
+	a := dialSSE(t, srv, "")
+	if e := a.next(t); e.typ != "subscribed" || e.id != h.Cursor(talk1) {
+		t.Fatalf("first event %+v", e)
+	}
+	done := make(chan struct{})
+	go func() { publishNumbered(h, 1, 400); close(done) }()
+	seen, lastID := a.collect(t, 400, 150)
+	a.resp.Body.Close()
+
+	b := dialSSE(t, srv, lastID)
+	if e := b.next(t); e.typ != "subscribed" || e.id != lastID {
+		t.Fatalf("resumed stream starts with %+v", e)
+	}
+	rest, _ := b.collect(t, 400, 0)
+	<-done
+	checkSequence(t, append(seen, rest...), 1, 400)
+
+	h2, srv2 := newTestServer(t, Options{History: 8})
+	publishNumbered(h2, 1, 50)
+	epoch, _, _ := parseCursor(h2.Cursor(talk1))
+	c := dialSSE(t, srv2, epoch+"-3")
+	if e := c.next(t); e.typ != "reset" || !strings.Contains(e.data, ResetTooFarBehind) {
+		t.Fatalf("behind the history: %+v", e)
+	}
+}
+
+// A client that never reads must not hold back the others: they get every
+// event, and the stuck one is reset once it falls behind the history.
+func TestSlowClientDoesNotSlowOthers(t *testing.T) {
+	h, srv := newTestServer(t, Options{History: 64})
+	stuck := &wsClient{msgs: make(chan wireMessage)} // unbuffered and never drained
+	conn, _, err := gws.NewClient(stuck, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck.conn = conn
+	go conn.ReadLoop()
+	stuck.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+
+	fast := dialWS(t, srv)
+	fast.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	fast.next(t)
+	big := strings.Repeat("x", 64<<10) // fill the stuck client's socket buffers fast
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 1; n <= 400; n++ {
+			h.Publish(talk1, "test.n", time.Now(), n)
+			h.Publish(talk1, "test.big", time.Now(), big)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var got int
+	for got < 400 {
+		m := fast.next(t)
+		for _, e := range m.Events {
+			if e.Type == "test.n" {
+				got++
+			}
+		}
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.metrics.overflowCount() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if h.metrics.overflowCount() == 0 {
+		t.Fatal("the stuck client was never reset")
+	}
+}
+
+func TestLikesAreCoalesced(t *testing.T) {
+	h, srv := newTestServer(t, Options{CoalesceInterval: 50 * time.Millisecond})
+	c := dialWS(t, srv)
+	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	c.next(t)
+	for v := int64(1); v <= 200; v++ {
+		h.PublishLatest("q7", []StreamID{talk1}, "question.likes", v, time.Now(), map[string]int64{"id": 7, "version": v})
+	}
+	m := c.next(t)
+	if len(m.Events) != 1 || !strings.Contains(string(m.Events[0].Data), `"version":200`) {
+		t.Fatalf("want one event with the newest version, got %+v", m.Events)
+	}
+}

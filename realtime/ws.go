@@ -1,0 +1,261 @@
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/lxzan/gws"
+)
+
+// Resolver maps a topic named by a client to the stream it may follow, or
+// returns a *koe.Error (ENOTFOUND, EFORBIDDEN…) to send back.
+type Resolver func(topic string) (StreamID, error)
+
+// MaxTopicsPerConn bounds the subscriptions of one WebSocket connection.
+const MaxTopicsPerConn = 8
+
+// maxClientMessage bounds what a client may send in one message.
+const maxClientMessage = 4096
+
+// wsConn is one WebSocket client; it is the sink of all its subscriptions.
+type wsConn struct {
+	hub     *Hub
+	socket  *gws.Conn
+	resolve Resolver
+
+	mu   sync.Mutex
+	subs map[string]*subscription // by topic
+}
+
+// ServeWS upgrades the request to a WebSocket speaking the protocol in
+// docs/architecture.md. The caller has authenticated the request; resolve
+// decides which topics the client may follow.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver) {
+	c := &wsConn{hub: h, resolve: resolve, subs: make(map[string]*subscription)}
+	h.mu.Lock()
+	if h.draining {
+		h.mu.Unlock()
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
+	h.wg.Add(1) // released in OnClose, or below when the upgrade fails
+	h.mu.Unlock()
+	socket, err := h.upgrader.Upgrade(w, r)
+	if err != nil {
+		h.wg.Done()
+		return // gws has answered 400 and closed
+	}
+	c.socket = socket
+	socket.Session().(*wsSession).conn = c // before ReadLoop: no callback can run yet
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	h.metrics.connections.WithLabelValues("websocket").Inc()
+	_ = socket.SetReadDeadline(time.Now().Add(h.readTimeout()))
+	go socket.ReadLoop()
+}
+
+func (h *Hub) readTimeout() time.Duration { return h.opts.KeepAlive * 12 / 5 }
+
+// deliver implements sink.
+func (c *wsConn) deliver(f *frame, done func()) {
+	_ = c.socket.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout))
+	c.socket.WriteAsync(gws.OpcodeText, f.wsMessage(), func(err error) {
+		if err == nil && f.live {
+			c.hub.metrics.delivery.Observe(time.Since(f.oldest()).Seconds())
+		}
+		done()
+	})
+}
+
+// reset implements sink.
+func (c *wsConn) reset(topic, reason string) {
+	c.mu.Lock()
+	delete(c.subs, topic)
+	c.mu.Unlock()
+	c.send(serverMessage{Type: "reset", Topic: topic, Reason: reason})
+}
+
+type serverMessage struct {
+	Type   string     `json:"type"`
+	Topic  string     `json:"topic,omitempty"`
+	Cursor string     `json:"cursor,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Error  *errorBody `json:"error,omitempty"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (c *wsConn) send(m serverMessage) {
+	b, _ := json.Marshal(m)
+	c.socket.WriteAsync(gws.OpcodeText, b, nil)
+}
+
+func (c *wsConn) sendError(err error) {
+	c.send(serverMessage{Type: "error", Error: &errorBody{Code: koe.ErrorCode(err), Message: koe.ErrorMessage(err)}})
+}
+
+// ClientMessage is what a client sends over the WebSocket.
+type ClientMessage struct {
+	Type   string `json:"type"` // subscribe | unsubscribe
+	Topic  string `json:"topic"`
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// DecodeClientMessage parses and validates one client message.
+func DecodeClientMessage(b []byte) (ClientMessage, error) {
+	var m ClientMessage
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&m); err != nil {
+		return m, koe.Errorf(koe.EINVALID, "message is not valid JSON of the expected shape")
+	}
+	if d.More() {
+		return m, koe.Errorf(koe.EINVALID, "one JSON object per message")
+	}
+	switch m.Type {
+	case "subscribe", "unsubscribe":
+	default:
+		return m, koe.Errorf(koe.EINVALID, "type must be subscribe or unsubscribe")
+	}
+	if m.Topic == "" || len(m.Topic) > 64 {
+		return m, koe.Errorf(koe.EINVALID, "topic must be 1-64 characters")
+	}
+	if m.Cursor != "" {
+		if _, _, ok := parseCursor(m.Cursor); !ok {
+			return m, koe.Errorf(koe.EINVALID, "cursor must look like EPOCH-SEQ")
+		}
+	}
+	return m, nil
+}
+
+func (c *wsConn) handle(b []byte) {
+	m, err := DecodeClientMessage(b)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	if m.Type == "unsubscribe" {
+		c.unsubscribe(m.Topic)
+		return
+	}
+	id, err := c.resolve(m.Topic)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	c.unsubscribe(m.Topic) // subscribing again replaces the old subscription
+	c.mu.Lock()
+	full := len(c.subs) >= MaxTopicsPerConn
+	c.mu.Unlock()
+	if full {
+		c.sendError(koe.Errorf(koe.EINVALID, "at most %d topics per connection", MaxTopicsPerConn))
+		return
+	}
+	sub, reason := c.hub.subscribe(id, m.Cursor, c)
+	if reason != "" {
+		c.reset(m.Topic, reason)
+		return
+	}
+	c.mu.Lock()
+	c.subs[m.Topic] = sub
+	c.mu.Unlock()
+}
+
+// subscribed implements sink: it runs before the subscription can receive
+// events, so the client always hears "subscribed" first.
+func (c *wsConn) subscribed(topic, cursor string) {
+	c.send(serverMessage{Type: "subscribed", Topic: topic, Cursor: cursor})
+}
+
+func (c *wsConn) unsubscribe(topic string) {
+	c.mu.Lock()
+	sub := c.subs[topic]
+	delete(c.subs, topic)
+	c.mu.Unlock()
+	if sub != nil {
+		sub.stream.unsubscribe(sub)
+	}
+}
+
+func (c *wsConn) closed() {
+	c.mu.Lock()
+	subs := c.subs
+	c.subs = nil
+	c.mu.Unlock()
+	for _, sub := range subs {
+		sub.stream.unsubscribe(sub)
+	}
+	c.hub.mu.Lock()
+	delete(c.hub.conns, c)
+	c.hub.mu.Unlock()
+	c.hub.metrics.connections.WithLabelValues("websocket").Dec()
+	c.hub.wg.Done()
+}
+
+func (c *wsConn) ping() {
+	c.socket.WriteAsync(gws.OpcodePing, nil, nil)
+}
+
+// goAway closes the connection with 1001 so the client reconnects elsewhere.
+func (c *wsConn) goAway() {
+	_ = c.socket.SetWriteDeadline(time.Now().Add(time.Second))
+	go c.socket.WriteClose(1001, []byte("server shutting down"))
+}
+
+func newUpgrader() *gws.Upgrader {
+	return gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
+		ReadMaxPayloadSize: maxClientMessage,
+		ReadBufferSize:     2048,
+		CheckUtf8Enabled:   true,
+		HandshakeTimeout:   10 * time.Second,
+		NewSession:         func() gws.SessionStorage { return &wsSession{} },
+	})
+}
+
+// wsEvents receives gws callbacks; the connection rides in the session.
+type wsEvents struct{}
+
+func connOf(s *gws.Conn) *wsConn { return s.Session().(*wsSession).conn }
+
+func (wsEvents) OnOpen(*gws.Conn) {}
+
+func (wsEvents) OnClose(s *gws.Conn, _ error) { connOf(s).closed() }
+
+func (wsEvents) OnPing(s *gws.Conn, payload []byte) {
+	c := connOf(s)
+	_ = s.SetReadDeadline(time.Now().Add(c.hub.readTimeout()))
+	_ = s.WritePong(payload)
+}
+
+func (wsEvents) OnPong(s *gws.Conn, _ []byte) {
+	_ = s.SetReadDeadline(time.Now().Add(connOf(s).hub.readTimeout()))
+}
+
+func (wsEvents) OnMessage(s *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	c := connOf(s)
+	_ = s.SetReadDeadline(time.Now().Add(c.hub.readTimeout()))
+	if m.Opcode != gws.OpcodeText {
+		c.sendError(koe.Errorf(koe.EINVALID, "send JSON text messages"))
+		return
+	}
+	c.handle(m.Bytes())
+}
+
+// wsSession is a one-value gws.SessionStorage: much smaller than the
+// default map-based one, which matters at ten thousand connections.
+type wsSession struct{ conn *wsConn }
+
+func (s *wsSession) Len() int                       { return 1 }
+func (s *wsSession) Load(string) (any, bool)        { return s.conn, true }
+func (s *wsSession) Delete(string)                  {}
+func (s *wsSession) Store(string, any)              {}
+func (s *wsSession) Range(f func(string, any) bool) { f("conn", s.conn) }
