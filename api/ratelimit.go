@@ -1,0 +1,173 @@
+package api
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/koehq/koe"
+)
+
+// Rate is a token bucket: up to N actions at once, refilled at N per Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string {
+	unit := map[time.Duration]string{time.Second: "s", time.Minute: "m", time.Hour: "h"}[r.Per]
+	return strconv.Itoa(r.N) + "/" + unit
+}
+
+// RateLimits maps "ACTION.SUBJECT" (e.g. "ask.participant") to its rate.
+// A missing key is not limited.
+type RateLimits map[string]Rate
+
+// The limited actions and who they are counted against. Per-IP limits are
+// generous because a venue's Wi-Fi puts hundreds of people behind one
+// address; per-participant limits do the real work.
+var rateLimitKeys = []string{
+	"join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "reply.participant",
+}
+
+// DefaultRateLimits are the limits koe runs with unless KOE_RATE_LIMITS
+// says otherwise (documented in README.md).
+func DefaultRateLimits() RateLimits {
+	return RateLimits{
+		"join.ip":           {300, time.Minute},
+		"ask.participant":   {5, time.Minute},
+		"ask.ip":            {300, time.Minute},
+		"like.participant":  {120, time.Minute},
+		"like.ip":           {6000, time.Minute},
+		"reply.participant": {10, time.Minute},
+	}
+}
+
+// ParseRateLimits reads KOE_RATE_LIMITS: "off" disables every limit;
+// otherwise a comma-separated list of KEY=N/UNIT (unit s, m or h) or
+// KEY=off, applied over the defaults. Empty means the defaults.
+func ParseRateLimits(spec string) (RateLimits, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "off" {
+		return RateLimits{}, nil
+	}
+	limits := DefaultRateLimits()
+	if spec == "" {
+		return limits, nil
+	}
+	if len(spec) > 1024 {
+		return nil, fmt.Errorf("rate limits: spec too long")
+	}
+	for _, item := range strings.Split(spec, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, fmt.Errorf("rate limits: %q is not KEY=N/UNIT", item)
+		}
+		if !knownRateKey(key) {
+			return nil, fmt.Errorf("rate limits: unknown key %q (known: %s)", key, strings.Join(rateLimitKeys, ", "))
+		}
+		if val == "off" {
+			delete(limits, key)
+			continue
+		}
+		n, unit, ok := strings.Cut(val, "/")
+		count, err := strconv.Atoi(n)
+		per, known := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[unit]
+		if !ok || err != nil || count < 1 || count > 1_000_000 || !known {
+			return nil, fmt.Errorf("rate limits: %q must be N/s, N/m or N/h with 1 <= N <= 1000000", val)
+		}
+		limits[key] = Rate{N: count, Per: per}
+	}
+	return limits, nil
+}
+
+func knownRateKey(k string) bool {
+	for _, known := range rateLimitKeys {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists the limits in the KOE_RATE_LIMITS syntax.
+func (l RateLimits) String() string {
+	if len(l) == 0 {
+		return "off"
+	}
+	parts := make([]string, 0, len(l))
+	for k, r := range l {
+		parts = append(parts, k+"="+r.String())
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// limiter keeps one token bucket per (key, subject) in memory.
+type limiter struct {
+	limits RateLimits
+	now    func() time.Time
+
+	mu        sync.Mutex
+	buckets   map[string]*bucket
+	lastSweep time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+func newLimiter(limits RateLimits, now func() time.Time) *limiter {
+	return &limiter{limits: limits, now: now, buckets: make(map[string]*bucket), lastSweep: now()}
+}
+
+// allow takes one token for key ("ask.participant") and subject (a
+// participant id or an IP), or returns ERATELIMIT with the wait.
+func (l *limiter) allow(key, subject string) error {
+	r, ok := l.limits[key]
+	if !ok {
+		return nil
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweep(now)
+	id := key + "|" + subject
+	b := l.buckets[id]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(float64(r.N)/r.Per.Seconds()), r.N)}
+		l.buckets[id] = b
+	}
+	b.used = now
+	res := b.lim.ReserveN(now, 1)
+	if wait := res.DelayFrom(now); wait > 0 {
+		res.CancelAt(now)
+		action, _, _ := strings.Cut(key, ".")
+		return &koe.Error{
+			Code:       koe.ERATELIMIT,
+			Message:    fmt.Sprintf("too many %s requests: the limit is %s; try again in %s", action, r, wait.Round(time.Second)+time.Second),
+			RetryAfter: wait,
+		}
+	}
+	return nil
+}
+
+// sweep forgets buckets unused long enough to be full again, at most once
+// a minute, so memory follows the active population.
+func (l *limiter) sweep(now time.Time) {
+	if now.Sub(l.lastSweep) < time.Minute {
+		return
+	}
+	l.lastSweep = now
+	for id, b := range l.buckets {
+		if now.Sub(b.used) > time.Hour {
+			delete(l.buckets, id)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+// MaxBodyBytes caps every request body.
+const MaxBodyBytes = 64 << 10
+
+// statusOf maps error codes to HTTP statuses: the one place that does.
+func statusOf(code string) int {
+	switch code {
+	case koe.EINVALID:
+		return http.StatusBadRequest
+	case koe.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case koe.EFORBIDDEN:
+		return http.StatusForbidden
+	case koe.ENOTFOUND:
+		return http.StatusNotFound
+	case koe.ECONFLICT, koe.EQACLOSED:
+		return http.StatusConflict
+	case koe.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case koe.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case koe.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorResponse struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeJSON renders v with status: the one place that renders JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // JSON is never parsed as HTML here, and the CSP forbids inline script
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError renders err as {"error":{…}}. Errors that are not *koe.Error
+// are logged and answered 500 without their details.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := koe.ErrorCode(err)
+	var ke *koe.Error
+	if errors.As(err, &ke) && ke.RetryAfter > 0 {
+		secs := int(ke.RetryAfter.Round(time.Second) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	if code == koe.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("error", err.Error()))
+	}
+	writeJSON(w, statusOf(code), errorResponse{Error: errorBody{Code: code, Message: koe.ErrorMessage(err)}})
+}
+
+// decodeJSON reads one JSON object into dst: at most MaxBodyBytes, no
+// unknown fields, nothing after it.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return koe.Errorf(koe.EINVALID, "Content-Type must be application/json")
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return koe.Errorf(koe.ETOOLARGE, "request body exceeds %d bytes", MaxBodyBytes)
+		}
+		return koe.Errorf(koe.EINVALID, "could not read the request body")
+	}
+	return decodeBody(body, dst)
+}
+
+// decodeBody is the part of decodeJSON that the fuzz tests drive.
+func decodeBody(body []byte, dst any) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(dst); err != nil {
+		return koe.Errorf(koe.EINVALID, "invalid JSON body: %s", jsonProblem(err))
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return koe.Errorf(koe.EINVALID, "invalid JSON body: unexpected data after the object")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "syntax error at byte " + strconv.FormatInt(syn.Offset, 10)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return "field " + strconv.Quote(typ.Field) + " must be " + typ.Type.String()
+		}
+		return "must be a JSON object"
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg // e.g. `json: unknown field "x"`, or a time that is not RFC 3339
+}
+
+// nullable is a JSON field that can be absent, null or a value: PATCH
+// bodies need to tell "leave it" from "clear it".
+type nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.Value = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}
+
+// ptr returns the field as a **T for koe update structs: nil to leave it.
+func (n nullable[T]) ptr() **T {
+	if !n.Set {
+		return nil
+	}
+	return &n.Value
+}

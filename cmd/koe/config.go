@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/koehq/koe/api"
+)
+
+// config is every setting of koe, read from flags with KOE_* environment
+// variables as defaults. README.md has the table.
+type config struct {
+	Addr          string
+	DataDir       string
+	OwnerToken    string
+	RateLimits    api.RateLimits
+	FlushInterval time.Duration
+	DrainTimeout  time.Duration
+	PublicURL     string
+	Trusted       []netip.Prefix
+	LogLevel      slog.Level
+}
+
+// dbPath is the SQLite file inside the data directory.
+func (c *config) dbPath() string { return filepath.Join(c.DataDir, "koe.db") }
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// storeFlags are the flags every subcommand that opens the store shares.
+func storeFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.DataDir, "data-dir", env("KOE_DATA_DIR", "data"), "directory of the SQLite database (KOE_DATA_DIR)")
+}
+
+func parseServeConfig(args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	storeFlags(fs, c)
+	fs.StringVar(&c.Addr, "addr", env("KOE_ADDR", ":8080"), "listen address (KOE_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", env("KOE_PUBLIC_URL", ""), "URL people reach koe at, for join links; https makes cookies Secure (KOE_PUBLIC_URL)")
+	limits := fs.String("rate-limits", env("KOE_RATE_LIMITS", ""), "rate limits, e.g. \"ask.participant=5/m,like.ip=off\" or \"off\" (KOE_RATE_LIMITS)")
+	fs.DurationVar(&c.FlushInterval, "flush-interval", envDuration("KOE_FLUSH_INTERVAL", 100*time.Millisecond), "shortest time between two real-time writes to one client (KOE_FLUSH_INTERVAL)")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", envDuration("KOE_DRAIN_TIMEOUT", 20*time.Second), "how long shutdown waits for requests to finish (KOE_DRAIN_TIMEOUT)")
+	trusted := fs.String("trusted-proxies", env("KOE_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (KOE_TRUSTED_PROXIES)")
+	level := fs.String("log-level", env("KOE_LOG_LEVEL", "info"), "debug, info, warn or error (KOE_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c.OwnerToken = os.Getenv("KOE_OWNER_TOKEN") // a secret: environment only, never a flag
+	var err error
+	if c.RateLimits, err = api.ParseRateLimits(*limits); err != nil {
+		return nil, err
+	}
+	for _, s := range strings.Split(*trusted, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxies: %w", err)
+		}
+		c.Trusted = append(c.Trusted, p)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	if c.FlushInterval < time.Millisecond || c.FlushInterval > 5*time.Second {
+		return nil, fmt.Errorf("flush interval must be between 1ms and 5s")
+	}
+	return c, nil
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "koe: ignoring %s=%q: not a duration like 100ms\n", name, v)
+	}
+	return def
+}

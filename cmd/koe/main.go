@@ -1,0 +1,61 @@
+// Command koe runs koe, the real-time audience platform for tech events.
+//
+//	koe serve     run the server
+//	koe migrate   bring the database schema up to date
+//	koe seed      fill a demo event with talks and questions
+//	koe bench     load-test a koe server (see bench/)
+//	koe version   print the version
+package main
+
+import (
+	"fmt"
+	"os"
+	_ "time/tzdata" // event time zones work in minimal containers too
+
+	"github.com/koehq/koe/bench"
+)
+
+// Set with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+const usage = `koe — real-time audience Q&A for tech events
+
+Usage:
+  koe serve   [flags]   run the server (koe serve -h for flags and KOE_* variables)
+  koe migrate [flags]   bring the database schema up to date
+  koe seed    [flags]   create a demo event with talks and questions
+  koe bench   SCENARIO  load-test a koe server (koe bench -h)
+  koe version           print version and commit
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "migrate":
+		err = migrate(os.Args[2:])
+	case "seed":
+		err = seed(os.Args[2:])
+	case "bench":
+		os.Exit(bench.Main(os.Args[2:]))
+	case "version", "--version", "-v":
+		fmt.Printf("koe %s (commit %s)\n", version, commit)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "koe: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "koe:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/koehq/koe/store/sqlite"
+)
+
+// seed creates the demo event used by previews, e2e tests and people
+// trying koe. Running it again leaves an existing demo event alone.
+func seed(args []string) error {
+	c := &config{}
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	storeFlags(fs, c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, c.dbPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e, err := seedDemo(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo event %q: id %d, join code %s\n", e.Title, e.ID, e.JoinCode)
+	return nil
+}
+
+const demoSlug = "demo"
+
+type demoTalk struct {
+	title, speaker, track string
+	startIn               time.Duration // relative to now
+	questions             []demoQuestion
+}
+
+type demoQuestion struct {
+	body     string
+	author   string // "" asks anonymously
+	likes    int
+	answered bool
+	reply    string
+}
+
+var demoTalks = []demoTalk{
+	{"Keynote: koe と作るライブな Q&A", "Aiko Tanaka", "Hall A", -30 * time.Minute, []demoQuestion{
+		{"WebSocket と SSE はどう使い分けていますか？", "Ken", 12, false, ""},
+		{"How many people can one small node really serve?", "", 9, false, "About ten thousand subscribers per core; see docs/benchmarks.md."},
+		{"スライドは後で公開されますか？", "", 7, true, "はい、イベントページに掲載します。"},
+		{"What happens to my likes if the Wi-Fi drops?", "Maria", 5, false, ""},
+		{"匿名で質問しても名前は表示されませんか？", "", 3, false, ""},
+		{"Does it work behind a corporate proxy?", "Tom", 1, false, ""},
+	}},
+	{"Running Go services on Kubernetes at scale", "Daniel Smith", "Hall B", 30 * time.Minute, []demoQuestion{
+		{"How do you size requests and limits?", "Yuki", 4, false, ""},
+		{"カナリアリリースの判定には何のメトリクスを使っていますか？", "", 2, false, ""},
+	}},
+	{"Lightning talks / LT 大会", "", "Hall A", 90 * time.Minute, nil},
+}
+
+func seedDemo(ctx context.Context, st koe.Store, now time.Time) (*koe.Event, error) {
+	events, err := st.Events(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		if e.Slug == demoSlug {
+			return e, nil
+		}
+	}
+	start, end := now.Add(-time.Hour), now.Add(4*time.Hour)
+	e := &koe.Event{Slug: demoSlug, Title: "koe demo meetup", TimeZone: "Asia/Tokyo", StartsAt: &start, EndsAt: &end,
+		Settings: koe.EventSettings{ParticipantReplies: true}}
+	if err := st.CreateEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	// A pool of audience members to ask and like.
+	audience := make([]*koe.Participant, 16)
+	for i := range audience {
+		audience[i] = &koe.Participant{EventID: e.ID}
+		if err := st.CreateParticipant(ctx, audience[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i, dt := range demoTalks {
+		ts, te := now.Add(dt.startIn), now.Add(dt.startIn+50*time.Minute)
+		t := &koe.Talk{EventID: e.ID, Title: dt.title, Speaker: dt.speaker, Track: dt.track, StartsAt: &ts, EndsAt: &te, QAOpen: true}
+		if err := st.CreateTalk(ctx, t); err != nil {
+			return nil, err
+		}
+		for j, dq := range dt.questions {
+			asker := audience[(i*7+j)%len(audience)]
+			q := &koe.Question{EventID: e.ID, TalkID: t.ID, ParticipantID: asker.ID, AuthorName: dq.author, Body: dq.body}
+			if err := st.CreateQuestion(ctx, q); err != nil {
+				return nil, err
+			}
+			for k := 0; k < dq.likes; k++ {
+				if _, err := st.SetLike(ctx, e.ID, t.ID, q.ID, audience[k].ID, true); err != nil {
+					return nil, err
+				}
+			}
+			if dq.reply != "" {
+				if _, err := st.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: t.ID, QuestionID: q.ID, Staff: true, AuthorName: dt.speaker, Body: dq.reply}); err != nil {
+					return nil, err
+				}
+			}
+			if dq.answered {
+				yes := true
+				if _, err := st.UpdateQuestion(ctx, e.ID, t.ID, q.ID, koe.QuestionUpdate{Answered: &yes}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return e, nil
+}

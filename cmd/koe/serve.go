@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/koehq/koe/api"
+	"github.com/koehq/koe/realtime"
+	"github.com/koehq/koe/store/sqlite"
+)
+
+func serve(args []string) error {
+	cfg, err := parseServeConfig(args)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, cfg.dbPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	created, err := api.EnsureOwnerToken(ctx, st, cfg.OwnerToken)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "koe_build_info", Help: "Version and commit of the running binary."}, []string{"version", "commit"})
+	buildInfo.WithLabelValues(version, commit).Set(1)
+	reg.MustRegister(buildInfo)
+
+	hub := realtime.New(realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log})
+	srv, err := api.New(ctx, api.Config{
+		Store:          st,
+		Hub:            hub,
+		Limits:         cfg.RateLimits,
+		Registry:       reg,
+		Logger:         log,
+		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		TrustedProxies: cfg.Trusted,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		// No WriteTimeout: streams set their own per-write deadlines.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	url := cfg.PublicURL
+	if url == "" {
+		url = "http://" + displayAddr(ln.Addr())
+	}
+	log.Info("koe serving", "url", url, "version", version, "commit", commit, "data_dir", cfg.DataDir, "rate_limits", cfg.RateLimits.String())
+	if created != "" {
+		// Shown once, on the terminal, never in the JSON logs.
+		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Owner token (shown only this once; keep it safe):\n\n    %s\n\n  Use it as \"Authorization: Bearer <token>\" for staff requests.\n\n", url, created)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+
+	log.Info("draining", "timeout", cfg.DrainTimeout.String())
+	drain, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	// Real-time clients are told to go away first (readyz fails from now
+	// on), then ordinary requests are allowed to finish.
+	if err := hub.Shutdown(drain); err != nil {
+		log.Warn("real-time connections did not all close in time", "error", err)
+	}
+	if err := httpSrv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("requests did not all finish in time", "error", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
