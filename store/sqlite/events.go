@@ -1,0 +1,186 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+const eventColumns = `id, slug, title, join_code, time_zone, starts_at, ends_at,
+	settings, version, created_at, updated_at`
+
+func scanEvent(row scanner) (*koe.Event, error) {
+	var e koe.Event
+	var settings string
+	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.JoinCode, &e.TimeZone,
+		nullTimeDest{&e.StartsAt}, nullTimeDest{&e.EndsAt},
+		&settings, &e.Version, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(settings), &e.Settings); err != nil {
+		return nil, fmt.Errorf("event %d settings: %w", e.ID, err)
+	}
+	return &e, nil
+}
+
+// joinCodeAttempts bounds the retries on a colliding random join code;
+// with 31^6 codes, needing more than a few means something else is wrong.
+const joinCodeAttempts = 10
+
+// CreateEvent implements koe.Store.
+func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
+	settings, err := json.Marshal(e.Settings)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	var (
+		id   int64
+		code string
+		now  time.Time
+	)
+	err = s.writer.do(ctx, func(tx *sql.Tx) error {
+		now = s.stamp()
+		for range joinCodeAttempts {
+			code = e.JoinCode
+			if code == "" {
+				code = koe.NewJoinCode()
+			}
+			err := tx.QueryRow(`
+				INSERT INTO events (slug, title, join_code, time_zone, starts_at, ends_at,
+					settings, version, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+				RETURNING id`,
+				e.Slug, e.Title, code, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
+				string(settings), micros(now), micros(now),
+			).Scan(&id)
+			switch {
+			case err == nil:
+				return nil
+			case isUnique(err, "events.slug"):
+				return koe.Errorf(koe.ECONFLICT, "slug already taken")
+			case isUnique(err, "events.join_code") && e.JoinCode != "":
+				return koe.Errorf(koe.ECONFLICT, "join code already taken")
+			case !isUnique(err, "events.join_code"):
+				return fmt.Errorf("insert event: %w", err)
+			}
+		}
+		return fmt.Errorf("no free join code after %d attempts", joinCodeAttempts)
+	})
+	if err != nil {
+		return err
+	}
+	e.ID, e.JoinCode, e.Version = id, code, 1
+	e.StartsAt, e.EndsAt = truncTime(e.StartsAt), truncTime(e.EndsAt)
+	e.CreatedAt, e.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateEvent implements koe.Store.
+func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*koe.Event, error) {
+	var updated *koe.Event
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		e, err := scanEvent(tx.QueryRow(`SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+		if err != nil {
+			return notFound(err, "event")
+		}
+		applyEventUpdate(e, u)
+		settings, err := json.Marshal(e.Settings)
+		if err != nil {
+			return fmt.Errorf("encode settings: %w", err)
+		}
+		updated, err = scanEvent(tx.QueryRow(`
+			UPDATE events SET slug = ?, title = ?, time_zone = ?, starts_at = ?, ends_at = ?,
+				settings = ?, version = version + 1, updated_at = ?
+			WHERE id = ?
+			RETURNING `+eventColumns,
+			e.Slug, e.Title, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
+			string(settings), micros(s.stamp()), id))
+		if isUnique(err, "events.slug") {
+			return koe.Errorf(koe.ECONFLICT, "slug already taken")
+		}
+		if err != nil {
+			return fmt.Errorf("update event: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+func applyEventUpdate(e *koe.Event, u koe.EventUpdate) {
+	if u.Slug != nil {
+		e.Slug = *u.Slug
+	}
+	if u.Title != nil {
+		e.Title = *u.Title
+	}
+	if u.TimeZone != nil {
+		e.TimeZone = *u.TimeZone
+	}
+	if u.StartsAt != nil {
+		e.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		e.EndsAt = *u.EndsAt
+	}
+	if u.Settings != nil {
+		e.Settings = *u.Settings
+	}
+}
+
+// Event implements koe.Store.
+func (s *Store) Event(ctx context.Context, id int64) (*koe.Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "event")
+	}
+	return e, nil
+}
+
+// EventByJoinCode implements koe.Store.
+func (s *Store) EventByJoinCode(ctx context.Context, code string) (*koe.Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE join_code = ?`, code))
+	if err != nil {
+		return nil, notFound(err, "event")
+	}
+	return e, nil
+}
+
+// Events implements koe.Store.
+func (s *Store) Events(ctx context.Context) ([]*koe.Event, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	events, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return events, nil
+}
+
+// collect scans every row of rows with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	list := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, nil
+}

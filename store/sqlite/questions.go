@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+// questionColumns ends with the viewer-relative Mine and LikedByMe, for the
+// participant bound to ?1 (0 matches nobody).
+const questionColumns = `q.id, q.event_id, q.talk_id, q.participant_id, q.author_name, q.body,
+	q.likes, q.answered, q.answered_at, q.hidden, q.reply_count, q.version,
+	q.created_at, q.updated_at,
+	q.participant_id = ?1,
+	EXISTS (SELECT 1 FROM likes l WHERE l.question_id = q.id AND l.participant_id = ?1)`
+
+func scanQuestion(row scanner) (*koe.Question, error) {
+	var q koe.Question
+	err := row.Scan(&q.ID, &q.EventID, &q.TalkID, &q.ParticipantID, &q.AuthorName, &q.Body,
+		&q.Likes, &q.Answered, nullTimeDest{&q.AnsweredAt}, &q.Hidden, &q.ReplyCount, &q.Version,
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt},
+		&q.Mine, &q.LikedByMe)
+	if err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
+	WHERE q.event_id = ?2 AND q.talk_id = ?3 AND q.id = ?4`
+
+// loadQuestion reads a question inside a write, without viewer fields.
+func loadQuestion(tx *sql.Tx, eventID, talkID, questionID int64) (*koe.Question, error) {
+	q, err := scanQuestion(tx.QueryRow(selectQuestion, 0, eventID, talkID, questionID))
+	if err != nil {
+		return nil, notFound(err, "question")
+	}
+	return q, nil
+}
+
+// CreateQuestion implements koe.Store.
+func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
+	var (
+		id  int64
+		now time.Time
+	)
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		// Checked in the same transaction as the insert, so a question
+		// cannot slip in after the talk was closed.
+		var open bool
+		err := tx.QueryRow(`SELECT qa_open FROM talks WHERE event_id = ? AND id = ?`,
+			q.EventID, q.TalkID).Scan(&open)
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		if !open {
+			return koe.Errorf(koe.EQACLOSED, "Q&A for this talk is closed")
+		}
+		if err := checkParticipant(tx, q.EventID, q.ParticipantID); err != nil {
+			return err
+		}
+		now = s.stamp()
+		err = tx.QueryRow(`
+			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
+				version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+			RETURNING id`,
+			q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, micros(now), micros(now),
+		).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert question: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	q.ID, q.Version, q.CreatedAt, q.UpdatedAt = id, 1, now, now
+	q.Likes, q.Answered, q.AnsweredAt, q.Hidden, q.ReplyCount = 0, false, nil, false, 0
+	q.Mine, q.LikedByMe = true, false
+	return nil
+}
+
+// Question implements koe.Store.
+func (s *Store) Question(ctx context.Context, eventID, talkID, questionID, viewer int64) (*koe.Question, error) {
+	q, err := scanQuestion(s.read.QueryRowContext(ctx, selectQuestion, viewer, eventID, talkID, questionID))
+	if err != nil {
+		return nil, notFound(err, "question")
+	}
+	return q, nil
+}
+
+// A questionList is the SQL of one QuestionSort. after selects the rows
+// past a cursor, whose key is bound to ?4 and id to ?5.
+type questionList struct {
+	filter, after, order string
+}
+
+var questionLists = map[koe.QuestionSort]questionList{
+	koe.SortTop: {
+		filter: `q.hidden = 0 AND q.answered = 0`,
+		after:  `(q.likes < ?4 OR (q.likes = ?4 AND q.id > ?5))`,
+		order:  `q.likes DESC, q.id`,
+	},
+	koe.SortRecent: {
+		filter: `q.hidden = 0 AND q.answered = 0`,
+		after:  `q.id < ?5`,
+		order:  `q.id DESC`,
+	},
+	koe.SortAnswered: {
+		filter: `q.answered = 1 AND q.hidden = 0`,
+		after:  `(q.answered_at, q.id) < (?4, ?5)`,
+		order:  `q.answered_at DESC, q.id DESC`,
+	},
+	koe.SortHidden: {
+		filter: `q.hidden = 1`,
+		after:  `q.id < ?5`,
+		order:  `q.id DESC`,
+	},
+}
+
+// Questions implements koe.Store.
+func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.QuestionPage, error) {
+	sort := qq.Sort
+	if sort == "" {
+		sort = koe.SortTop
+	}
+	list, ok := questionLists[sort]
+	if !ok {
+		return nil, koe.Errorf(koe.EINVALID, "unknown question sort %q", qq.Sort)
+	}
+	limit := qq.Limit
+	if limit <= 0 {
+		limit = koe.DefaultPageSize
+	}
+	limit = min(limit, koe.MaxPageSize)
+
+	query := `SELECT ` + questionColumns + ` FROM questions q
+		WHERE q.event_id = ?2 AND q.talk_id = ?3 AND ` + list.filter
+	var key, afterID int64
+	if c := qq.After; c != nil {
+		if c.Sort != sort {
+			return nil, koe.Errorf(koe.EINVALID, "cursor is not valid for this list")
+		}
+		key, afterID = c.Key, c.ID
+		if sort == koe.SortAnswered {
+			key /= int64(time.Microsecond) // the cursor holds nanoseconds
+		}
+		query += ` AND ` + list.after
+	}
+	// One row more than the page tells whether there is a next page.
+	query += ` ORDER BY ` + list.order + ` LIMIT ?6`
+
+	rows, err := s.read.QueryContext(ctx, query, qq.Viewer, qq.EventID, qq.TalkID, key, afterID, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list questions: %w", err)
+	}
+	questions, err := collect(rows, scanQuestion)
+	if err != nil {
+		return nil, fmt.Errorf("list questions: %w", err)
+	}
+	if len(questions) == 0 {
+		// An empty list and a talk outside the event look alike so far.
+		if _, err := s.Talk(ctx, qq.EventID, qq.TalkID); err != nil {
+			return nil, err
+		}
+	}
+	page := &koe.QuestionPage{Questions: questions}
+	if len(questions) > limit {
+		page.Questions = questions[:limit]
+		page.Next = koe.CursorAfter(sort, page.Questions[limit-1])
+	}
+	return page, nil
+}
+
+// UpdateQuestion implements koe.Store.
+func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.QuestionChange, error) {
+	var change koe.QuestionChange
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		q, err := loadQuestion(tx, eventID, talkID, questionID)
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		if u.Body != nil {
+			q.Body = *u.Body
+		}
+		if u.Answered != nil {
+			switch {
+			case !*u.Answered:
+				q.AnsweredAt = nil
+			case !q.Answered:
+				q.AnsweredAt = &now
+			}
+			q.Answered = *u.Answered
+		}
+		if u.Hidden != nil {
+			q.Hidden = *u.Hidden
+		}
+		_, err = tx.Exec(`
+			UPDATE questions SET body = ?, answered = ?, answered_at = ?, hidden = ?,
+				version = version + 1, updated_at = ?
+			WHERE id = ?`,
+			q.Body, q.Answered, nullMicros(q.AnsweredAt), q.Hidden, micros(now), questionID)
+		if err != nil {
+			return fmt.Errorf("update question: %w", err)
+		}
+		if q.Hidden {
+			// A hidden question must not stay on the big screen.
+			if change.Talk, err = s.clearHighlight(tx, talkID, questionID); err != nil {
+				return err
+			}
+		}
+		change.Question, err = loadQuestion(tx, eventID, talkID, questionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &change, nil
+}

@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/koehq/koe/store/storetest"
+)
+
+// openAt opens the store at path and closes it when tb ends.
+func openAt(tb testing.TB, path string, opts ...Option) *Store {
+	tb.Helper()
+	s, err := Open(tb.Context(), path, opts...)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func openTemp(tb testing.TB, opts ...Option) *Store {
+	tb.Helper()
+	return openAt(tb, filepath.Join(tb.TempDir(), "koe.db"), opts...)
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) koe.Store { return openTemp(t) })
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "koe.db")
+	ctx := t.Context()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &koe.Event{Slug: "conf", Title: "Conf", TimeZone: "UTC"}
+	must(t, s.CreateEvent(ctx, e))
+	tk := &koe.Talk{EventID: e.ID, Title: "Talk", QAOpen: true}
+	must(t, s.CreateTalk(ctx, tk))
+	p := &koe.Participant{EventID: e.ID, DisplayName: "Ada"}
+	must(t, s.CreateParticipant(ctx, p))
+	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Durable?"}
+	must(t, s.CreateQuestion(ctx, q))
+	_, err = s.SetLike(ctx, e.ID, tk.ID, q.ID, p.ID, true)
+	must(t, err)
+	_, err = s.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"})
+	must(t, err)
+	tok := &koe.Token{Hash: []byte("hash"), Role: koe.RoleOwner}
+	must(t, s.CreateToken(ctx, tok))
+	secret, err := s.Secret(ctx, "signing", func() ([]byte, error) { return []byte("s3cret"), nil })
+	must(t, err)
+
+	snapshot := func(s *Store) string {
+		t.Helper()
+		var b bytes.Buffer
+		for _, v := range []func() (any, error){
+			func() (any, error) { return s.Event(ctx, e.ID) },
+			func() (any, error) { return s.Talks(ctx, e.ID) },
+			func() (any, error) { return s.Participant(ctx, e.ID, p.ID) },
+			func() (any, error) { return s.Question(ctx, e.ID, tk.ID, q.ID, p.ID) },
+			func() (any, error) { return s.Replies(ctx, e.ID, tk.ID, q.ID) },
+			func() (any, error) { return s.TokenByHash(ctx, tok.Hash) },
+		} {
+			got, err := v()
+			must(t, err)
+			must(t, json.NewEncoder(&b).Encode(got))
+		}
+		return b.String()
+	}
+	before := snapshot(s)
+	must(t, s.Close())
+
+	s = openAt(t, path)
+	if after := snapshot(s); after != before {
+		t.Errorf("after reopening:\n%s\nbefore:\n%s", after, before)
+	}
+	got, err := s.Secret(ctx, "signing", func() ([]byte, error) { return []byte("other"), nil })
+	if err != nil || !bytes.Equal(got, secret) {
+		t.Errorf("Secret after reopening = %q, %v; want %q", got, err, secret)
+	}
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "koe.db")
+	for i := range 2 {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i+1, err)
+		}
+		v, err := s.SchemaVersion(t.Context())
+		if err != nil || v != 1 {
+			t.Errorf("Open #%d: SchemaVersion = %d, %v; want 1", i+1, v, err)
+		}
+		must(t, s.Close())
+	}
+}
+
+func TestClockIsStoredInUTCMicroseconds(t *testing.T) {
+	tick := time.Date(2030, 5, 17, 10, 0, 0, 123456789, time.FixedZone("JST", 9*60*60))
+	s := openTemp(t, WithNow(func() time.Time { return tick }))
+	e := &koe.Event{Slug: "conf", Title: "Conf", TimeZone: "Asia/Tokyo"}
+	must(t, s.CreateEvent(t.Context(), e))
+	want := time.Date(2030, 5, 17, 1, 0, 0, 123456000, time.UTC)
+	got, err := s.Event(t.Context(), e.ID)
+	must(t, err)
+	for _, tm := range []time.Time{e.CreatedAt, e.UpdatedAt, got.CreatedAt, got.UpdatedAt} {
+		if tm != want {
+			t.Errorf("stamped %#v, want %#v", tm, want)
+		}
+	}
+}
+
+// TestAnsweredTies pages through questions all answered in the same
+// microsecond, which the conformance suite cannot arrange: the cursor must
+// then fall back to ids alone.
+func TestAnsweredTies(t *testing.T) {
+	frozen := time.Date(2030, 5, 17, 10, 0, 0, 0, time.UTC)
+	s := openTemp(t, WithNow(func() time.Time { return frozen }))
+	ctx := t.Context()
+	e := &koe.Event{Slug: "conf", Title: "Conf", TimeZone: "UTC"}
+	must(t, s.CreateEvent(ctx, e))
+	tk := &koe.Talk{EventID: e.ID, Title: "Talk", QAOpen: true}
+	must(t, s.CreateTalk(ctx, tk))
+	p := &koe.Participant{EventID: e.ID}
+	must(t, s.CreateParticipant(ctx, p))
+	var want []int64
+	for range 7 {
+		q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "?"}
+		must(t, s.CreateQuestion(ctx, q))
+		_, err := s.UpdateQuestion(ctx, e.ID, tk.ID, q.ID, koe.QuestionUpdate{Answered: new(true)})
+		must(t, err)
+		want = append([]int64{q.ID}, want...)
+	}
+
+	var got []int64
+	query := koe.QuestionQuery{EventID: e.ID, TalkID: tk.ID, Sort: koe.SortAnswered, Limit: 3}
+	for range 3 {
+		page, err := s.Questions(ctx, query)
+		must(t, err)
+		for _, q := range page.Questions {
+			got = append(got, q.ID)
+		}
+		if query.After = page.Next; query.After == nil {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("answered in pages of 3 = %v, want %v", got, want)
+	}
+}
+
+func TestClose(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "koe.db"))
+	must(t, err)
+	must(t, s.Close())
+	must(t, s.Close())
+	err = s.CreateEvent(t.Context(), &koe.Event{Slug: "late", Title: "Late", TimeZone: "UTC"})
+	if koe.ErrorCode(err) != koe.EUNAVAILABLE {
+		t.Errorf("CreateEvent after Close: %v, want %s", err, koe.EUNAVAILABLE)
+	}
+	if err := s.Ping(t.Context()); koe.ErrorCode(err) != koe.EUNAVAILABLE {
+		t.Errorf("Ping after Close: %v, want %s", err, koe.EUNAVAILABLE)
+	}
+}
+
+// TestFailedWriteRollsBackAlone holds the writer busy so that the next
+// writes pile up into one batch, half of them failing after writing.
+func TestFailedWriteRollsBackAlone(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	release := make(chan struct{})
+	busy := make(chan error)
+	go func() { busy <- s.writer.do(ctx, func(*sql.Tx) error { <-release; return nil }) }()
+
+	const n = 20
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.writer.do(ctx, func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', 0)`, fmt.Sprint(i))
+				if err == nil && i%2 == 1 {
+					err = boom
+				}
+				return err
+			})
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // let the writes queue up behind the busy one
+	close(release)
+	must(t, <-busy)
+	wg.Wait()
+
+	for i, err := range errs {
+		var want error
+		if i%2 == 1 {
+			want = boom
+		}
+		if err != want {
+			t.Errorf("write %d: %v, want %v", i, err, want)
+		}
+		var one int
+		err := s.read.QueryRowContext(ctx, `SELECT 1 FROM secrets WHERE name = ?`, fmt.Sprint(i)).Scan(&one)
+		if stored := err == nil; stored != (i%2 == 0) {
+			t.Errorf("write %d: stored %v (%v), want %v", i, stored, err, i%2 == 0)
+		}
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+const talkColumns = `id, event_id, title, speaker, track, starts_at, ends_at, qa_open,
+	highlighted_question_id, version, created_at, updated_at`
+
+func scanTalk(row scanner) (*koe.Talk, error) {
+	var t koe.Talk
+	err := row.Scan(&t.ID, &t.EventID, &t.Title, &t.Speaker, &t.Track,
+		nullTimeDest{&t.StartsAt}, nullTimeDest{&t.EndsAt}, &t.QAOpen,
+		&t.HighlightedQuestionID, &t.Version, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+const selectTalk = `SELECT ` + talkColumns + ` FROM talks WHERE event_id = ? AND id = ?`
+
+// CreateTalk implements koe.Store.
+func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
+	var (
+		id  int64
+		now time.Time
+	)
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		now = s.stamp()
+		// Selecting from events makes a missing event insert nothing.
+		err := tx.QueryRow(`
+			INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
+				version, created_at, updated_at)
+			SELECT id, ?, ?, ?, ?, ?, ?, 1, ?, ? FROM events WHERE id = ?
+			RETURNING id`,
+			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt), t.QAOpen,
+			micros(now), micros(now), t.EventID,
+		).Scan(&id)
+		if err != nil {
+			return notFound(err, "event")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t.ID, t.Version, t.HighlightedQuestionID = id, 1, 0
+	t.StartsAt, t.EndsAt = truncTime(t.StartsAt), truncTime(t.EndsAt)
+	t.CreatedAt, t.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateTalk implements koe.Store.
+func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.TalkUpdate) (*koe.Talk, error) {
+	var updated *koe.Talk
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		t, err := scanTalk(tx.QueryRow(selectTalk, eventID, talkID))
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		applyTalkUpdate(t, u)
+		updated, err = scanTalk(tx.QueryRow(`
+			UPDATE talks SET title = ?, speaker = ?, track = ?, starts_at = ?, ends_at = ?,
+				qa_open = ?, version = version + 1, updated_at = ?
+			WHERE id = ?
+			RETURNING `+talkColumns,
+			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt),
+			t.QAOpen, micros(s.stamp()), talkID))
+		if err != nil {
+			return fmt.Errorf("update talk: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+func applyTalkUpdate(t *koe.Talk, u koe.TalkUpdate) {
+	if u.Title != nil {
+		t.Title = *u.Title
+	}
+	if u.Speaker != nil {
+		t.Speaker = *u.Speaker
+	}
+	if u.Track != nil {
+		t.Track = *u.Track
+	}
+	if u.StartsAt != nil {
+		t.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		t.EndsAt = *u.EndsAt
+	}
+	if u.QAOpen != nil {
+		t.QAOpen = *u.QAOpen
+	}
+}
+
+// Talk implements koe.Store.
+func (s *Store) Talk(ctx context.Context, eventID, talkID int64) (*koe.Talk, error) {
+	t, err := scanTalk(s.read.QueryRowContext(ctx, selectTalk, eventID, talkID))
+	if err != nil {
+		return nil, notFound(err, "talk")
+	}
+	return t, nil
+}
+
+// Talks implements koe.Store.
+func (s *Store) Talks(ctx context.Context, eventID int64) ([]*koe.Talk, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+talkColumns+` FROM talks
+		WHERE event_id = ?
+		ORDER BY starts_at NULLS LAST, id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("list talks: %w", err)
+	}
+	talks, err := collect(rows, scanTalk)
+	if err != nil {
+		return nil, fmt.Errorf("list talks: %w", err)
+	}
+	if len(talks) == 0 {
+		// An event without talks and no event at all look alike so far.
+		if _, err := s.Event(ctx, eventID); err != nil {
+			return nil, err
+		}
+	}
+	return talks, nil
+}
+
+// SetHighlight implements koe.Store.
+func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID int64) (*koe.Talk, error) {
+	var updated *koe.Talk
+	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		err := tx.QueryRow(`SELECT 1 FROM talks WHERE event_id = ? AND id = ?`, eventID, talkID).Scan(&exists)
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		if questionID != 0 {
+			var hidden bool
+			err := tx.QueryRow(`SELECT hidden FROM questions WHERE event_id = ? AND talk_id = ? AND id = ?`,
+				eventID, talkID, questionID).Scan(&hidden)
+			if err != nil {
+				return notFound(err, "question")
+			}
+			if hidden {
+				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
+			}
+		}
+		updated, err = scanTalk(tx.QueryRow(`
+			UPDATE talks SET highlighted_question_id = ?, version = version + 1, updated_at = ?
+			WHERE id = ?
+			RETURNING `+talkColumns,
+			questionID, micros(s.stamp()), talkID))
+		if err != nil {
+			return fmt.Errorf("update talk: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// clearHighlight removes questionID from its talk's screen, if it is there,
+// and returns the changed talk (nil if the talk did not change).
+func (s *Store) clearHighlight(tx *sql.Tx, talkID, questionID int64) (*koe.Talk, error) {
+	t, err := scanTalk(tx.QueryRow(`
+		UPDATE talks SET highlighted_question_id = 0, version = version + 1, updated_at = ?
+		WHERE id = ? AND highlighted_question_id = ?
+		RETURNING `+talkColumns,
+		micros(s.stamp()), talkID, questionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("clear highlight: %w", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/koehq/koe"
+)
+
+// maxBatch bounds how many writes share one transaction, so that a burst
+// cannot make a single batch (and the wait of its first caller) unbounded.
+const maxBatch = 256
+
+// A writeOp is one caller's write. fn runs inside the batch transaction
+// under its own savepoint; done receives its outcome after the commit.
+type writeOp struct {
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// writer is the only goroutine that writes to the database. Each commit
+// costs an fsync, so it commits every write waiting at that moment in one
+// transaction: under load many callers share one fsync, and a lone write
+// waits for nobody.
+type writer struct {
+	db      *sql.DB // one connection, used by run alone
+	ops     chan *writeOp
+	quit    chan struct{}
+	stopped chan struct{}
+}
+
+func startWriter(db *sql.DB) *writer {
+	w := &writer{
+		db:      db,
+		ops:     make(chan *writeOp),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go w.run()
+	return w
+}
+
+// do runs fn in the next batch and returns its result once that batch is
+// durable. ctx bounds only the wait for a place in a batch: after that the
+// write may commit with the others, so the caller must learn its outcome.
+// fn must not publish anything outside its transaction; callers read what
+// fn computed only when do returns nil.
+func (w *writer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	op := &writeOp{fn: fn, done: make(chan error, 1)}
+	select {
+	case w.ops <- op:
+		return <-op.done
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.quit:
+		return errClosed
+	}
+}
+
+// close stops the writer once the writes already handed over are done.
+func (w *writer) close() {
+	close(w.quit)
+	<-w.stopped
+}
+
+func (w *writer) run() {
+	defer close(w.stopped)
+	batch := make([]*writeOp, 0, maxBatch)
+	for {
+		select {
+		case op := <-w.ops:
+			batch = append(batch[:0], op)
+			batch = w.collect(batch)
+			w.commit(batch)
+		case <-w.quit:
+			// Callers racing with close may still have handed over a write.
+			if batch = w.collect(batch[:0]); len(batch) > 0 {
+				w.commit(batch)
+			}
+			return
+		}
+	}
+}
+
+// collect appends the writes that are already waiting, without blocking.
+func (w *writer) collect(batch []*writeOp) []*writeOp {
+	for len(batch) < maxBatch {
+		select {
+		case op := <-w.ops:
+			batch = append(batch, op)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit runs batch in one transaction and answers every caller. A failed
+// write is rolled back to its savepoint alone; a failed commit fails all.
+func (w *writer) commit(batch []*writeOp) {
+	errs := make([]error, len(batch))
+	if err := w.exec(batch, errs); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	for i, op := range batch {
+		op.done <- errs[i]
+	}
+}
+
+func (w *writer) exec(batch []*writeOp, errs []error) (err error) {
+	// Not a caller's context: one caller giving up must not abort a
+	// transaction that holds the writes of others.
+	tx, err := w.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback() // the error that matters is err
+		}
+	}()
+	for i, op := range batch {
+		if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		if errs[i] = op.fn(tx); errs[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO op"); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
+		if _, err := tx.Exec("RELEASE op"); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+var errClosed = koe.Errorf(koe.EUNAVAILABLE, "store is closed")
