@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -44,10 +45,10 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver) 
 	}
 	h.wg.Add(1) // released in OnClose, or below when the upgrade fails
 	h.mu.Unlock()
-	socket, err := h.upgrader.Upgrade(w, r)
+	socket, err := h.upgrade(w, r)
 	if err != nil {
 		h.wg.Done()
-		return // gws has answered 400 and closed
+		return // the client has been answered 400, or the connection is gone
 	}
 	c.socket = socket
 	socket.Session().(*wsSession).conn = c // before ReadLoop: no callback can run yet
@@ -210,10 +211,31 @@ func (c *wsConn) goAway() {
 	go c.socket.WriteClose(1001, []byte("server shutting down"))
 }
 
+// upgrade hijacks the connection through http.ResponseController, which
+// sees through middleware wrappers that a plain type assertion would not,
+// and hands it to gws.
+func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, error) {
+	netConn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "WebSocket upgrade not possible", http.StatusInternalServerError)
+		return nil, err
+	}
+	br := rw.Reader
+	if br.Buffered() == 0 {
+		// Nothing read ahead: a smaller buffer than net/http's 4 KiB is
+		// enough for client messages and saves memory per connection.
+		br = bufio.NewReaderSize(netConn, wsReadBuffer)
+	}
+	return h.upgrader.UpgradeFromConn(netConn, br, r)
+}
+
+// wsReadBuffer is the read buffer of a WebSocket connection.
+const wsReadBuffer = 2048
+
 func newUpgrader() *gws.Upgrader {
 	return gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 		ReadMaxPayloadSize: maxClientMessage,
-		ReadBufferSize:     2048,
+		ReadBufferSize:     wsReadBuffer,
 		CheckUtf8Enabled:   true,
 		HandshakeTimeout:   10 * time.Second,
 		NewSession:         func() gws.SessionStorage { return &wsSession{} },
