@@ -45,6 +45,9 @@ type Options struct {
 	// IdleStreamTTL is how long a stream without subscribers or events is
 	// kept before its history is dropped. Default 10 minutes.
 	IdleStreamTTL time.Duration
+	// PresenceInterval is how often talks are told their audience size
+	// when it changed. Default 2 s.
+	PresenceInterval time.Duration
 	// WriteTimeout closes a connection whose write does not finish in time.
 	// Default 10 s.
 	WriteTimeout time.Duration
@@ -84,6 +87,9 @@ func New(opts Options) *Hub {
 	}
 	if opts.IdleStreamTTL <= 0 {
 		opts.IdleStreamTTL = 10 * time.Minute
+	}
+	if opts.PresenceInterval <= 0 {
+		opts.PresenceInterval = 2 * time.Second
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
@@ -177,10 +183,15 @@ func (h *Hub) maintain() {
 	defer ping.Stop()
 	gc := time.NewTicker(h.opts.IdleStreamTTL / 4)
 	defer gc.Stop()
+	presence := time.NewTicker(h.opts.PresenceInterval)
+	defer presence.Stop()
+	audience := make(map[StreamID]int)
 	for {
 		select {
 		case <-h.done:
 			return
+		case <-presence.C:
+			h.publishPresence(audience)
 		case <-ping.C:
 			h.mu.Lock()
 			conns := make([]*wsConn, 0, len(h.conns))
@@ -199,6 +210,39 @@ func (h *Hub) maintain() {
 				}
 			}
 			h.mu.Unlock()
+		}
+	}
+}
+
+// publishPresence tells each talk whose audience changed since the last
+// call how many connections follow it (public and staff together), for
+// the presenter screen. last holds the counts published before, keyed by
+// the public stream.
+func (h *Hub) publishPresence(last map[StreamID]int) {
+	h.mu.Lock()
+	counts := make(map[StreamID]int, len(last))
+	for id, s := range h.streams {
+		if id.Topic == EventTopic {
+			continue
+		}
+		id.Staff = false
+		counts[id] += s.subscribers()
+	}
+	h.mu.Unlock()
+	for id, n := range counts {
+		if prev, ok := last[id]; ok && prev == n || !ok && n == 0 {
+			continue
+		}
+		last[id] = n
+		data := map[string]int{"connections": n}
+		h.Publish(id, "presence", time.Now(), data)
+		staff := id
+		staff.Staff = true
+		h.Publish(staff, "presence", time.Now(), data)
+	}
+	for id := range last {
+		if _, ok := counts[id]; !ok {
+			delete(last, id)
 		}
 	}
 }

@@ -412,3 +412,26 @@ func TestLikesAreCoalesced(t *testing.T) {
 		t.Fatalf("want one event with the newest version, got %+v", m.Events)
 	}
 }
+
+func TestPresenceCountsConnections(t *testing.T) {
+	h, srv := newTestServer(t, Options{PresenceInterval: 20 * time.Millisecond})
+	staff := talk1
+	staff.Staff = true
+	a, b := dialWS(t, srv), dialWS(t, srv)
+	for _, c := range []*wsClient{a, b} {
+		c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	}
+	// A staff connection on the same talk counts too.
+	_, reason := h.subscribe(staff, "", &sseConn{pending: make(chan delivery, 1), resets: make(chan string, 1)})
+	if reason != "" {
+		t.Fatal(reason)
+	}
+	for {
+		m := a.next(t)
+		for _, e := range m.Events {
+			if e.Type == "presence" && string(e.Data) == `{"connections":3}` {
+				return
+			}
+		}
+	}
+}
