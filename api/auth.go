@@ -126,10 +126,16 @@ func (s *Server) setParticipantCookie(w http.ResponseWriter, eventID int64, tok 
 	})
 }
 
+// staffCookie carries a staff token for browsers, whose WebSocket cannot
+// send an Authorization header. HttpOnly and SameSite=Strict; writes are
+// also guarded by CrossOriginProtection and WebSocket upgrades by Origin.
+const staffCookie = "koe_staff"
+
 // identify reads the credentials of r for an event (0 when the route has
-// none): a bearer token (staff or participant) or the event's participant
-// cookie. A bearer token that is present but invalid is an error, not
-// anonymity, so that clients learn their token is bad.
+// none). A bearer token (staff or participant) is the only credential when
+// present; a browser may carry both a staff cookie and the event's
+// participant cookie, and is then both. A bearer token that is present but
+// invalid is an error, not anonymity, so that clients learn it is bad.
 func (s *Server) identify(r *http.Request, eventID int64) (identity, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -143,23 +149,76 @@ func (s *Server) identify(r *http.Request, eventID int64) (identity, error) {
 			}
 			return identity{eventID: e, participant: p}, nil
 		}
-		t, err := s.store.TokenByHash(r.Context(), HashToken(tok))
-		if koe.ErrorCode(err) == koe.ENOTFOUND {
-			return identity{}, koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
+		staff, err := s.isStaffToken(r, tok)
+		if err == nil && !staff {
+			err = koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
 		}
+		return identity{staff: staff}, err
+	}
+	var id identity
+	if c, err := r.Cookie(staffCookie); err == nil {
+		staff, err := s.isStaffToken(r, c.Value)
 		if err != nil {
 			return identity{}, err
 		}
-		return identity{staff: t.Role == koe.RoleOwner}, nil
+		id.staff = staff
 	}
 	if eventID != 0 {
 		if c, err := r.Cookie(cookieName(eventID)); err == nil {
 			if e, p, ok := s.signer.verify(c.Value); ok && e == eventID {
-				return identity{eventID: e, participant: p}, nil
+				id.eventID, id.participant = e, p
 			}
 		}
 	}
-	return identity{}, nil
+	return id, nil
+}
+
+// isStaffToken looks a staff token up by its hash.
+func (s *Server) isStaffToken(r *http.Request, tok string) (bool, error) {
+	if len(tok) > 200 {
+		return false, nil
+	}
+	t, err := s.store.TokenByHash(r.Context(), HashToken(tok))
+	if koe.ErrorCode(err) == koe.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return t.Role == koe.RoleOwner, nil
+}
+
+type sessionRequest struct {
+	Token string `json:"token"`
+}
+
+// createSession checks a staff token and keeps it in the staff cookie, so
+// that the browser's staff pages and WebSockets are authenticated.
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
+	var req sessionRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	staff, err := s.isStaffToken(r, strings.TrimSpace(req.Token))
+	if err != nil {
+		return err
+	}
+	if !staff {
+		return koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: staffCookie, Value: strings.TrimSpace(req.Token), Path: "/", MaxAge: int(participantCookieMaxAge / time.Second),
+		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
+	})
+	writeJSON(w, http.StatusOK, meResponse{Role: "staff"})
+	return nil
+}
+
+// deleteSession signs the browser out of staff.
+func (s *Server) deleteSession(w http.ResponseWriter, _ *http.Request) error {
+	http.SetCookie(w, &http.Cookie{Name: staffCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // requireStaff admits staff only.

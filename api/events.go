@@ -207,6 +207,8 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// meResponse says who the caller is; a browser signed in as staff that
+// also joined the event has both the staff role and a participant.
 type meResponse struct {
 	Role        string           `json:"role"` // staff | participant
 	Participant *koe.Participant `json:"participant"`
@@ -221,15 +223,16 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	resp := meResponse{Role: "participant"}
 	if id.staff {
-		writeJSON(w, http.StatusOK, meResponse{Role: "staff"})
-		return nil
+		resp.Role = "staff"
 	}
-	p, err := s.store.Participant(r.Context(), eventID, id.participant)
-	if err != nil {
-		return err
+	if id.isParticipantOf(eventID) {
+		if resp.Participant, err = s.store.Participant(r.Context(), eventID, id.participant); err != nil {
+			return err
+		}
 	}
-	writeJSON(w, http.StatusOK, meResponse{Role: "participant", Participant: p})
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 

@@ -27,8 +27,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	handle("GET /api/openapi.json", s.openAPI)
 
-	// Joining: anyone with the code.
+	// Joining: anyone with the code. Staff sign browsers in with a token.
 	handle("POST /api/v1/join", s.join)
+	handle("POST /api/v1/session", s.createSession)
+	handle("DELETE /api/v1/session", s.deleteSession)
 
 	// Events and talks.
 	handle("GET /api/v1/events", s.listEvents)                                      // staff
