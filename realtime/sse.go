@@ -23,6 +23,9 @@ func (c *sseConn) deliver(f *frame, done func()) { c.pending <- delivery{f, done
 
 func (c *sseConn) subscribed(_, cursor string) { c.start = cursor }
 
+// abort implements sink; an SSE write has its own deadline.
+func (c *sseConn) abort() {}
+
 func (c *sseConn) reset(_, reason string) {
 	select {
 	case c.resets <- reason:

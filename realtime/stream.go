@@ -25,6 +25,8 @@ type sink interface {
 	subscribed(topic, cursor string)
 	// reset tells the client that the subscription is over.
 	reset(topic, reason string)
+	// abort closes a connection whose write has been stuck too long.
+	abort()
 }
 
 // subscription is one client following one stream.
@@ -35,6 +37,10 @@ type subscription struct {
 	// subscription is registered, then read and written only by the sweeper.
 	cursor uint64
 	busy   atomic.Bool
+	// While busy: the seq the write in flight goes up to, and when it began.
+	sent      atomic.Uint64
+	busySince atomic.Int64
+	done      func() // s.written bound to this subscription, made once
 }
 
 type stream struct {
@@ -132,6 +138,7 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 		start = seq
 	}
 	sub = &subscription{stream: s, sink: sk, cursor: start}
+	sub.done = func() { s.written(sub) }
 	sk.subscribed(s.id.Topic, formatCursor(s.epoch, start))
 	s.subs[sub] = struct{}{}
 	s.lastActive = time.Now()
@@ -211,44 +218,51 @@ func (s *stream) sweep() {
 	}
 	s.mu.Unlock()
 
-	var shared *frame
+	// Laggards skipped by earlier sweeps mostly start from the same few
+	// positions, so their frames are shared too.
+	frames := make(map[uint64]*frame, 2)
+	now := time.Now()
+	stuckBefore := now.Add(-s.hub.opts.WriteTimeout).UnixNano()
 	for _, sub := range subs {
 		if sub.cursor == head {
 			continue
 		}
 		if sub.busy.Load() {
-			if sub.cursor+1 < oldest {
-				// Still stuck on an old write and now behind the history:
-				// it can never catch up, so stop following it.
+			switch {
+			case sub.busySince.Load() < stuckBefore:
+				s.overflow(sub)
+				sub.sink.abort()
+			case sub.cursor+1 < oldest:
+				// Still on an old write and now behind the history: it can
+				// never catch up, so stop following it.
 				s.overflow(sub)
 			}
 			continue
 		}
-		var f *frame
-		if sub.cursor == from {
-			if shared == nil {
-				shared = s.frame(from, head, true)
-			}
-			f = shared
-		} else {
-			f = s.frame(sub.cursor, head, false)
+		f, ok := frames[sub.cursor]
+		if !ok {
+			f = s.frame(sub.cursor, head, sub.cursor == from)
+			frames[sub.cursor] = f
 		}
 		if f == nil {
 			s.overflow(sub) // fell behind the history while its writes were slow
 			continue
 		}
 		sub.cursor = head
+		sub.sent.Store(head)
+		sub.busySince.Store(now.UnixNano())
 		sub.busy.Store(true)
-		sub.sink.deliver(f, func() { s.written(sub, head) })
+		sub.sink.deliver(f, sub.done)
 	}
 	clear(subs)
 	s.scratch = subs[:0]
 }
 
-// written is called when a subscriber's write of events up to seq to has
-// finished. If more were published meanwhile, a sweep may have skipped this
-// subscriber, so ask for another.
-func (s *stream) written(sub *subscription, to uint64) {
+// written is called when a subscriber's write has finished. If more was
+// published meanwhile, a sweep may have skipped this subscriber, so ask
+// for another.
+func (s *stream) written(sub *subscription) {
+	to := sub.sent.Load()
 	sub.busy.Store(false)
 	if s.seq.Load() > to {
 		s.poke()

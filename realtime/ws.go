@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/koehq/koe"
 	"github.com/lxzan/gws"
@@ -64,7 +65,6 @@ func (h *Hub) readTimeout() time.Duration { return h.opts.KeepAlive * 12 / 5 }
 
 // deliver implements sink.
 func (c *wsConn) deliver(f *frame, done func()) {
-	_ = c.socket.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout))
 	c.socket.WriteAsync(gws.OpcodeText, f.wsMessage(), func(err error) {
 		if err == nil && f.live {
 			c.hub.metrics.delivery.Observe(time.Since(f.oldest()).Seconds())
@@ -72,6 +72,9 @@ func (c *wsConn) deliver(f *frame, done func()) {
 		done()
 	})
 }
+
+// abort implements sink: closing the socket fails the stuck write.
+func (c *wsConn) abort() { _ = c.socket.NetConn().Close() }
 
 // reset implements sink.
 func (c *wsConn) reset(topic, reason string) {
@@ -230,13 +233,12 @@ func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, error)
 }
 
 // wsReadBuffer is the read buffer of a WebSocket connection.
-const wsReadBuffer = 2048
+const wsReadBuffer = 1024
 
 func newUpgrader() *gws.Upgrader {
 	return gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 		ReadMaxPayloadSize: maxClientMessage,
 		ReadBufferSize:     wsReadBuffer,
-		CheckUtf8Enabled:   true,
 		HandshakeTimeout:   10 * time.Second,
 		NewSession:         func() gws.SessionStorage { return &wsSession{} },
 	})
@@ -267,6 +269,12 @@ func (wsEvents) OnMessage(s *gws.Conn, m *gws.Message) {
 	_ = s.SetReadDeadline(time.Now().Add(c.hub.readTimeout()))
 	if m.Opcode != gws.OpcodeText {
 		c.sendError(koe.Errorf(koe.EINVALID, "send JSON text messages"))
+		return
+	}
+	if !utf8.Valid(m.Bytes()) {
+		// Checked here rather than by gws, which would also check every
+		// frame we write.
+		c.sendError(koe.Errorf(koe.EINVALID, "messages must be UTF-8"))
 		return
 	}
 	c.handle(m.Bytes())

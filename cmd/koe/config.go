@@ -25,6 +25,7 @@ type config struct {
 	PublicURL     string
 	Trusted       []netip.Prefix
 	LogLevel      slog.Level
+	DebugAddr     string
 }
 
 // dbPath is the SQLite file inside the data directory.
@@ -52,6 +53,7 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.DurationVar(&c.FlushInterval, "flush-interval", envDuration("KOE_FLUSH_INTERVAL", 100*time.Millisecond), "shortest time between two real-time writes to one client (KOE_FLUSH_INTERVAL)")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", envDuration("KOE_DRAIN_TIMEOUT", 20*time.Second), "how long shutdown waits for requests to finish (KOE_DRAIN_TIMEOUT)")
 	trusted := fs.String("trusted-proxies", env("KOE_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (KOE_TRUSTED_PROXIES)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", env("KOE_DEBUG_ADDR", ""), "if set, serve Go's pprof profiles on this address; keep it on loopback (KOE_DEBUG_ADDR)")
 	level := fs.String("log-level", env("KOE_LOG_LEVEL", "info"), "debug, info, warn or error (KOE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

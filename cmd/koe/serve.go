@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/realtime"
 	"github.com/koehq/koe/store/sqlite"
+	"github.com/koehq/koe/web"
 )
 
 func serve(args []string) error {
@@ -59,6 +61,7 @@ func serve(args []string) error {
 		Logger:         log,
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
 		TrustedProxies: cfg.Trusted,
+		Static:         web.Handler(),
 	})
 	if err != nil {
 		return err
@@ -83,9 +86,12 @@ func serve(args []string) error {
 	log.Info("koe serving", "url", url, "version", version, "commit", commit, "data_dir", cfg.DataDir, "rate_limits", cfg.RateLimits.String())
 	if created != "" {
 		// Shown once, on the terminal, never in the JSON logs.
-		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Owner token (shown only this once; keep it safe):\n\n    %s\n\n  Use it as \"Authorization: Bearer <token>\" for staff requests.\n\n", url, created)
+		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Owner token (shown only this once; keep it safe):\n\n    %s\n\n  Sign in at %s/admin with it, or send it as \"Authorization: Bearer <token>\".\n\n", url, created, url)
 	}
 
+	if cfg.DebugAddr != "" {
+		go serveDebug(log, cfg.DebugAddr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -107,6 +113,21 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveDebug serves net/http/pprof on its own listener, apart from the
+// public handler, for profiling a running server.
+func serveDebug(log *slog.Logger, addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	log.Info("debug server", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("debug server stopped", "error", err)
+	}
 }
 
 // displayAddr turns a wildcard listen address into one a browser can open.
