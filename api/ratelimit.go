@@ -95,7 +95,9 @@ func knownRateKey(k string) bool {
 	return false
 }
 
-// String lists the limits in the KOE_RATE_LIMITS syntax.
+// String lists the limits in the KOE_RATE_LIMITS syntax. Known keys
+// without a limit are listed as KEY=off, since ParseRateLimits applies a
+// spec over the defaults.
 func (l RateLimits) String() string {
 	if len(l) == 0 {
 		return "off"
@@ -103,6 +105,11 @@ func (l RateLimits) String() string {
 	parts := make([]string, 0, len(l))
 	for k, r := range l {
 		parts = append(parts, k+"="+r.String())
+	}
+	for _, k := range rateLimitKeys {
+		if _, ok := l[k]; !ok {
+			parts = append(parts, k+"=off")
+		}
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -56,15 +57,22 @@ type Options struct {
 	KeepAlive time.Duration
 	Metrics   *Metrics
 	Logger    *slog.Logger
+	// Broker connects the replicas (scaled mode); nil for one process.
+	Broker Broker
 }
 
 // Hub owns every stream of the process.
 type Hub struct {
-	opts     Options
-	metrics  *Metrics
-	log      *slog.Logger
-	likes    *coalescer
-	upgrader *gws.Upgrader
+	opts       Options
+	metrics    *Metrics
+	log        *slog.Logger
+	likes      *coalescer
+	upgrader   *gws.Upgrader
+	broker     Broker
+	degraded   atomic.Bool
+	startPos   string // where the broker reader starts
+	followMu   sync.Mutex
+	stopFollow context.CancelFunc // ends the current broker reader
 
 	mu       sync.Mutex
 	streams  map[StreamID]*stream
@@ -113,9 +121,22 @@ func New(opts Options) *Hub {
 	}
 	h.likes = newCoalescer(h)
 	h.upgrader = newUpgrader()
+	h.broker = opts.Broker
 	h.wg.Add(2)
 	go h.likes.run()
 	go h.maintain()
+	if h.broker != nil {
+		h.metrics.brokerUp.Set(1)
+		ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+		pos, err := h.broker.Position(ctx)
+		cancel()
+		if err != nil {
+			h.degrade(err)
+		}
+		h.startPos = pos
+		h.wg.Add(1)
+		go h.follow()
+	}
 	return h
 }
 
@@ -167,12 +188,23 @@ func (h *Hub) stream(id StreamID) *stream {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.streams[id]
-	if s == nil {
-		s = newStream(h, id)
-		h.streams[id] = s
-		h.wg.Add(1)
-		go s.run()
+	if s != nil {
+		return s
 	}
+	s = newStream(h, id)
+	h.streams[id] = s
+	h.wg.Add(1)
+	go s.run()
+	if s.local {
+		return s
+	}
+	// Load from the broker with the stream locked but already registered:
+	// the reader's deliveries wait, so none falls between load and follow.
+	s.mu.Lock()
+	h.mu.Unlock()
+	s.loadLocked()
+	s.mu.Unlock()
+	h.mu.Lock()
 	return s
 }
 
@@ -288,6 +320,9 @@ const (
 	ResetUnknownEpoch = "unknown_epoch"
 	ResetTooFarBehind = "too_far_behind"
 	ResetOverflow     = "overflow"
+	// ResetResync follows a broker outage or a new epoch elsewhere: other
+	// replicas' events may have been missed.
+	ResetResync = "resync"
 )
 
 func newEpoch() string {

@@ -12,6 +12,7 @@ type Metrics struct {
 	delivery    prometheus.Histogram
 	overflows   prometheus.Counter
 	resets      *prometheus.CounterVec
+	brokerUp    prometheus.Gauge
 }
 
 // NewMetrics creates the collectors and registers them with reg (nil: not
@@ -39,9 +40,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "koe_realtime_resets_total",
 			Help: "Reset messages sent to clients, by reason.",
 		}, []string{"reason"}),
+		brokerUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "koe_realtime_broker_up",
+			Help: "1 while the broker between replicas (Redis) is reachable; 0 while degraded. Absent in single-process mode.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connections, m.published, m.delivery, m.overflows, m.resets)
+		reg.MustRegister(m.connections, m.published, m.delivery, m.overflows, m.resets, m.brokerUp)
 	}
 	return m
 }

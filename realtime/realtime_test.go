@@ -106,11 +106,16 @@ func (c *wsClient) send(t *testing.T, v any) {
 
 func (c *wsClient) next(t *testing.T) wireMessage {
 	t.Helper()
+	return c.nextWithin(t, 5*time.Second)
+}
+
+func (c *wsClient) nextWithin(t *testing.T, d time.Duration) wireMessage {
+	t.Helper()
 	select {
 	case m := <-c.msgs:
 		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message within 5s")
+	case <-time.After(d):
+		t.Fatalf("no message within %s", d)
 		return wireMessage{}
 	}
 }
@@ -382,7 +387,7 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	}()
 	var got int
 	for got < 400 {
-		m := fast.next(t)
+		m := fast.nextWithin(t, 30*time.Second) // 25 MB through the race detector
 		for _, e := range m.Events {
 			if e.Type == "test.n" {
 				got++

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -54,9 +55,15 @@ type stream struct {
 
 	mu         sync.Mutex
 	hist       []entry // ring: event seq lives at hist[seq%len(hist)]
+	first      uint64  // the oldest seq the ring may hold
 	subs       map[*subscription]struct{}
 	lastActive time.Time
 	stopped    bool
+	// local is true while this process assigns the sequence: always
+	// without a broker, and while the broker is unavailable.
+	local bool
+	// wroteLocal records a publish made while the broker was unavailable.
+	wroteLocal bool
 
 	// Owned by the sweeper goroutine.
 	swept   uint64 // head at the previous sweep: where the next shared range starts
@@ -71,9 +78,154 @@ func newStream(h *Hub, id StreamID) *stream {
 		wake:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
 		hist:       make([]entry, h.opts.History),
+		first:      1,
 		subs:       make(map[*subscription]struct{}),
 		lastActive: time.Now(),
+		local:      h.broker == nil,
 	}
+}
+
+// load fills a new stream from the broker; the caller holds s.mu, so that
+// nothing else touches the stream before it is loaded.
+func (s *stream) loadLocked() {
+	ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+	defer cancel()
+	epoch, head, events, err := s.hub.broker.Load(ctx, s.id, newEpoch())
+	if err != nil {
+		s.local = true // this stream starts degraded; the hub follows
+		go s.hub.degrade(err)
+		return
+	}
+	s.restartLocked(epoch, head)
+	for _, e := range events {
+		if e.Seq+uint64(len(s.hist)) > head && e.Seq <= head {
+			s.storeLocked(e)
+		}
+	}
+	if len(events) > 0 && events[0].Seq < s.first && events[0].Seq+uint64(len(s.hist)) > head {
+		s.first = events[0].Seq
+	}
+}
+
+// restartLocked starts the stream over at epoch and head with an empty
+// history, ending every subscription; it returns them for resetting once
+// the lock is released.
+func (s *stream) restartLocked(epoch string, head uint64) []*subscription {
+	s.epoch = epoch
+	s.seq.Store(head)
+	s.first = head + 1
+	ended := make([]*subscription, 0, len(s.subs))
+	for sub := range s.subs {
+		ended = append(ended, sub)
+	}
+	clear(s.subs)
+	return ended
+}
+
+// storeLocked puts an event into the ring at its seq.
+func (s *stream) storeLocked(e Entry) {
+	s.hist[e.Seq%uint64(len(s.hist))] = entry{seq: e.Seq, typ: e.Type, at: e.At, json: encodeEvent(e.Seq, e.Type, e.At, e.Data)}
+}
+
+// appendLocked adds the next event of the sequence.
+func (s *stream) appendLocked(e Entry) {
+	s.storeLocked(e)
+	s.seq.Store(e.Seq)
+}
+
+func (s *stream) resync(ended []*subscription) {
+	for _, sub := range ended {
+		s.hub.metrics.resets.WithLabelValues(ResetResync).Inc()
+		sub.sink.reset(s.id.Topic, ResetResync)
+	}
+}
+
+// receive takes an event from the broker: the next one is appended, an
+// old one ignored, a gap filled from the broker's history first. A new
+// epoch restarts the stream.
+func (s *stream) receive(epoch string, e Entry) {
+	s.mu.Lock()
+	if s.local || s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	var ended []*subscription
+	if epoch != s.epoch {
+		ended = s.restartLocked(epoch, e.Seq-1)
+	}
+	head := s.seq.Load()
+	if e.Type == "" { // rotation marker: the new epoch starts after e.Seq
+		ended = append(ended, s.restartLocked(epoch, e.Seq)...)
+	} else if e.Seq > head {
+		if e.Seq > head+1 {
+			ended = append(ended, s.fillLocked(head+1, e.Seq-1)...)
+		}
+		s.appendLocked(e)
+	}
+	s.lastActive = time.Now()
+	s.mu.Unlock()
+	s.resync(ended)
+	s.poke()
+}
+
+// fillLocked fetches the events from..to that the reader missed. If the
+// broker no longer has them all, the stream restarts after them.
+func (s *stream) fillLocked(from, to uint64) []*subscription {
+	ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+	defer cancel()
+	epoch, events, err := s.hub.broker.Range(ctx, s.id, from, to)
+	if err == nil && epoch == s.epoch && uint64(len(events)) == to-from+1 {
+		for _, e := range events {
+			s.appendLocked(e)
+		}
+		return nil
+	}
+	return s.restartLocked(s.epoch, to)
+}
+
+// goLocal makes the stream sequence its own events under a fresh epoch
+// (the broker's epoch-seq pairs will mean other events elsewhere). Its
+// subscribers carry on.
+func (s *stream) goLocal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.local {
+		s.local = true
+		s.epoch = newEpoch()
+	}
+}
+
+// reload returns a degraded stream to the broker: a new epoch there if
+// this replica wrote alone, then the broker's state, and a resync for
+// every subscriber, who may have missed other replicas' events.
+func (s *stream) reload(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.local {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.wroteLocal {
+		if err := s.hub.broker.Rotate(ctx, s.id, newEpoch()); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+	}
+	epoch, head, events, err := s.hub.broker.Load(ctx, s.id, newEpoch())
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	ended := s.restartLocked(epoch, head)
+	for _, e := range events {
+		if e.Seq+uint64(len(s.hist)) > head && e.Seq <= head {
+			s.storeLocked(e)
+			s.first = min(s.first, e.Seq)
+		}
+	}
+	s.local, s.wroteLocal = false, false
+	s.mu.Unlock()
+	s.resync(ended)
+	return nil
 }
 
 func (s *stream) poke() {
@@ -83,17 +235,33 @@ func (s *stream) poke() {
 	}
 }
 
-// publish appends an event; false if the stream was dropped meanwhile.
+// publish appends an event: through the broker, which sequences it and
+// brings it back to every replica, or locally. False if the stream was
+// dropped meanwhile.
 func (s *stream) publish(typ string, at time.Time, data []byte) bool {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
 		return false
 	}
-	seq := s.seq.Load() + 1
-	s.hist[seq%uint64(len(s.hist))] = entry{seq: seq, typ: typ, at: at, json: encodeEvent(seq, typ, at, data)}
-	s.seq.Store(seq)
 	s.lastActive = time.Now()
+	if !s.local {
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+		err := s.hub.broker.Publish(ctx, s.id, Entry{Type: typ, At: at, Data: data}, newEpoch())
+		cancel()
+		if err == nil {
+			return true
+		}
+		s.hub.degrade(err) // makes every stream local, this one included
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			return false
+		}
+	}
+	s.wroteLocal = s.hub.broker != nil
+	s.appendLocked(Entry{Seq: s.seq.Load() + 1, Type: typ, At: at, Data: data})
 	s.mu.Unlock()
 	s.poke()
 	return true
@@ -111,9 +279,9 @@ func (s *stream) cursor() string {
 func (s *stream) oldestLocked() uint64 {
 	head := s.seq.Load()
 	if head < uint64(len(s.hist)) {
-		return 1
+		return s.first
 	}
-	return head - uint64(len(s.hist)) + 1
+	return max(s.first, head-uint64(len(s.hist))+1)
 }
 
 // subscribe registers a subscription that starts after cursor (now when

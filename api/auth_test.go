@@ -1,0 +1,329 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/koehq/koe"
+)
+
+// staffRoutes are the routes only staff may use, with a valid body each.
+func staffRoutes(e, tk, q int64) []struct {
+	method, path string
+	body         any
+} {
+	return []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/v1/events", nil},
+		{"POST", "/api/v1/events", map[string]any{"title": "Other"}},
+		{"PATCH", eventPath(e), map[string]any{"title": "Renamed"}},
+		{"POST", eventPath(e) + "/talks", map[string]any{"title": "Lightning"}},
+		{"PATCH", talkPath(e, tk), map[string]any{"qa_open": true}},
+		{"PUT", talkPath(e, tk) + "/highlight", map[string]any{"question_id": q}},
+		{"PATCH", questionPath(e, tk, q), map[string]any{"answered": false}},
+	}
+}
+
+func TestStaffRoutesRefuseOthers(t *testing.T) {
+	h := newHarness(t)
+	e, tk := h.setup()
+	p, _ := h.join(e.JoinCode, "Pat")
+	q := p.ask(e.ID, tk.ID, "Why?")
+	garbled := []string{
+		"Bearer not-a-token",                  // unknown staff token
+		"Bearer " + ownerToken + "x",          // almost the owner token
+		"Bearer p1.1.1.AAAAAAAAAAAAAAAAAAAAA", // forged participant token
+		"Bearer p1.garbage",                   // malformed participant token
+		"Bearer ",                             // empty
+		"Basic dXNlcjpwYXNz",                  // wrong scheme
+		"bearer " + ownerToken,                // the scheme is case-sensitive here
+		ownerToken,                            // no scheme
+	}
+	for _, rt := range staffRoutes(e.ID, tk.ID, q.ID) {
+		name := rt.method + " " + rt.path
+		// No credentials: 401, and the document agrees the request lacks them.
+		h.client("").do(rt.method, rt.path, rt.body, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+		// A participant: 403.
+		p.do(rt.method, rt.path, rt.body).want(t, 403, koe.EFORBIDDEN)
+		// Forged and garbled: 401.
+		for _, auth := range garbled {
+			r := h.client("").do(rt.method, rt.path, rt.body, header("Authorization", auth), unchecked)
+			if !r.want(t, 401, koe.EUNAUTHORIZED) {
+				t.Logf("%s with Authorization %q", name, auth)
+			}
+		}
+		// Staff: allowed.
+		if r := h.staff.do(rt.method, rt.path, rt.body); r.Status >= 300 {
+			t.Errorf("%s: staff refused: %s", name, r)
+		}
+	}
+}
+
+func TestMemberRoutes(t *testing.T) {
+	h := newHarness(t)
+	a, tka := h.setup()
+	b, tkb := h.setup()
+	pa, ja := h.join(a.JoinCode, "Ann")
+	pb, _ := h.join(b.JoinCode, "Bob")
+	qa := pa.ask(a.ID, tka.ID, "A question in A")
+	qb := pb.ask(b.ID, tkb.ID, "A question in B")
+	memberGets := func(e, tk, q int64) []string {
+		return []string{
+			eventPath(e), eventPath(e) + "/me", eventPath(e) + "/talks", talkPath(e, tk),
+			questionsPath(e, tk), questionPath(e, tk, q), questionPath(e, tk, q) + "/replies",
+		}
+	}
+	for _, path := range memberGets(a.ID, tka.ID, qa.ID) {
+		pa.get(path).want(t, 200, "")
+		h.staff.get(path).want(t, 200, "")
+		h.client("").get(path, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+		h.client("garbage-token").get(path).want(t, 401, koe.EUNAUTHORIZED)
+		// A participant of event B on event A's routes.
+		pb.get(path).want(t, 403, koe.EFORBIDDEN)
+	}
+	// ... and on writes of event A.
+	pb.post(questionsPath(a.ID, tka.ID), map[string]any{"body": "sneaky"}).want(t, 403, koe.EFORBIDDEN)
+	pb.put(questionPath(a.ID, tka.ID, qa.ID)+"/like", nil).want(t, 403, koe.EFORBIDDEN)
+	pb.del(questionPath(a.ID, tka.ID, qa.ID)+"/like").want(t, 403, koe.EFORBIDDEN)
+	pb.post(questionPath(a.ID, tka.ID, qa.ID)+"/replies", map[string]any{"body": "hi"}).want(t, 403, koe.EFORBIDDEN)
+	// Ids are scoped: event A's talk through event B's path is not found,
+	// even for staff.
+	h.staff.get(talkPath(b.ID, tka.ID)).want(t, 404, koe.ENOTFOUND)
+	h.staff.get(questionPath(b.ID, tkb.ID, qa.ID)).want(t, 404, koe.ENOTFOUND)
+	pb.get(questionPath(b.ID, tkb.ID, qa.ID)).want(t, 404, koe.ENOTFOUND)
+	pb.get(questionPath(b.ID, tkb.ID, qb.ID)).want(t, 200, "")
+	// Staff cannot ask or like: those need a participant identity.
+	h.staff.post(questionsPath(a.ID, tka.ID), map[string]any{"body": "staff?"}).want(t, 403, koe.EFORBIDDEN)
+	h.staff.put(questionPath(a.ID, tka.ID, qa.ID)+"/like", nil).want(t, 403, koe.EFORBIDDEN)
+
+	// /me tells who is who.
+	var me struct {
+		Role        string           `json:"role"`
+		Participant *koe.Participant `json:"participant"`
+	}
+	pa.get(eventPath(a.ID)+"/me").decode(t, &me)
+	if me.Role != "participant" || me.Participant == nil || me.Participant.ID != ja.Participant.ID || me.Participant.DisplayName != "Ann" {
+		t.Errorf("participant /me = %+v", me)
+	}
+	me.Participant = nil
+	h.staff.get(eventPath(a.ID)+"/me").decode(t, &me)
+	if me.Role != "staff" || me.Participant != nil {
+		t.Errorf("staff /me = %+v", me)
+	}
+	// A token signed for a participant that does not exist in the event
+	// cannot be forged, so the only way to test a missing event is staff.
+	h.staff.get(eventPath(999999)).want(t, 404, koe.ENOTFOUND)
+	h.staff.get(eventPath(999999)+"/talks").want(t, 404, koe.ENOTFOUND)
+}
+
+func TestForgedParticipantTokens(t *testing.T) {
+	h := newHarness(t)
+	e, tk := h.setup()
+	_, j := h.join(e.JoinCode, "")
+	tok := j.Token
+	i := strings.LastIndexByte(tok, '.')
+	mac := tok[i+1:]
+	flip := func(s string) string {
+		b := []byte(s)
+		if b[0] == 'A' {
+			b[0] = 'B'
+		} else {
+			b[0] = 'A'
+		}
+		return string(b)
+	}
+	forged := []string{
+		tok[:i] + "." + flip(mac),                                 // bad MAC
+		fmt.Sprintf("p1.%d.%d.%s", e.ID, j.Participant.ID+1, mac), // another participant, same MAC
+		fmt.Sprintf("p1.%d.%d.%s", e.ID+1, j.Participant.ID, mac), // another event, same MAC
+		tok + "x",
+		tok[:i],     // no MAC
+		"p1." + mac, // nonsense
+		strings.Repeat("p1.", 100),
+	}
+	for _, f := range forged {
+		h.client(f).get(questionsPath(e.ID, tk.ID)).want(t, 401, koe.EUNAUTHORIZED)
+		h.client(f).post(questionsPath(e.ID, tk.ID), map[string]any{"body": "x"}).want(t, 401, koe.EUNAUTHORIZED)
+	}
+	// A forged cookie is no identity at all.
+	h.client("").get(questionsPath(e.ID, tk.ID), header("Cookie", fmt.Sprintf("koe_p_%d=%s", e.ID, forged[0]))).
+		want(t, 401, koe.EUNAUTHORIZED)
+	// The real token works.
+	h.client(tok).get(questionsPath(e.ID, tk.ID)).want(t, 200, "")
+}
+
+func TestCookieAuth(t *testing.T) {
+	h := newHarness(t)
+	e, tk := h.setup()
+	other, _ := h.setup()
+	br := h.browser()
+	r := br.post("/api/v1/join", map[string]any{"code": strings.ToLower(e.JoinCode), "display_name": "Cookie Monster"})
+	r.want(t, 201, "")
+	var j joined
+	r.decode(t, &j)
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == fmt.Sprintf("koe_p_%d", e.ID) {
+			cookie = c
+		}
+	}
+	if cookie == nil {
+		t.Fatalf("join set no koe_p_%d cookie: %v", e.ID, r.Header.Values("Set-Cookie"))
+	}
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" || cookie.MaxAge <= 0 {
+		t.Errorf("cookie attributes: %+v", cookie)
+	}
+	if cookie.Value != j.Token {
+		t.Errorf("cookie value %q is not the token %q", cookie.Value, j.Token)
+	}
+
+	// The browser can now ask, like and read with its cookie alone.
+	r = br.post(questionsPath(e.ID, tk.ID), map[string]any{"body": "Asked with a cookie"})
+	r.want(t, 201, "")
+	var q koe.Question
+	r.decode(t, &q)
+	if q.AuthorName != "Cookie Monster" || !q.Mine {
+		t.Errorf("question asked by cookie: %+v", q)
+	}
+	br.put(questionPath(e.ID, tk.ID, q.ID)+"/like", nil).want(t, 200, "")
+	var me struct {
+		Role        string
+		Participant *koe.Participant
+	}
+	br.get(eventPath(e.ID)+"/me").decode(t, &me)
+	if me.Participant == nil || me.Participant.ID != j.Participant.ID {
+		t.Errorf("/me with cookie: %+v", me)
+	}
+
+	// Joining again keeps the identity: 200, same participant.
+	r = br.post("/api/v1/join", map[string]any{"code": e.JoinCode})
+	r.want(t, 200, "")
+	var again joined
+	r.decode(t, &again)
+	if again.Participant.ID != j.Participant.ID {
+		t.Errorf("re-join made participant %d, want %d", again.Participant.ID, j.Participant.ID)
+	}
+	// So does joining with the bearer token.
+	r = h.client(j.Token).post("/api/v1/join", map[string]any{"code": e.JoinCode})
+	r.want(t, 200, "")
+
+	// The cookie of one event is not a key to another.
+	br.get(eventPath(other.ID), docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.get(eventPath(other.ID)+"/me", header("Cookie", fmt.Sprintf("koe_p_%d=%s", other.ID, j.Token))).
+		want(t, 401, koe.EUNAUTHORIZED)
+
+	// Cross-site writes are refused, whatever the credentials.
+	for _, hdr := range [][2]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Origin", "https://evil.example"},
+	} {
+		r = br.post(questionsPath(e.ID, tk.ID), map[string]any{"body": "CSRF"}, header(hdr[0], hdr[1]))
+		r.want(t, 403, koe.EFORBIDDEN)
+		br.put(questionPath(e.ID, tk.ID, q.ID)+"/like", nil, header(hdr[0], hdr[1])).want(t, 403, koe.EFORBIDDEN)
+		br.del(questionPath(e.ID, tk.ID, q.ID)+"/like", header(hdr[0], hdr[1])).want(t, 403, koe.EFORBIDDEN)
+		br.post("/api/v1/join", map[string]any{"code": e.JoinCode}, header(hdr[0], hdr[1])).want(t, 403, koe.EFORBIDDEN)
+	}
+	// Same-origin and direct requests pass; reads are never refused.
+	u, _ := url.Parse(h.srv.URL)
+	br.post(questionsPath(e.ID, tk.ID), map[string]any{"body": "same origin"}, header("Sec-Fetch-Site", "same-origin")).want(t, 201, "")
+	br.post(questionsPath(e.ID, tk.ID), map[string]any{"body": "same origin 2"}, header("Origin", "http://"+u.Host)).want(t, 201, "")
+	br.get(questionsPath(e.ID, tk.ID), header("Sec-Fetch-Site", "cross-site")).want(t, 200, "")
+	// Nothing was asked by the refused requests.
+	page := br.questions(e.ID, tk.ID, "sort=recent")
+	for _, q := range page.Questions {
+		if q.Body == "CSRF" {
+			t.Error("a cross-site request asked a question")
+		}
+	}
+	if len(page.Questions) != 3 {
+		t.Errorf("%d questions, want 3", len(page.Questions))
+	}
+}
+
+func TestStaffSession(t *testing.T) {
+	h := newHarness(t)
+	e, tk := h.setup()
+	br := h.browser()
+	// Not signed in yet.
+	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	// Bad sign-ins.
+	br.post("/api/v1/session", map[string]any{"token": "wrong-token-0123456789"}).want(t, 401, koe.EUNAUTHORIZED)
+	br.post("/api/v1/session", map[string]any{"token": ""}, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.post("/api/v1/session", map[string]any{"token": ownerToken, "remember": true}, docRejects).want(t, 400, koe.EINVALID)
+	br.post("/api/v1/session", map[string]any{}, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.post("/api/v1/session", map[string]any{"token": ownerToken}, header("Sec-Fetch-Site", "cross-site")).want(t, 403, koe.EFORBIDDEN)
+	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
+
+	// Sign in.
+	r := br.post("/api/v1/session", map[string]any{"token": " " + ownerToken + " "}, unchecked)
+	r.want(t, 200, "")
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == "koe_staff" {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Value != ownerToken {
+		t.Fatalf("staff cookie: %+v", cookie)
+	}
+	br.get("/api/v1/events").want(t, 200, "")
+	br.patch(talkPath(e.ID, tk.ID), map[string]any{"title": "By cookie"}).want(t, 200, "")
+	// Staff writes by cookie are refused from other origins too.
+	br.patch(talkPath(e.ID, tk.ID), map[string]any{"title": "CSRF"}, header("Sec-Fetch-Site", "cross-site")).want(t, 403, koe.EFORBIDDEN)
+
+	// The same browser joins the event: it is staff and a participant.
+	br.post("/api/v1/join", map[string]any{"code": e.JoinCode, "display_name": "Organiser"}).want(t, 201, "")
+	var me struct {
+		Role        string           `json:"role"`
+		Participant *koe.Participant `json:"participant"`
+	}
+	br.get(eventPath(e.ID)+"/me").decode(t, &me)
+	if me.Role != "staff" || me.Participant == nil || me.Participant.DisplayName != "Organiser" {
+		t.Errorf("/me of staff who joined: %+v", me)
+	}
+	q := br.ask(e.ID, tk.ID, "asked by the organiser")
+	if !q.Mine || q.AuthorName != "Organiser" {
+		t.Errorf("question: %+v", q)
+	}
+	br.patch(questionPath(e.ID, tk.ID, q.ID), map[string]any{"hidden": true}).want(t, 200, "")
+	br.get(questionsPath(e.ID, tk.ID)+"?sort=hidden").want(t, 200, "")
+
+	// A bearer token, when sent, is the only credential read.
+	br.get("/api/v1/events", header("Authorization", "Bearer wrong-token-0123456789")).want(t, 401, koe.EUNAUTHORIZED)
+
+	// A browser's WebSocket authenticates with the staff cookie and gets
+	// the staff stream.
+	hdr := http.Header{"Cookie": {"koe_staff=" + ownerToken}}
+	lc, conn, status := dialWS(t, h.client(""), e.ID, hdr)
+	if status != 101 {
+		t.Fatalf("WebSocket with staff cookie: %d", status)
+	}
+	snap := h.staff.questions(e.ID, tk.ID, "sort=hidden")
+	wsSend(t, conn, map[string]string{"type": "subscribe", "topic": fmt.Sprintf("talk:%d", tk.ID), "cursor": snap.Stream.Cursor})
+	if m := lc.next(); m.Type != "subscribed" {
+		t.Fatalf("subscribe: %s", m.raw)
+	}
+	h.staff.patch(questionPath(e.ID, tk.ID, q.ID), map[string]any{"answered": true}).want(t, 200, "")
+	if m := lc.next(); m.Type != "events" || m.Events[0].Type != "question.updated" {
+		t.Errorf("staff cookie stream: %s, want question.updated of the hidden question", m.raw)
+	}
+
+	// An invalid staff cookie is no credential: anonymous, or just the participant.
+	h.client("").get("/api/v1/events", header("Cookie", "koe_staff=forged-token-0123456789")).want(t, 401, koe.EUNAUTHORIZED)
+
+	// Sign out: the staff cookie goes, the participant cookie stays.
+	r = br.del("/api/v1/session")
+	r.want(t, 204, "")
+	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.get(eventPath(e.ID)+"/me").decode(t, &me)
+	if me.Role != "participant" || me.Participant == nil {
+		t.Errorf("/me after signing out: %+v", me)
+	}
+	br.get(questionsPath(e.ID, tk.ID)+"?sort=hidden").want(t, 403, koe.EFORBIDDEN)
+	br.del("/api/v1/session", header("Sec-Fetch-Site", "cross-site")).want(t, 403, koe.EFORBIDDEN)
+}

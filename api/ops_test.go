@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+func TestHealth(t *testing.T) {
+	h := newHarness(t)
+	anon := h.client("")
+	r := anon.get("/healthz")
+	r.want(t, 200, "")
+	if strings.TrimSpace(string(r.Body)) != `{"status":"ok"}` {
+		t.Errorf("healthz body %s", r.Body)
+	}
+	r = anon.get("/readyz")
+	r.want(t, 200, "")
+	if strings.TrimSpace(string(r.Body)) != `{"status":"ready"}` {
+		t.Errorf("readyz body %s", r.Body)
+	}
+	// Every response carries the security headers and a request id.
+	for _, hdr := range []string{"X-Request-Id", "Content-Security-Policy", "X-Content-Type-Options"} {
+		if r.Header.Get(hdr) == "" {
+			t.Errorf("no %s header", hdr)
+		}
+	}
+	// A client's request id is kept when it is sane, replaced otherwise.
+	if r := anon.get("/healthz", header("X-Request-Id", "abc-123_X")); r.Header.Get("X-Request-Id") != "abc-123_X" {
+		t.Errorf("request id not kept: %q", r.Header.Get("X-Request-Id"))
+	}
+	if r := anon.get("/healthz", header("X-Request-Id", "bad id <script>")); strings.Contains(r.Header.Get("X-Request-Id"), "bad") {
+		t.Errorf("bad request id echoed: %q", r.Header.Get("X-Request-Id"))
+	}
+
+	// Once the hub shuts down, the server is not ready but still alive,
+	// and real-time connections are refused.
+	e, tk := h.setup()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.hub.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anon.get("/readyz").want(t, 503, koe.EUNAVAILABLE)
+	anon.get("/healthz").want(t, 200, "")
+	h.staff.get(eventPath(e.ID)+fmt.Sprintf("/sse?topic=talk:%d", tk.ID)).want(t, 503, koe.EUNAVAILABLE)
+	if _, _, st := dialWS(t, h.staff, e.ID, nil); st != 503 {
+		t.Errorf("WebSocket while draining: %d, want 503", st)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	e, tk := h.setup()
+	p, _ := h.join(e.JoinCode, "")
+	p.ask(e.ID, tk.ID, "metrics?")
+	h.client("").get(eventPath(e.ID), docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	h.staff.get("/api/v1/nope", notInDoc).want(t, 404, koe.ENOTFOUND)
+	// One real-time connection of each kind.
+	sse, _ := subscribeSSE(t, p, e.ID, fmt.Sprintf("talk:%d", tk.ID), "", false)
+	if sse == nil {
+		t.Fatal("SSE refused")
+	}
+	sse.next() // subscribed: the connection is counted
+	ws := subscribeWS(t, p, e.ID, "event", "")
+	ws.next()
+
+	r := h.client("").get("/metrics")
+	r.want(t, 200, "")
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("metrics Content-Type %q", ct)
+	}
+	body := string(r.Body)
+	for _, want := range []string{
+		`koe_http_requests_total{code="201",method="POST",route="POST /api/v1/events"} 1`,
+		`koe_http_requests_total{code="201",method="POST",route="POST /api/v1/join"} 1`,
+		`koe_http_requests_total{code="201",method="POST",route="POST /api/v1/events/{eventID}/talks/{talkID}/questions"} 1`,
+		`koe_http_requests_total{code="401",method="GET",route="GET /api/v1/events/{eventID}"} 1`,
+		`koe_http_requests_total{code="404",method="GET",route="/api/"} 1`,
+		`koe_http_requests_total{code="101",method="GET",route="GET /api/v1/events/{eventID}/live"} 1`,
+		`koe_http_request_duration_seconds_count{method="POST",route="POST /api/v1/join"} 1`,
+		`koe_realtime_connections{transport="sse"} 1`,
+		`koe_realtime_connections{transport="websocket"} 1`,
+		`koe_realtime_events_published_total{type="question.created"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Streams are not in the latency histogram: they last as long as the client.
+	if strings.Contains(body, `koe_http_request_duration_seconds_count{method="GET",route="GET /api/v1/events/{eventID}/sse"}`) {
+		t.Error("the SSE stream is in the latency histogram")
+	}
+	// Paths with ids never become labels.
+	if strings.Contains(body, fmt.Sprintf("/api/v1/events/%d", e.ID)) {
+		t.Error("a concrete path leaked into the metric labels")
+	}
+	ws.close()
+	sse.close()
+}
