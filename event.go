@@ -114,7 +114,8 @@ func ValidateSlug(s string) error {
 
 // ValidateTimeZone checks that tz names an IANA time zone.
 func ValidateTimeZone(tz string) error {
-	if tz == "" || len(tz) > 64 {
+	// "Local" would mean the server's own zone, which differs per machine.
+	if tz == "" || tz == "Local" || len(tz) > 64 {
 		return Errorf(EINVALID, "time_zone must be an IANA time zone such as Asia/Tokyo")
 	}
 	if _, err := time.LoadLocation(tz); err != nil {

@@ -36,6 +36,9 @@ func CleanText(field, s string, min, max int) (string, error) {
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
 			return "", Errorf(EINVALID, "%s contains a control character (U+%04X)", field, r)
 		}
+		if isBidiControl(r) {
+			return "", Errorf(EINVALID, "%s contains a text direction control (U+%04X)", field, r)
+		}
 	}
 	n := utf8.RuneCountInString(s)
 	if n < min {
@@ -61,4 +64,12 @@ func CleanLine(field, s string, min, max int) (string, error) {
 		return "", Errorf(EINVALID, "%s must be a single line", field)
 	}
 	return s, nil
+}
+
+// isBidiControl reports the embedding, override and isolate controls that
+// can make text display in another order than it reads (a question that
+// looks harmless on the projector). Marks and joiners stay allowed: emoji
+// and some scripts need them.
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }

@@ -40,6 +40,9 @@ func TestCleanText(t *testing.T) {
 		{"bad\xffutf8", 1, 20, "", false},
 		{"replacement\ufffd", 1, 20, "", false},
 		{"\x00", 0, 10, "", false},
+		{"evil\u202etxt.exe", 1, 20, "", false}, // right-to-left override
+		{"iso\u2066late", 1, 20, "", false},
+		{"family \U0001F468\u200d\U0001F469", 1, 20, "family \U0001F468\u200d\U0001F469", true}, // emoji joiners stay
 	}
 	for _, c := range cases {
 		got, err := CleanText("body", c.in, c.min, c.max)
@@ -101,7 +104,7 @@ func checkClean(t *testing.T, in, out string, min, max int, line bool) {
 		t.Fatalf("%q -> %q has %d code points, limits %d-%d", in, out, n, min, max)
 	}
 	for _, r := range out {
-		if r == '\r' || r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' {
+		if r == '\r' || r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' || isBidiControl(r) {
 			t.Fatalf("%q -> %q contains %U", in, out, r)
 		}
 		if line && (r == '\n' || r == '\t') {
@@ -216,7 +219,7 @@ func TestValidateSlugTimeZoneSpan(t *testing.T) {
 			t.Errorf("ValidateTimeZone(%q): %v", tz, err)
 		}
 	}
-	for _, tz := range []string{"", "Mars/Olympus", "../../etc/passwd", "/etc/localtime", strings.Repeat("A", 65)} {
+	for _, tz := range []string{"", "Local", "Mars/Olympus", "../../etc/passwd", "/etc/localtime", strings.Repeat("A", 65)} {
 		if err := ValidateTimeZone(tz); ErrorCode(err) != EINVALID {
 			t.Errorf("ValidateTimeZone(%q) = %v", tz, err)
 		}

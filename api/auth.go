@@ -151,7 +151,7 @@ func (s *Server) identify(r *http.Request, eventID int64) (identity, error) {
 		}
 		staff, err := s.isStaffToken(r, tok)
 		if err == nil && !staff {
-			err = koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
+			err = s.invalidToken(r)
 		}
 		return identity{staff: staff}, err
 	}
@@ -171,6 +171,15 @@ func (s *Server) identify(r *http.Request, eventID int64) (identity, error) {
 		}
 	}
 	return id, nil
+}
+
+// invalidToken answers a staff token that does not exist, counting the
+// attempt against the caller's address.
+func (s *Server) invalidToken(r *http.Request) error {
+	if err := s.limiter.allow("auth.ip", s.clientIP(r)); err != nil {
+		return err
+	}
+	return koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
 }
 
 // isStaffToken looks a staff token up by its hash.
@@ -204,7 +213,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !staff {
-		return koe.Errorf(koe.EUNAUTHORIZED, "invalid token")
+		return s.invalidToken(r)
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: staffCookie, Value: strings.TrimSpace(req.Token), Path: "/", MaxAge: int(participantCookieMaxAge / time.Second),

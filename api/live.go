@@ -38,6 +38,9 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := s.store.Event(r.Context(), eventID); err != nil {
+		return err
+	}
 	// Browsers send cookies with cross-site WebSocket handshakes; refuse
 	// pages of other origins.
 	if o := r.Header.Get("Origin"); o != "" {
@@ -67,6 +70,9 @@ func (s *Server) sse(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := s.requireMember(r, eventID)
 	if err != nil {
+		return err
+	}
+	if _, err := s.store.Event(r.Context(), eventID); err != nil {
 		return err
 	}
 	stream, err := s.resolveTopic(r.Context(), eventID, id, r.URL.Query().Get("topic"))

@@ -32,13 +32,14 @@ type RateLimits map[string]Rate
 // generous because a venue's Wi-Fi puts hundreds of people behind one
 // address; per-participant limits do the real work.
 var rateLimitKeys = []string{
-	"join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "reply.participant",
+	"auth.ip", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "reply.participant",
 }
 
 // DefaultRateLimits are the limits koe runs with unless KOE_RATE_LIMITS
 // says otherwise (documented in README.md).
 func DefaultRateLimits() RateLimits {
 	return RateLimits{
+		"auth.ip":           {30, time.Minute}, // invalid staff tokens: guessing is pointless but noisy
 		"join.ip":           {300, time.Minute},
 		"ask.participant":   {5, time.Minute},
 		"ask.ip":            {300, time.Minute},

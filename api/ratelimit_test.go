@@ -124,7 +124,7 @@ func TestParseRateLimits(t *testing.T) {
 		{"join.ip=10/s, like.ip=5/h", with(map[string]*api.Rate{"join.ip": {N: 10, Per: time.Second}, "like.ip": {N: 5, Per: time.Hour}})},
 		{"like.participant=1000000/s", with(map[string]*api.Rate{"like.participant": {N: 1000000, Per: time.Second}})},
 		{"reply.participant=1/h,reply.participant=off", with(map[string]*api.Rate{"reply.participant": nil})},
-		{"join.ip=off,ask.participant=off,ask.ip=off,like.participant=off,like.ip=off,reply.participant=off", api.RateLimits{}},
+		{"auth.ip=off,join.ip=off,ask.participant=off,ask.ip=off,like.participant=off,like.ip=off,reply.participant=off", api.RateLimits{}},
 		// Errors.
 		{"nonsense", nil},
 		{"foo.bar=1/m", nil},
@@ -170,8 +170,19 @@ func TestParseRateLimits(t *testing.T) {
 		t.Errorf("empty limits print as %q, want off", s)
 	}
 	// The documented defaults.
-	want := "ask.ip=300/m,ask.participant=5/m,join.ip=300/m,like.ip=6000/m,like.participant=120/m,reply.participant=10/m"
+	want := "ask.ip=300/m,ask.participant=5/m,auth.ip=30/m,join.ip=300/m,like.ip=6000/m,like.participant=120/m,reply.participant=10/m"
 	if s := def.String(); s != want {
 		t.Errorf("defaults = %s, want %s (update the OpenAPI info if they changed)", s, want)
 	}
+}
+
+func TestRateLimitInvalidStaffTokens(t *testing.T) {
+	h := newHarness(t, withLimits(api.RateLimits{"auth.ip": {N: 3, Per: time.Minute}}))
+	for i := 0; i < 3; i++ {
+		h.client("koe_not-a-real-token").get("/api/v1/events").want(t, 401, koe.EUNAUTHORIZED)
+	}
+	wantRateLimited(t, h.client("koe_not-a-real-token").get("/api/v1/events"))
+	wantRateLimited(t, h.client("").post("/api/v1/session", map[string]any{"token": "guess"}))
+	// Valid tokens are never counted or refused.
+	h.staff.get("/api/v1/events").want(t, 200, "")
 }
