@@ -176,7 +176,7 @@ func (s *Server) identify(r *http.Request, eventID int64) (identity, error) {
 // invalidToken answers a staff token that does not exist, counting the
 // attempt against the caller's address.
 func (s *Server) invalidToken(r *http.Request) error {
-	if err := s.limiter.allow("auth.ip", s.clientIP(r)); err != nil {
+	if err := s.limiter.allow(r.Context(), "auth.ip", s.clientIP(r)); err != nil {
 		return err
 	}
 	return koe.Errorf(koe.EUNAUTHORIZED, "invalid token")

@@ -166,7 +166,7 @@ type joinResponse struct {
 // join admits a participant to the event with the code. A browser that
 // already holds this event's cookie keeps its identity.
 func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
-	if err := s.limiter.allow("join.ip", s.clientIP(r)); err != nil {
+	if err := s.limiter.allow(r.Context(), "join.ip", s.clientIP(r)); err != nil {
 		return err
 	}
 	var req joinRequest

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,14 +119,26 @@ func (l RateLimits) String() string {
 	return strings.Join(parts, ",")
 }
 
-// limiter keeps one token bucket per (key, subject) in memory.
+// SharedBuckets keeps token buckets where every replica sees them (Redis
+// in the scaled mode). Take takes one token from the bucket named key,
+// which holds n tokens refilled at n per per, and returns 0 or how long
+// to wait for one.
+type SharedBuckets interface {
+	Take(ctx context.Context, key string, n int, per time.Duration) (time.Duration, error)
+}
+
+// limiter keeps one token bucket per (key, subject): in shared buckets
+// when there are some, and in memory otherwise or while they fail.
 type limiter struct {
 	limits RateLimits
 	now    func() time.Time
+	shared SharedBuckets
+	log    *slog.Logger
 
 	mu        sync.Mutex
 	buckets   map[string]*bucket
 	lastSweep time.Time
+	failing   bool // the shared buckets failed last time (logged once)
 }
 
 type bucket struct {
@@ -131,22 +146,57 @@ type bucket struct {
 	used time.Time
 }
 
-func newLimiter(limits RateLimits, now func() time.Time) *limiter {
-	return &limiter{limits: limits, now: now, buckets: make(map[string]*bucket), lastSweep: now()}
+func newLimiter(limits RateLimits, now func() time.Time, shared SharedBuckets, log *slog.Logger) *limiter {
+	return &limiter{limits: limits, now: now, shared: shared, log: log, buckets: make(map[string]*bucket), lastSweep: now()}
 }
 
 // allow takes one token for key ("ask.participant") and subject (a
 // participant id or an IP), or returns ERATELIMIT with the wait.
-func (l *limiter) allow(key, subject string) error {
+func (l *limiter) allow(ctx context.Context, key, subject string) error {
 	r, ok := l.limits[key]
 	if !ok {
 		return nil
 	}
+	id := key + "|" + subject
+	wait, err := l.take(ctx, id, r)
+	if err != nil {
+		wait = l.takeLocal(id, r)
+	}
+	if wait <= 0 {
+		return nil
+	}
+	action, _, _ := strings.Cut(key, ".")
+	return &koe.Error{
+		Code:       koe.ERATELIMIT,
+		Message:    fmt.Sprintf("too many %s requests: the limit is %s; try again in %s", action, r, wait.Round(time.Second)+time.Second),
+		RetryAfter: wait,
+	}
+}
+
+// take uses the shared buckets; an error means "use the local ones".
+func (l *limiter) take(ctx context.Context, id string, r Rate) (time.Duration, error) {
+	if l.shared == nil {
+		return 0, errNoShared
+	}
+	wait, err := l.shared.Take(ctx, id, r.N, r.Per)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil && !l.failing {
+		l.log.Warn("shared rate limits unavailable: limiting per replica", "error", err)
+	} else if err == nil && l.failing {
+		l.log.Info("shared rate limits available again")
+	}
+	l.failing = err != nil
+	return wait, err
+}
+
+var errNoShared = errors.New("no shared buckets")
+
+func (l *limiter) takeLocal(id string, r Rate) time.Duration {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	id := key + "|" + subject
 	b := l.buckets[id]
 	if b == nil {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(float64(r.N)/r.Per.Seconds()), r.N)}
@@ -154,16 +204,11 @@ func (l *limiter) allow(key, subject string) error {
 	}
 	b.used = now
 	res := b.lim.ReserveN(now, 1)
-	if wait := res.DelayFrom(now); wait > 0 {
+	wait := res.DelayFrom(now)
+	if wait > 0 {
 		res.CancelAt(now)
-		action, _, _ := strings.Cut(key, ".")
-		return &koe.Error{
-			Code:       koe.ERATELIMIT,
-			Message:    fmt.Sprintf("too many %s requests: the limit is %s; try again in %s", action, r, wait.Round(time.Second)+time.Second),
-			RetryAfter: wait,
-		}
 	}
-	return nil
+	return wait
 }
 
 // sweep forgets buckets unused long enough to be full again, at most once

@@ -30,6 +30,9 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
 	// when finding a client's IP for rate limits.
 	TrustedProxies []netip.Prefix
+	// SharedBuckets keep rate limits across replicas; nil limits each
+	// process alone.
+	SharedBuckets SharedBuckets
 	// Static serves everything outside /api (the web UI); nil for none.
 	Static http.Handler
 	// Now is the clock; nil means time.Now.
@@ -81,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		store:   cfg.Store,
 		hub:     cfg.Hub,
 		log:     cfg.Logger,
-		limiter: newLimiter(cfg.Limits, cfg.Now),
+		limiter: newLimiter(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
 		signer:  signer{key: key},
 		metrics: newHTTPMetrics(cfg.Registry),
 		now:     cfg.Now,

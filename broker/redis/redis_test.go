@@ -185,3 +185,29 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatalf("after recovery the replicas disagree: %s vs %s", ra.Cursor, rb.Cursor)
 	}
 }
+
+func TestSharedRateLimit(t *testing.T) {
+	addr, prefix := redisAddr(t), testPrefix()
+	a, err := New("redis://"+addr+"/0", WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New("redis://"+addr+"/0", WithPrefix(prefix))
+	defer a.Close()
+	defer b.Close()
+	ctx := context.Background()
+	// 3 per minute, shared by both "replicas".
+	for i, br := range []*Broker{a, b, a} {
+		if wait, err := br.Take(ctx, "ask.participant|7", 3, time.Minute); err != nil || wait != 0 {
+			t.Fatalf("take %d: wait %v, %v", i, wait, err)
+		}
+	}
+	wait, err := b.Take(ctx, "ask.participant|7", 3, time.Minute)
+	if err != nil || wait < 15*time.Second || wait > 20*time.Second {
+		t.Fatalf("fourth take: wait %v, %v; want about 20 s", wait, err)
+	}
+	// Another subject has its own bucket.
+	if wait, _ := b.Take(ctx, "ask.participant|8", 3, time.Minute); wait != 0 {
+		t.Fatalf("other subject waits %v", wait)
+	}
+}

@@ -18,6 +18,9 @@ import (
 type config struct {
 	Addr          string
 	DataDir       string
+	DatabaseURL   string
+	RedisURL      string
+	RedisPrefix   string
 	OwnerToken    string
 	RateLimits    api.RateLimits
 	FlushInterval time.Duration
@@ -39,8 +42,10 @@ func env(name, def string) string {
 }
 
 // storeFlags are the flags every subcommand that opens the store shares.
+// The database URL holds a password: environment only, never a flag.
 func storeFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.DataDir, "data-dir", env("KOE_DATA_DIR", "data"), "directory of the SQLite database (KOE_DATA_DIR)")
+	c.DatabaseURL = os.Getenv("KOE_DATABASE_URL")
 }
 
 func parseServeConfig(args []string) (*config, error) {
@@ -54,11 +59,13 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", envDuration("KOE_DRAIN_TIMEOUT", 20*time.Second), "how long shutdown waits for requests to finish (KOE_DRAIN_TIMEOUT)")
 	trusted := fs.String("trusted-proxies", env("KOE_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (KOE_TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("KOE_DEBUG_ADDR", ""), "if set, serve Go's pprof profiles on this address; keep it on loopback (KOE_DEBUG_ADDR)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("KOE_REDIS_PREFIX", "koe:"), "prefix of koe's Redis keys, to share one Redis between installations (KOE_REDIS_PREFIX)")
 	level := fs.String("log-level", env("KOE_LOG_LEVEL", "info"), "debug, info, warn or error (KOE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	c.OwnerToken = os.Getenv("KOE_OWNER_TOKEN") // a secret: environment only, never a flag
+	c.OwnerToken = os.Getenv("KOE_OWNER_TOKEN") // secrets: environment only, never a flag
+	c.RedisURL = os.Getenv("KOE_REDIS_URL")
 	var err error
 	if c.RateLimits, err = api.ParseRateLimits(*limits); err != nil {
 		return nil, err

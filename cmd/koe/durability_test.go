@@ -44,10 +44,12 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startServer(t *testing.T, bin, dataDir, addr string) *server {
+// startServer runs koe serve on addr and waits until it is ready; env adds
+// variables (KOE_DATABASE_URL, KOE_REDIS_URL…).
+func startServer(t *testing.T, bin, dataDir, addr string, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "KOE_OWNER_TOKEN="+testOwnerToken, "KOE_RATE_LIMITS=off")
+	cmd.Env = append(append(os.Environ(), "KOE_OWNER_TOKEN="+testOwnerToken, "KOE_RATE_LIMITS=off"), env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

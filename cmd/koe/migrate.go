@@ -4,9 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-
-	"github.com/koehq/koe/store/sqlite"
 )
 
 func migrate(args []string) error {
@@ -16,11 +13,8 @@ func migrate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return err
-	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, c.dbPath()) // Open migrates
+	st, where, err := openStore(ctx, c) // opening migrates
 	if err != nil {
 		return err
 	}
@@ -29,6 +23,6 @@ func migrate(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: schema version %d\n", c.dbPath(), v)
+	fmt.Printf("%s: schema version %d\n", where, v)
 	return nil
 }

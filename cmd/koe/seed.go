@@ -4,11 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/koehq/koe"
-	"github.com/koehq/koe/store/sqlite"
 )
 
 // seed creates the demo event used by previews, e2e tests and people
@@ -20,11 +18,8 @@ func seed(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return err
-	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, c.dbPath())
+	st, _, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}

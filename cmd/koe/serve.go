@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/koehq/koe/api"
+	"github.com/koehq/koe/broker/redis"
 	"github.com/koehq/koe/realtime"
-	"github.com/koehq/koe/store/sqlite"
 	"github.com/koehq/koe/web"
 )
 
@@ -33,10 +33,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, cfg.dbPath())
+	st, where, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -52,8 +49,19 @@ func serve(args []string) error {
 	buildInfo.WithLabelValues(version, commit).Set(1)
 	reg.MustRegister(buildInfo)
 
-	hub := realtime.New(realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log})
+	hubOpts := realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log}
+	var shared api.SharedBuckets
+	if cfg.RedisURL != "" {
+		b, err := redis.New(cfg.RedisURL, redis.WithPrefix(cfg.RedisPrefix))
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		hubOpts.Broker, shared = b, b
+	}
+	hub := realtime.New(hubOpts)
 	srv, err := api.New(ctx, api.Config{
+		SharedBuckets:  shared,
 		Store:          st,
 		Hub:            hub,
 		Limits:         cfg.RateLimits,
@@ -83,7 +91,7 @@ func serve(args []string) error {
 	if url == "" {
 		url = "http://" + displayAddr(ln.Addr())
 	}
-	log.Info("koe serving", "url", url, "version", version, "commit", commit, "data_dir", cfg.DataDir, "rate_limits", cfg.RateLimits.String())
+	log.Info("koe serving", "url", url, "version", version, "commit", commit, "store", where, "redis", cfg.RedisURL != "", "rate_limits", cfg.RateLimits.String())
 	if created != "" {
 		// Shown once, on the terminal, never in the JSON logs.
 		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Owner token (shown only this once; keep it safe):\n\n    %s\n\n  Sign in at %s/admin with it, or send it as \"Authorization: Bearer <token>\".\n\n", url, created, url)

@@ -1,0 +1,169 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/koehq/koe"
+)
+
+const eventColumns = `id, slug, title, join_code, time_zone, starts_at, ends_at,
+	settings, version, created_at, updated_at`
+
+func scanEvent(row pgx.Row) (*koe.Event, error) {
+	var e koe.Event
+	var settings []byte
+	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.JoinCode, &e.TimeZone,
+		&e.StartsAt, &e.EndsAt, &settings, &e.Version, &e.CreatedAt, &e.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	e.StartsAt, e.EndsAt = utcPtr(e.StartsAt), utcPtr(e.EndsAt)
+	utc(&e.CreatedAt)
+	utc(&e.UpdatedAt)
+	if err := json.Unmarshal(settings, &e.Settings); err != nil {
+		return nil, fmt.Errorf("event %d settings: %w", e.ID, err)
+	}
+	return &e, nil
+}
+
+// joinCodeAttempts bounds the retries on a colliding random join code;
+// with 31^6 codes, needing more than a few means something else is wrong.
+const joinCodeAttempts = 10
+
+// CreateEvent implements koe.Store. Each attempt is one INSERT, so a
+// colliding join code costs a retry, not a failed transaction.
+func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
+	settings, err := json.Marshal(e.Settings)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	now := s.stamp()
+	starts, ends := truncTime(e.StartsAt), truncTime(e.EndsAt)
+	for range joinCodeAttempts {
+		code := e.JoinCode
+		if code == "" {
+			code = koe.NewJoinCode()
+		}
+		var id int64
+		err := s.pool.QueryRow(ctx, `
+			INSERT INTO events (slug, title, join_code, time_zone, starts_at, ends_at,
+				settings, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)
+			RETURNING id`,
+			e.Slug, e.Title, code, e.TimeZone, starts, ends, string(settings), now,
+		).Scan(&id)
+		switch {
+		case err == nil:
+			e.ID, e.JoinCode, e.Version = id, code, 1
+			e.StartsAt, e.EndsAt = starts, ends
+			e.CreatedAt, e.UpdatedAt = now, now
+			return nil
+		case isUnique(err, "events_slug_key"):
+			return koe.Errorf(koe.ECONFLICT, "slug already taken")
+		case isUnique(err, "events_join_code_key") && e.JoinCode != "":
+			return koe.Errorf(koe.ECONFLICT, "join code already taken")
+		case !isUnique(err, "events_join_code_key"):
+			return s.fail(fmt.Errorf("insert event: %w", err))
+		}
+	}
+	return fmt.Errorf("no free join code after %d attempts", joinCodeAttempts)
+}
+
+// UpdateEvent implements koe.Store.
+func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*koe.Event, error) {
+	var updated *koe.Event
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		e, err := scanEvent(tx.QueryRow(ctx,
+			`SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, id))
+		if err != nil {
+			return notFound(err, "event")
+		}
+		applyEventUpdate(e, u)
+		settings, err := json.Marshal(e.Settings)
+		if err != nil {
+			return fmt.Errorf("encode settings: %w", err)
+		}
+		updated, err = scanEvent(tx.QueryRow(ctx, `
+			UPDATE events SET slug = $1, title = $2, time_zone = $3, starts_at = $4, ends_at = $5,
+				settings = $6, version = version + 1, updated_at = $7
+			WHERE id = $8
+			RETURNING `+eventColumns,
+			e.Slug, e.Title, e.TimeZone, truncTime(e.StartsAt), truncTime(e.EndsAt),
+			string(settings), s.stamp(), id))
+		if isUnique(err, "events_slug_key") {
+			return koe.Errorf(koe.ECONFLICT, "slug already taken")
+		}
+		if err != nil {
+			return fmt.Errorf("update event: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+func applyEventUpdate(e *koe.Event, u koe.EventUpdate) {
+	if u.Slug != nil {
+		e.Slug = *u.Slug
+	}
+	if u.Title != nil {
+		e.Title = *u.Title
+	}
+	if u.TimeZone != nil {
+		e.TimeZone = *u.TimeZone
+	}
+	if u.StartsAt != nil {
+		e.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		e.EndsAt = *u.EndsAt
+	}
+	if u.Settings != nil {
+		e.Settings = *u.Settings
+	}
+}
+
+// Event implements koe.Store.
+func (s *Store) Event(ctx context.Context, id int64) (*koe.Event, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.fail(notFound(err, "event"))
+	}
+	return e, nil
+}
+
+// EventByJoinCode implements koe.Store.
+func (s *Store) EventByJoinCode(ctx context.Context, code string) (*koe.Event, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE join_code = $1`, code))
+	if err != nil {
+		return nil, s.fail(notFound(err, "event"))
+	}
+	return e, nil
+}
+
+// Events implements koe.Store.
+func (s *Store) Events(ctx context.Context) ([]*koe.Event, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events ORDER BY id DESC`)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list events: %w", err))
+	}
+	events, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list events: %w", err))
+	}
+	return events, nil
+}

@@ -1,0 +1,198 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/koehq/koe"
+)
+
+const talkColumns = `id, event_id, title, speaker, track, starts_at, ends_at, qa_open,
+	highlighted_question_id, version, created_at, updated_at`
+
+func scanTalk(row pgx.Row) (*koe.Talk, error) {
+	var t koe.Talk
+	err := row.Scan(&t.ID, &t.EventID, &t.Title, &t.Speaker, &t.Track,
+		&t.StartsAt, &t.EndsAt, &t.QAOpen,
+		&t.HighlightedQuestionID, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	t.StartsAt, t.EndsAt = utcPtr(t.StartsAt), utcPtr(t.EndsAt)
+	utc(&t.CreatedAt)
+	utc(&t.UpdatedAt)
+	return &t, nil
+}
+
+const selectTalk = `SELECT ` + talkColumns + ` FROM talks WHERE event_id = $1 AND id = $2`
+
+// CreateTalk implements koe.Store.
+func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	now := s.stamp()
+	starts, ends := truncTime(t.StartsAt), truncTime(t.EndsAt)
+	var id int64
+	// Selecting from events makes a missing event insert nothing.
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
+			version, created_at, updated_at)
+		SELECT id, $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, $6::boolean,
+			1, $7::timestamptz, $7::timestamptz
+		FROM events WHERE id = $8
+		RETURNING id`,
+		t.Title, t.Speaker, t.Track, starts, ends, t.QAOpen, now, t.EventID,
+	).Scan(&id)
+	if err != nil {
+		return s.fail(notFound(err, "event"))
+	}
+	t.ID, t.Version, t.HighlightedQuestionID = id, 1, 0
+	t.StartsAt, t.EndsAt = starts, ends
+	t.CreatedAt, t.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateTalk implements koe.Store.
+func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.TalkUpdate) (*koe.Talk, error) {
+	var updated *koe.Talk
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		t, err := scanTalk(tx.QueryRow(ctx, selectTalk+` FOR NO KEY UPDATE`, eventID, talkID))
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		applyTalkUpdate(t, u)
+		updated, err = scanTalk(tx.QueryRow(ctx, `
+			UPDATE talks SET title = $1, speaker = $2, track = $3, starts_at = $4, ends_at = $5,
+				qa_open = $6, version = version + 1, updated_at = $7
+			WHERE id = $8
+			RETURNING `+talkColumns,
+			t.Title, t.Speaker, t.Track, truncTime(t.StartsAt), truncTime(t.EndsAt),
+			t.QAOpen, s.stamp(), talkID))
+		if err != nil {
+			return fmt.Errorf("update talk: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+func applyTalkUpdate(t *koe.Talk, u koe.TalkUpdate) {
+	if u.Title != nil {
+		t.Title = *u.Title
+	}
+	if u.Speaker != nil {
+		t.Speaker = *u.Speaker
+	}
+	if u.Track != nil {
+		t.Track = *u.Track
+	}
+	if u.StartsAt != nil {
+		t.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		t.EndsAt = *u.EndsAt
+	}
+	if u.QAOpen != nil {
+		t.QAOpen = *u.QAOpen
+	}
+}
+
+// Talk implements koe.Store.
+func (s *Store) Talk(ctx context.Context, eventID, talkID int64) (*koe.Talk, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	t, err := scanTalk(s.pool.QueryRow(ctx, selectTalk, eventID, talkID))
+	if err != nil {
+		return nil, s.fail(notFound(err, "talk"))
+	}
+	return t, nil
+}
+
+// Talks implements koe.Store.
+func (s *Store) Talks(ctx context.Context, eventID int64) ([]*koe.Talk, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+talkColumns+` FROM talks
+		WHERE event_id = $1
+		ORDER BY starts_at NULLS LAST, id`, eventID)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list talks: %w", err))
+	}
+	talks, err := collect(rows, scanTalk)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list talks: %w", err))
+	}
+	if len(talks) == 0 {
+		// An event without talks and no event at all look alike so far.
+		if _, err := s.Event(ctx, eventID); err != nil {
+			return nil, err
+		}
+	}
+	return talks, nil
+}
+
+// SetHighlight implements koe.Store. The question is locked against changes
+// until the talk is updated, so that it cannot be hidden in between: hiding
+// it either comes first (and is seen here) or waits and then clears the
+// highlight set here. Locks are taken question first, then talk, as
+// UpdateQuestion takes them.
+func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID int64) (*koe.Talk, error) {
+	var updated *koe.Talk
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM talks WHERE event_id = $1 AND id = $2`, eventID, talkID).Scan(&one)
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		if questionID != 0 {
+			var hidden bool
+			err := tx.QueryRow(ctx, `
+				SELECT hidden FROM questions WHERE event_id = $1 AND talk_id = $2 AND id = $3
+				FOR SHARE`,
+				eventID, talkID, questionID).Scan(&hidden)
+			if err != nil {
+				return notFound(err, "question")
+			}
+			if hidden {
+				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
+			}
+		}
+		updated, err = scanTalk(tx.QueryRow(ctx, `
+			UPDATE talks SET highlighted_question_id = $1, version = version + 1, updated_at = $2
+			WHERE id = $3
+			RETURNING `+talkColumns,
+			questionID, s.stamp(), talkID))
+		if err != nil {
+			return fmt.Errorf("update talk: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// clearHighlight removes questionID from its talk's screen, if it is there,
+// and returns the changed talk (nil if the talk did not change).
+func (s *Store) clearHighlight(ctx context.Context, tx pgx.Tx, talkID, questionID int64) (*koe.Talk, error) {
+	t, err := scanTalk(tx.QueryRow(ctx, `
+		UPDATE talks SET highlighted_question_id = 0, version = version + 1, updated_at = $1
+		WHERE id = $2 AND highlighted_question_id = $3
+		RETURNING `+talkColumns,
+		s.stamp(), talkID, questionID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("clear highlight: %w", err)
+	}
+	return t, nil
+}
