@@ -6,26 +6,26 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/internal/tcpproxy"
+	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/internal/wstest"
 	"github.com/koehq/koe/realtime"
 )
 
 var talk1 = realtime.StreamID{EventID: 1, Topic: "talk:1"}
 
-// redisAddr is the Redis the tests use; they skip without it.
+// redisAddr is the host:port of the test Redis.
 func redisAddr(t *testing.T) string {
-	u := os.Getenv("KOE_TEST_REDIS_URL")
-	if u == "" {
-		t.Skip("KOE_TEST_REDIS_URL is not set: skipping the Redis tests (e.g. KOE_TEST_REDIS_URL=redis://127.0.0.1:6379/0)")
+	u, err := url.Parse(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return strings.TrimPrefix(strings.SplitN(strings.TrimPrefix(u, "redis://"), "/", 2)[0], "")
+	return u.Host
 }
 
 // replica is one hub on the shared Redis, serving WebSockets.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,19 +14,16 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/koehq/koe/internal/tcpproxy"
+	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/internal/wstest"
 )
 
 // The scaled-mode tests run koe serve processes on one PostgreSQL database
-// and one Redis. They skip without KOE_TEST_POSTGRES_URL and
-// KOE_TEST_REDIS_URL; .ci/run sets both and fails on any skip.
+// and one Redis (see internal/testenv).
 
 func scaledEnv(t *testing.T) (pgURL, redisURL string) {
 	t.Helper()
-	admin, rURL := os.Getenv("KOE_TEST_POSTGRES_URL"), os.Getenv("KOE_TEST_REDIS_URL")
-	if admin == "" || rURL == "" {
-		t.Skip("KOE_TEST_POSTGRES_URL and KOE_TEST_REDIS_URL are not both set: skipping the scaled-mode tests")
-	}
+	admin, rURL := testenv.PostgresURL(t), testenv.RedisURL(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
