@@ -28,6 +28,9 @@ type Broker interface {
 	// every rotation (an Entry with an empty Type whose Seq is the head),
 	// until ctx ends or the broker fails.
 	Follow(ctx context.Context, pos string, deliver func(id StreamID, epoch string, e Entry)) error
+	// Presence records that this replica has count connections on a
+	// talk and returns the total over the replicas heard from lately.
+	Presence(ctx context.Context, id StreamID, replica string, count int) (int, error)
 	// Ping reports whether the broker answers.
 	Ping(ctx context.Context) error
 }

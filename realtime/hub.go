@@ -71,6 +71,7 @@ type Hub struct {
 	broker     Broker
 	degraded   atomic.Bool
 	startPos   string // where the broker reader starts
+	replica    string // this process among the broker's replicas
 	followMu   sync.Mutex
 	stopFollow context.CancelFunc // ends the current broker reader
 
@@ -122,6 +123,7 @@ func New(opts Options) *Hub {
 	h.likes = newCoalescer(h)
 	h.upgrader = newUpgrader()
 	h.broker = opts.Broker
+	h.replica = newEpoch()
 	h.wg.Add(2)
 	go h.likes.run()
 	go h.maintain()
@@ -248,8 +250,8 @@ func (h *Hub) maintain() {
 
 // publishPresence tells each talk whose audience changed since the last
 // call how many connections follow it (public and staff together), for
-// the presenter screen. last holds the counts published before, keyed by
-// the public stream.
+// the presenter screen. last holds the totals published before, keyed by
+// the public stream. With a broker the total is the sum over replicas.
 func (h *Hub) publishPresence(last map[StreamID]int) {
 	h.mu.Lock()
 	counts := make(map[StreamID]int, len(last))
@@ -262,11 +264,21 @@ func (h *Hub) publishPresence(last map[StreamID]int) {
 	}
 	h.mu.Unlock()
 	for id, n := range counts {
-		if prev, ok := last[id]; ok && prev == n || !ok && n == 0 {
+		total := n
+		if h.broker != nil && !h.degraded.Load() {
+			ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+			if sum, err := h.broker.Presence(ctx, id, h.replica, n); err == nil {
+				total = sum
+			}
+			cancel()
+		}
+		if prev, ok := last[id]; ok && prev == total || !ok && total == 0 || n == 0 && total > 0 {
+			// Unchanged, or followed only elsewhere: replicas with
+			// followers of their own publish it.
 			continue
 		}
-		last[id] = n
-		data := map[string]int{"connections": n}
+		last[id] = total
+		data := map[string]int{"connections": total}
 		h.Publish(id, "presence", time.Now(), data)
 		staff := id
 		staff.Staff = true

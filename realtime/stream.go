@@ -71,6 +71,7 @@ type stream struct {
 }
 
 func newStream(h *Hub, id StreamID) *stream {
+	// While the broker is down, new streams start local too.
 	return &stream{
 		id:         id,
 		hub:        h,
@@ -81,7 +82,7 @@ func newStream(h *Hub, id StreamID) *stream {
 		first:      1,
 		subs:       make(map[*subscription]struct{}),
 		lastActive: time.Now(),
-		local:      h.broker == nil,
+		local:      h.broker == nil || h.degraded.Load(),
 	}
 }
 
@@ -151,12 +152,13 @@ func (s *stream) receive(epoch string, e Entry) {
 	}
 	var ended []*subscription
 	if epoch != s.epoch {
-		ended = s.restartLocked(epoch, e.Seq-1)
+		head := e.Seq - 1
+		if e.Type == "" { // a rotation marker: the new epoch starts after it
+			head = e.Seq
+		}
+		ended = s.restartLocked(epoch, head)
 	}
-	head := s.seq.Load()
-	if e.Type == "" { // rotation marker: the new epoch starts after e.Seq
-		ended = append(ended, s.restartLocked(epoch, e.Seq)...)
-	} else if e.Seq > head {
+	if head := s.seq.Load(); e.Type != "" && e.Seq > head {
 		if e.Seq > head+1 {
 			ended = append(ended, s.fillLocked(head+1, e.Seq-1)...)
 		}

@@ -256,3 +256,34 @@ func parseHistory(v any) ([]realtime.Entry, error) {
 	}
 	return out, nil
 }
+
+// presenceScript keeps one field per replica, "COUNT:UNIXMS", and sums the
+// fields refreshed within the last ARGV[3] ms; older ones (replicas gone)
+// are removed.
+var presenceScript = goredis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. now)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local total = 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local count, at = string.match(all[i + 1], '^(%d+):(%d+)$')
+  if count and now - tonumber(at) <= tonumber(ARGV[3]) then
+    total = total + tonumber(count)
+  else
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return total
+`)
+
+// presenceTTL is how long a replica's count is believed without a refresh.
+const presenceTTL = 10 * time.Second
+
+// Presence implements realtime.Broker.
+func (b *Broker) Presence(ctx context.Context, id realtime.StreamID, replica string, count int) (int, error) {
+	key := b.prefix + "presence:" + name(id)
+	n, err := presenceScript.Run(ctx, b.rdb, []string{key}, replica, count, presenceTTL.Milliseconds()).Int()
+	return n, err
+}

@@ -211,3 +211,25 @@ func TestSharedRateLimit(t *testing.T) {
 		t.Fatalf("other subject waits %v", wait)
 	}
 }
+
+// Presence is the sum over replicas: two replicas' followers of one talk
+// are counted together on both.
+func TestPresenceSumsReplicas(t *testing.T) {
+	addr, prefix := redisAddr(t), testPrefix()
+	a, b := newReplica(t, addr, prefix), newReplica(t, addr, prefix)
+	ca := wstest.Dial(t, a.srv.URL, nil)
+	ca.Subscribe(t, "talk:1", "")
+	for i := 0; i < 2; i++ {
+		wstest.Dial(t, b.srv.URL, nil).Subscribe(t, "talk:1", "")
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		m := ca.Next(t, time.Until(deadline))
+		for _, e := range m.Events {
+			if e.Type == "presence" && string(e.Data) == `{"connections":3}` {
+				return
+			}
+		}
+	}
+	t.Fatal("no presence event with the total of both replicas")
+}
