@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -16,13 +15,20 @@ import (
 // api is a thin client for the koe HTTP API: only the calls the benchmark
 // makes, with one keep-alive connection pool shared by all simulated
 // participants (a participant is a bearer token, not a connection).
+//
+// The server may be several replicas of one koe (--url a,b,c). An api
+// talks to one of them, base; setup uses the first, and at(i) gives the
+// client that participant, writer or subscriber i uses.
 type api struct {
-	base  string // e.g. http://127.0.0.1:18080, no trailing slash
-	owner string // staff bearer token
+	base  string   // e.g. http://127.0.0.1:18080, no trailing slash
+	bases []string // every replica's base URL, bases[0] first
+	owner string   // staff bearer token
 	hc    *http.Client
 }
 
-func newAPI(base, owner string, conns int) *api {
+// newAPI returns a client for the replicas at bases (at least one), set
+// to the first.
+func newAPI(bases []string, owner string, conns int) *api {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
 	// Without enough idle connections per host, concurrent clients would
@@ -30,10 +36,20 @@ func newAPI(base, owner string, conns int) *api {
 	tr.MaxIdleConns = conns
 	tr.MaxIdleConnsPerHost = conns
 	return &api{
-		base:  strings.TrimRight(base, "/"),
+		base:  bases[0],
+		bases: bases,
 		owner: owner,
 		hc:    &http.Client{Transport: tr, Timeout: 15 * time.Second},
 	}
+}
+
+// at returns the client for participant, writer or subscriber i: the
+// replicas take turns, i modulo their number. This is the one place that
+// spreads the load over them.
+func (a *api) at(i int) *api {
+	b := *a
+	b.base = a.bases[i%len(a.bases)]
+	return &b
 }
 
 // do sends one request with an optional JSON body and decodes a 2xx JSON
@@ -111,6 +127,7 @@ func (a *api) newTalk(ctx context.Context) (talkRef, error) {
 }
 
 // joinMany joins n participants, conc at a time, and returns their tokens.
+// Participant i joins through replica at(i).
 func (a *api) joinMany(ctx context.Context, code string, n, conc int) ([]string, error) {
 	tokens := make([]string, n)
 	errs := make(chan error, n)
@@ -124,7 +141,7 @@ func (a *api) joinMany(ctx context.Context, code string, n, conc int) ([]string,
 				Token string `json:"token"`
 			}
 			in := map[string]string{"code": code, "display_name": fmt.Sprintf("p%d", i+1)}
-			if err := a.do(ctx, "POST", "/api/v1/join", "", in, &out); err != nil {
+			if err := a.at(i).do(ctx, "POST", "/api/v1/join", "", in, &out); err != nil {
 				errs <- err
 				return
 			}

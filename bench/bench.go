@@ -13,6 +13,12 @@
 //	        received, sampled), resets, subscribers, generator_cpu_pct
 //	idle    N idle subscribed connections: idle_conn_kb, server memory each
 //	likes   concurrent like/unlike clients: likes_per_s, likes_lost
+//
+// --url may list several replicas of one koe (scaled mode), separated by
+// commas: the event, talk and seed questions are created on the first;
+// participants join, writers post and subscribers connect to each replica in
+// turn (number i to replica i modulo their number), so that most deliveries
+// cross replicas.
 package bench
 
 import (
@@ -89,13 +95,14 @@ func badFlags(format string, args ...any) error {
 
 // common holds the flags every scenario takes.
 type common struct {
-	url     string
+	url     string   // as given: one base URL, or several separated by commas
+	urls    []string // url split, without trailing slashes
 	token   string
 	timeout time.Duration
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the koe server")
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the koe server, or comma-separated base URLs of replicas of one koe: setup goes to the first, participants, writers and subscribers to each in turn")
 	fs.StringVar(&c.token, "token", os.Getenv("KOE_OWNER_TOKEN"), "staff (owner) bearer token; default $KOE_OWNER_TOKEN")
 	fs.DurationVar(&c.timeout, "timeout", 0, "bound on the whole run (default: the scenario's duration + 3m)")
 }
@@ -114,8 +121,14 @@ func (c *common) parse(fs *flag.FlagSet, args []string) error {
 		return badFlags("unexpected arguments: %q", fs.Args())
 	case c.token == "":
 		return badFlags("--token (or $KOE_OWNER_TOKEN) is required")
-	case !strings.HasPrefix(c.url, "http://") && !strings.HasPrefix(c.url, "https://"):
-		return badFlags("--url must start with http:// or https://")
+	}
+	c.urls = nil
+	for u := range strings.SplitSeq(c.url, ",") {
+		u = strings.TrimRight(strings.TrimSpace(u), "/")
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return badFlags("--url: %q must start with http:// or https://", u)
+		}
+		c.urls = append(c.urls, u)
 	}
 	return nil
 }

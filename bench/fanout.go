@@ -32,7 +32,7 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 	drain := fs.Duration("drain", 5*time.Second, "wait after posting for the last deliveries")
 	seed := fs.Int("seed-questions", 20, "questions asked before subscribing, so likes have targets from the start")
 	likeSample := fs.Int("like-sample", 100, "subscribers that measure like-update latency")
-	pid := fs.Int("pid", 0, "process id of the server on this machine; when set its CPU use is reported")
+	pid := fs.Int("pid", 0, "process id of the server on this machine (with several --url, of one replica); when set its CPU use is reported")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 	ctx, cancel := c.context(ctx, *duration+*drain)
 	defer cancel()
 
-	a := newAPI(c.url, c.token, *writers+16)
+	a := newAPI(c.urls, c.token, *writers+16)
 	t, err := a.newTalk(ctx)
 	if err != nil {
 		return err
@@ -118,7 +118,8 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 
 // load posts questions and likes at fixed rates through a pool of writers,
 // each a participant with at most one request in flight, so that its likes
-// and unlikes alternate and every one changes the count.
+// and unlikes alternate and every one changes the count. Writer w posts
+// through replica a.at(w).
 type load struct {
 	a *api
 	t talkRef
@@ -172,6 +173,7 @@ func pace(ctx context.Context, rate float64, start, end time.Time, ch chan<- tim
 }
 
 func (l *load) writer(ctx context.Context, w int, token string, qt, lt <-chan time.Time) {
+	a := l.a.at(w)
 	rng := rand.New(rand.NewPCG(uint64(w), 0x6b6f65))
 	liked := make(map[int64]bool)
 	for qt != nil || lt != nil {
@@ -181,23 +183,23 @@ func (l *load) writer(ctx context.Context, w int, token string, qt, lt <-chan ti
 				qt = nil
 				continue
 			}
-			l.ask(ctx, token, at)
+			l.ask(ctx, a, token, at)
 		case _, ok := <-lt:
 			if !ok {
 				lt = nil
 				continue
 			}
-			l.like(ctx, token, rng, liked)
+			l.like(ctx, a, token, rng, liked)
 		}
 	}
 }
 
 // ask posts one question; its latency counts from when it was scheduled, so
 // a slow server cannot hide behind a generator that waited for it.
-func (l *load) ask(ctx context.Context, token string, at time.Time) {
+func (l *load) ask(ctx context.Context, a *api, token string, at time.Time) {
 	n := l.asked.Add(1)
 	body := fmt.Sprintf("Question %d: how does the fan-out behave when ten thousand people follow the same talk?", n)
-	q, err := l.a.ask(ctx, l.t, token, body)
+	q, err := a.ask(ctx, l.t, token, body)
 	done := time.Now()
 	if err != nil {
 		if l.postErrs.Add(1) == 1 {
@@ -213,11 +215,11 @@ func (l *load) ask(ctx context.Context, token string, at time.Time) {
 }
 
 // like toggles this writer's like on a random question of the talk.
-func (l *load) like(ctx context.Context, token string, rng *rand.Rand, liked map[int64]bool) {
+func (l *load) like(ctx context.Context, a *api, token string, rng *rand.Rand, liked map[int64]bool) {
 	l.mu.Lock()
 	id := l.targets[rng.IntN(len(l.targets))]
 	l.mu.Unlock()
-	res, err := l.a.setLike(ctx, l.t, token, id, !liked[id])
+	res, err := a.setLike(ctx, l.t, token, id, !liked[id])
 	done := time.Now()
 	if err != nil {
 		if l.likeErrs.Add(1) == 1 {

@@ -28,11 +28,14 @@ func runIdle(ctx context.Context, args []string, r *report) error {
 	if *pid <= 0 {
 		return badFlags("--pid is required")
 	}
+	if len(c.urls) > 1 {
+		return badFlags("idle measures the memory of one server (--pid): give one --url")
+	}
 	ctx, cancel := c.context(ctx, *settle)
 	defer cancel()
 	spid := strconv.Itoa(*pid)
 
-	a := newAPI(c.url, c.token, 64)
+	a := newAPI(c.urls, c.token, 64)
 	t, err := a.newTalk(ctx)
 	if err != nil {
 		return err

@@ -14,7 +14,8 @@ import (
 // runLikes measures like throughput and checks that no acknowledged like
 // is lost: concurrent clients, each its own participant, toggle likes on a
 // few questions as fast as the server answers; afterwards every question's
-// stored count must equal what the acknowledged operations imply.
+// stored count must equal what the acknowledged operations imply. Client i
+// goes through replica at(i); the counts are read from the first.
 func runLikes(ctx context.Context, args []string, r *report) error {
 	var c common
 	fs := flag.NewFlagSet("koe bench likes", flag.ContinueOnError)
@@ -34,7 +35,7 @@ func runLikes(ctx context.Context, args []string, r *report) error {
 	ctx, cancel := c.context(ctx, *duration+retryWindow)
 	defer cancel()
 
-	a := newAPI(c.url, c.token, *clients+8)
+	a := newAPI(c.urls, c.token, *clients+8)
 	t, err := a.newTalk(ctx)
 	if err != nil {
 		return err
@@ -58,7 +59,7 @@ func runLikes(ctx context.Context, args []string, r *report) error {
 	for i, token := range tokens {
 		lc := &likeClient{token: token, liked: make([]bool, len(ids)), pending: -1}
 		lcs[i] = lc
-		wg.Go(func() { lc.run(ctx, a, t, ids, deadline, uint64(i)) })
+		wg.Go(func() { lc.run(ctx, a.at(i), t, ids, deadline, uint64(i)) })
 	}
 	wg.Wait()
 

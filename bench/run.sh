@@ -4,6 +4,14 @@
 # server (new data directory, new port) so that they do not interfere. The
 # server is pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1.
 #
+# The scaled scenario runs fanout and likes (same load as above) against
+# three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
+# sharing a fresh PostgreSQL database and a Redis key prefix of their own;
+# each of the two runs gets new replicas, a new database and a new prefix.
+# PostgreSQL and Redis must be running already (not pinned: they float on
+# both CPUs); the databases and keys are removed at the end. Its figures
+# carry a "scaled_" prefix (scaled_fanout_p99_ms, scaled_likes_per_s, ...).
+#
 # Output: a header of "# " comment lines describing the machine, then the
 # generator's key=value lines. Knobs to shrink a run (e.g. a smoke test:
 # BENCH_SUBSCRIBERS=500 BENCH_DURATION=5s bash bench/run.sh):
@@ -13,8 +21,14 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("idle fanout likes")
-#   BENCH_PORT            base port; scenario n listens on BENCH_PORT+n (18080)
+#   BENCH_SCENARIOS       which scenarios, in order ("idle fanout likes scaled")
+#   BENCH_PORT            base port; each server takes the next port (18080)
+#   BENCH_POSTGRES_URL    scaled: PostgreSQL to create databases on, a URL
+#                         without query (postgres://postgres@127.0.0.1:5432/test)
+#   BENCH_REDIS_URL       scaled: Redis (redis://127.0.0.1:6379/0)
+#   BENCH_REPLICAS        scaled: replicas (3)
+#   BENCH_LOG_DIR         if set, every server's log is copied there at the end
+#                         (server-PORT.log; scaled-RUN-replica-N.log, RUN 1 fanout, 2 likes)
 set -euo pipefail
 
 subscribers=${BENCH_SUBSCRIBERS:-10000}
@@ -23,13 +37,26 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-idle fanout likes}
+scenarios=${BENCH_SCENARIOS:-idle fanout likes scaled}
 port=${BENCH_PORT:-18080}
+pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
+replicas=${BENCH_REPLICAS:-3}
+log_dir=${BENCH_LOG_DIR:-}
+# Each replica's pool: 3 × 16 connections stay well inside PostgreSQL's
+# default max_connections (100), which the default 32 each would not.
+pool_max_conns=16
 
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 server_pid=
 gen_pid=
+sed_pid=
+replica_pids=()
+scaled_db=     # the scaled replicas' database and Redis key prefix, while they exist
+scaled_prefix=
+scaled_runs=0
+run_id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 token=bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 
 stop_server() {
@@ -48,7 +75,14 @@ cleanup() {
 		kill -TERM "$gen_pid" 2>/dev/null || true
 		wait "$gen_pid" 2>/dev/null || true
 	fi
+	if [[ -n $sed_pid ]]; then
+		wait "$sed_pid" 2>/dev/null || true
+	fi
 	stop_server
+	stop_replicas
+	if [[ -n $log_dir ]]; then
+		mkdir -p "$log_dir" && cp "$tmp"/*.log "$log_dir"/ 2>/dev/null || true
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -62,30 +96,120 @@ start_server() {
 	rm -rf "$tmp/data"
 	# taskset and env exec, so $! is the server's own pid (idle reads its RSS).
 	taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" \
-		"$tmp/koe" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$tmp/server.log" 2>&1 &
+		"$tmp/koe" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$tmp/server-$port.log" 2>&1 &
 	server_pid=$!
+	wait_ready "$url" "$server_pid" "$tmp/server-$port.log"
+}
+
+# wait_ready waits (at most 30 s) until the server at $1, process $2,
+# logging to $3, answers /readyz; exits if it does not.
+wait_ready() {
 	for _ in $(seq 300); do
-		if curl -fsS --max-time 2 -o /dev/null "$url/readyz" 2>/dev/null; then
+		if curl -fsS --max-time 2 -o /dev/null "$1/readyz" 2>/dev/null; then
 			return 0
 		fi
-		if ! kill -0 "$server_pid" 2>/dev/null; then
-			echo "run.sh: the server exited; its log:" >&2
-			tail -n 20 "$tmp/server.log" >&2
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "run.sh: the server at $1 exited; its log:" >&2
+			tail -n 20 "$3" >&2
 			exit 1
 		fi
 		sleep 0.1
 	done
-	echo "run.sh: the server was not ready within 30 s" >&2
+	echo "run.sh: the server at $1 was not ready within 30 s; its log:" >&2
+	tail -n 20 "$3" >&2
 	exit 1
 }
 
-# bench runs the generator pinned to CPU 1. It runs in the background so
-# that a signal to this script interrupts the wait and the traps clean up.
+# start_replicas creates a fresh database and starts $replicas replicas of
+# koe in scaled mode on it, on the next ports, with a new Redis key prefix,
+# and waits until each is ready. Sets urls (comma-separated).
+start_replicas() {
+	scaled_runs=$((scaled_runs + 1))
+	scaled_prefix=koe-bench-$run_id-$scaled_runs:
+	scaled_db=koe_bench_${run_id}_$scaled_runs
+	psql "$pg_admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $scaled_db" >/dev/null
+	local db_url="${pg_admin%/*}/$scaled_db?sslmode=disable&pool_max_conns=$pool_max_conns"
+	local i log url
+	urls=
+	for i in $(seq "$replicas"); do
+		port=$((port + 1))
+		log=$tmp/scaled-$scaled_runs-replica-$i.log
+		taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" \
+			KOE_DATABASE_URL="$db_url" KOE_REDIS_URL="$redis_url" KOE_REDIS_PREFIX="$scaled_prefix" \
+			"$tmp/koe" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$log" 2>&1 &
+		replica_pids+=($!)
+		urls+=${urls:+,}http://127.0.0.1:$port
+	done
+	i=0
+	for url in ${urls//,/ }; do
+		i=$((i + 1))
+		wait_ready "$url" "${replica_pids[i - 1]}" "$tmp/scaled-$scaled_runs-replica-$i.log"
+	done
+}
+
+# stop_replicas stops the replicas (at most 10 s, then SIGKILL), drops
+# their database and deletes their Redis keys. Safe to call at any time.
+stop_replicas() {
+	local i pid
+	if ((${#replica_pids[@]} > 0)); then
+		for i in "${!replica_pids[@]}"; do
+			if ! kill -0 "${replica_pids[i]}" 2>/dev/null; then
+				echo "run.sh: warning: replica $((i + 1)) of scaled run $scaled_runs exited before it was stopped" >&2
+			fi
+		done
+		kill -TERM "${replica_pids[@]}" 2>/dev/null || true
+		for _ in $(seq 100); do
+			kill -0 "${replica_pids[@]}" 2>/dev/null || break
+			sleep 0.1
+		done
+		for pid in "${replica_pids[@]}"; do
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		done
+		replica_pids=()
+		report_replica_logs
+	fi
+	if [[ -n $scaled_db ]]; then
+		psql "$pg_admin" -XqAt -c "DROP DATABASE IF EXISTS $scaled_db WITH (FORCE)" >/dev/null ||
+			echo "run.sh: warning: could not drop database $scaled_db" >&2
+		scaled_db=
+	fi
+	if [[ -n $scaled_prefix ]]; then
+		redis-cli -u "$redis_url" --scan --pattern "$scaled_prefix*" |
+			xargs -r -n 500 redis-cli -u "$redis_url" unlink >/dev/null ||
+			echo "run.sh: warning: could not delete the Redis keys $scaled_prefix*" >&2
+		scaled_prefix=
+	fi
+}
+
+# report_replica_logs says on stderr how many warnings and errors each
+# replica of the last scaled run logged, with the first of them.
+report_replica_logs() {
+	local log n
+	for log in "$tmp"/scaled-"$scaled_runs"-replica-*.log; do
+		[[ -f $log ]] || continue
+		n=$(grep -c '"level":"\(WARN\|ERROR\)"' "$log" || true)
+		if ((n > 0)); then
+			echo "run.sh: $(basename "$log" .log): $n warnings or errors logged, the first: $(grep -m1 '"level":"\(WARN\|ERROR\)"' "$log")" >&2
+		fi
+	done
+}
+
+# bench runs the generator pinned to CPU 1, its key=value lines prefixed
+# with $key_prefix when set ("# " comments as they are). It runs in the
+# background so that a signal to this script interrupts the wait and the
+# traps clean up; its output goes through a FIFO to sed for the same reason.
 bench() {
-	taskset -c 1 "$tmp/koe" bench "$@" &
+	rm -f "$tmp/gen.fifo"
+	mkfifo "$tmp/gen.fifo"
+	sed -u "/^# /!s/^/${key_prefix:-}/" <"$tmp/gen.fifo" &
+	sed_pid=$!
+	taskset -c 1 "$tmp/koe" bench "$@" >"$tmp/gen.fifo" &
 	gen_pid=$!
 	wait "$gen_pid"
 	gen_pid=
+	wait "$sed_pid"
+	sed_pid=
 }
 
 # source_ips prints four loopback addresses for scenario n, so that every
@@ -99,6 +223,18 @@ go build -o "$tmp/koe" ./cmd/koe
 echo "# koe bench $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r), $(go version | cut -d' ' -f3)"
 echo "# server pinned to CPU 0 with GOMAXPROCS=1 and KOE_RATE_LIMITS=off; generator pinned to CPU 1"
+if [[ " $scenarios " == *" scaled "* ]]; then
+	if ! pg_version=$(psql "$pg_admin" -XqAt -c 'SHOW server_version' | cut -d' ' -f1); then
+		echo "run.sh: scaled: PostgreSQL at $pg_admin does not answer (BENCH_POSTGRES_URL)" >&2
+		exit 1
+	fi
+	if ! redis_version=$(redis-cli -u "$redis_url" info server | tr -d '\r' | sed -n 's/^redis_version://p') ||
+		[[ -z $redis_version ]]; then
+		echo "run.sh: scaled: Redis at $redis_url does not answer (BENCH_REDIS_URL)" >&2
+		exit 1
+	fi
+	echo "# scaled: $replicas replicas (koe serve, PostgreSQL store, Redis) all pinned to CPU 0 with GOMAXPROCS=1 each; generator pinned to CPU 1; PostgreSQL $pg_version and Redis $redis_version are system services, not pinned: they float on both CPUs; pool_max_conns=$pool_max_conns per replica"
+fi
 # Other work on the machine skews every figure; say how busy it was.
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -122,20 +258,35 @@ fi
 n=0
 for scenario in $scenarios; do
 	n=$((n + 1))
-	start_server
 	case $scenario in
 	idle)
+		start_server
 		bench idle --url "$url" --token "$token" --pid "$server_pid" \
 			--subscribers "$subscribers" --source-ips "$(source_ips "$n")"
 		;;
 	fanout)
+		start_server
 		bench fanout --url "$url" --token "$token" --pid "$server_pid" \
 			--subscribers "$subscribers" --questions-per-s "$qps" --likes-per-s "$lps" \
 			--duration "$duration" --source-ips "$(source_ips "$n")"
 		;;
 	likes)
+		start_server
 		bench likes --url "$url" --token "$token" \
 			--clients "$clients" --duration "$likes_duration"
+		;;
+	scaled)
+		# Subscriber i connects to replica i mod $replicas, writers and
+		# likes clients likewise; setup goes to the first.
+		start_replicas
+		key_prefix=scaled_ bench fanout --url "$urls" --token "$token" \
+			--subscribers "$subscribers" --questions-per-s "$qps" --likes-per-s "$lps" \
+			--duration "$duration" --source-ips "$(source_ips "$n")"
+		stop_replicas
+		start_replicas
+		key_prefix=scaled_ bench likes --url "$urls" --token "$token" \
+			--clients "$clients" --duration "$likes_duration"
+		stop_replicas
 		;;
 	*)
 		echo "run.sh: unknown scenario $scenario" >&2

@@ -48,12 +48,12 @@ func (f *subFlags) join(ctx context.Context, a *api, t talkRef, r *report) ([]st
 	return tokens, err
 }
 
-// open opens the subscribers on talk t; the first trackLikes of them record
-// question.likes events.
+// open opens the subscribers on talk t, subscriber i on replica a.at(i);
+// the first trackLikes of them record question.likes events.
 func (f *subFlags) open(ctx context.Context, a *api, t talkRef, tokens []string, trackLikes int, r *report) ([]*subscriber, error) {
 	start := time.Now()
 	subs, err := openSubscribers(ctx, dialConfig{
-		url:         liveURL(a.base, t.event),
+		url:         func(i int) string { return liveURL(a.at(i).base, t.event) },
 		topic:       fmt.Sprintf("talk:%d", t.talk),
 		tokens:      tokens,
 		sourceIPs:   f.ips,

@@ -101,12 +101,12 @@ func (s *subscriber) close() {
 
 // dialConfig says how to open subscribers.
 type dialConfig struct {
-	url         string   // ws:// or wss:// URL of the live endpoint
-	topic       string   // e.g. talk:1
-	tokens      []string // participant tokens, used round robin
-	sourceIPs   []net.IP // local addresses to spread connections over; empty: any
-	concurrency int      // dials in flight at once
-	trackLikes  int      // how many subscribers record question.likes
+	url         func(i int) string // ws:// or wss:// URL of the live endpoint for subscriber i
+	topic       string             // e.g. talk:1
+	tokens      []string           // participant tokens, used round robin
+	sourceIPs   []net.IP           // local addresses to spread connections over; empty: any
+	concurrency int                // dials in flight at once
+	trackLikes  int                // how many subscribers record question.likes
 	cache       *scanCache
 }
 
@@ -205,15 +205,16 @@ func dial(ctx context.Context, cfg dialConfig, i int) (*subscriber, error) {
 	}
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+cfg.tokens[i%len(cfg.tokens)])
+	url := cfg.url(i)
 	conn, resp, err := gws.NewClient(s, &gws.ClientOption{
-		Addr:             cfg.url,
+		Addr:             url,
 		RequestHeader:    hdr,
 		HandshakeTimeout: 10 * time.Second,
 		NewDialer:        func() (gws.Dialer, error) { return d, nil },
 	})
 	if err != nil {
 		if resp != nil {
-			return nil, fmt.Errorf("%s: %s: %w", cfg.url, resp.Status, err)
+			return nil, fmt.Errorf("%s: %s: %w", url, resp.Status, err)
 		}
 		return nil, err
 	}
