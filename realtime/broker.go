@@ -19,8 +19,9 @@ type Broker interface {
 	// Range returns the events from seq from to seq to of the stream's
 	// current epoch; fewer when some are no longer kept.
 	Range(ctx context.Context, id StreamID, from, to uint64) (epoch string, events []Entry, err error)
-	// Rotate gives the stream a new epoch and tells every replica.
-	Rotate(ctx context.Context, id StreamID, newEpoch string) error
+	// Rotate gives the stream a new epoch and tells every replica, unless
+	// its epoch is no longer old (another replica rotated it already).
+	Rotate(ctx context.Context, id StreamID, old, newEpoch string) error
 	// Position is where Follow should start to see everything published
 	// from now on.
 	Position(ctx context.Context) (string, error)

@@ -62,8 +62,10 @@ type stream struct {
 	// local is true while this process assigns the sequence: always
 	// without a broker, and while the broker is unavailable.
 	local bool
-	// wroteLocal records a publish made while the broker was unavailable.
-	wroteLocal bool
+	// wroteLocal records a publish made while the broker was unavailable;
+	// brokerEpoch is the broker's epoch when that began.
+	wroteLocal  bool
+	brokerEpoch string
 
 	// Owned by the sweeper goroutine.
 	swept   uint64 // head at the previous sweep: where the next shared range starts
@@ -193,7 +195,7 @@ func (s *stream) goLocal() {
 	defer s.mu.Unlock()
 	if !s.local {
 		s.local = true
-		s.epoch = newEpoch()
+		s.brokerEpoch, s.epoch = s.epoch, newEpoch()
 	}
 }
 
@@ -207,7 +209,7 @@ func (s *stream) reload(ctx context.Context) error {
 		return nil
 	}
 	if s.wroteLocal {
-		if err := s.hub.broker.Rotate(ctx, s.id, newEpoch()); err != nil {
+		if err := s.hub.broker.Rotate(ctx, s.id, s.brokerEpoch, newEpoch()); err != nil {
 			s.mu.Unlock()
 			return err
 		}

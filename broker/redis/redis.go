@@ -148,6 +148,10 @@ func (b *Broker) Range(ctx context.Context, id realtime.StreamID, from, to uint6
 }
 
 var rotateScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[2])
+if cur and cur ~= ARGV[4] then
+  return -1
+end
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -156,8 +160,8 @@ return seq
 `)
 
 // Rotate implements realtime.Broker.
-func (b *Broker) Rotate(ctx context.Context, id realtime.StreamID, newEpoch string) error {
-	return rotateScript.Run(ctx, b.rdb, b.keys(id), newEpoch, b.eventsMax, name(id)).Err()
+func (b *Broker) Rotate(ctx context.Context, id realtime.StreamID, old, newEpoch string) error {
+	return rotateScript.Run(ctx, b.rdb, b.keys(id), newEpoch, b.eventsMax, name(id), old).Err()
 }
 
 // Position implements realtime.Broker: the id of the newest entry of the
