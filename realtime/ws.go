@@ -277,7 +277,12 @@ func (wsEvents) OnMessage(s *gws.Conn, m *gws.Message) {
 		c.sendError(koe.Errorf(koe.EINVALID, "messages must be UTF-8"))
 		return
 	}
-	c.handle(m.Bytes())
+	// Handle the message on a goroutine of its own and wait for it: topic
+	// lookups go deep into the store, and the stack they grow would stay
+	// with the long-lived reader of every idle connection.
+	done := make(chan struct{})
+	go func() { defer close(done); c.handle(m.Bytes()) }()
+	<-done
 }
 
 // wsSession is a one-value gws.SessionStorage: much smaller than the
