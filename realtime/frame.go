@@ -22,6 +22,9 @@ type frame struct {
 	sse     []byte
 }
 
+// last is the seq of the frame's last event.
+func (f *frame) last() uint64 { return f.events[len(f.events)-1].seq }
+
 // oldest is when the earliest change in the frame was accepted.
 func (f *frame) oldest() time.Time { return f.events[0].at }
 

@@ -413,15 +413,15 @@ func (s *stream) sweep() {
 		}
 		f, ok := frames[sub.cursor]
 		if !ok {
-			f = s.frame(sub.cursor, head, sub.cursor == from)
+			f = s.frame(sub.cursor, head, sub.cursor >= from)
 			frames[sub.cursor] = f
 		}
 		if f == nil {
 			s.overflow(sub) // fell behind the history while its writes were slow
 			continue
 		}
-		sub.cursor = head
-		sub.sent.Store(head)
+		sub.cursor = f.last()
+		sub.sent.Store(sub.cursor)
 		sub.busySince.Store(now.UnixNano())
 		sub.busy.Store(true)
 		sub.sink.deliver(f, sub.done)
@@ -453,8 +453,12 @@ func (s *stream) drop(sub *subscription, reason string) {
 	sub.sink.reset(s.id.Topic, reason)
 }
 
-// frame returns the events (from, to] as a frame, or nil when some of them
-// have left the history.
+// maxFrameBytes bounds one write: a client far behind catches up over
+// several sweeps rather than in one huge message.
+const maxFrameBytes = 256 << 10
+
+// frame returns the events after from, up to to or maxFrameBytes, as a
+// frame; nil when some of them have left the history.
 func (s *stream) frame(from, to uint64, live bool) *frame {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -462,8 +466,11 @@ func (s *stream) frame(from, to uint64, live bool) *frame {
 		return nil
 	}
 	es := make([]entry, 0, to-from)
-	for seq := from + 1; seq <= to; seq++ {
-		es = append(es, s.hist[seq%uint64(len(s.hist))])
+	size := 0
+	for seq := from + 1; seq <= to && (size < maxFrameBytes || len(es) == 0); seq++ {
+		e := s.hist[seq%uint64(len(s.hist))]
+		es = append(es, e)
+		size += len(e.json)
 	}
 	return &frame{topic: s.id.Topic, epoch: s.epoch, events: es, live: live}
 }
