@@ -1,0 +1,72 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
+import { applyLang, t, useLocale } from './i18n';
+import { Audience } from './pages/Audience';
+import { Join } from './pages/Join';
+import { Header, Spinner } from './ui/chrome';
+import { onLinkClick, usePath } from './ui/router';
+import { Toasts } from './ui/toast';
+import './styles/base.css';
+
+// The presenter screen and the staff pages load on demand, so the audience
+// (phones on venue Wi-Fi) downloads only what it uses.
+function lazy<P>(load: () => Promise<ComponentType<P>>) {
+  let cached: ComponentType<P> | null = null;
+  return function Lazy(props: P & object) {
+    const [C, setC] = useState<ComponentType<P> | null>(() => cached);
+    useEffect(() => {
+      if (!C) void load().then((c) => setC(() => (cached = c)));
+    }, []);
+    return C ? <C {...props} /> : <Spinner />;
+  };
+}
+
+const Screen = lazy(() => import('./pages/Screen').then((m) => m.Screen));
+const Admin = lazy(() => import('./pages/Admin').then((m) => m.Admin));
+const AdminEvent = lazy(() => import('./pages/AdminEvent').then((m) => m.AdminEvent));
+
+function NotFound() {
+  return (
+    <>
+      <Header />
+      <main id="main" class="page narrow">
+        <h1>{t('notFoundPage')}</h1>
+        <p>
+          <a href="/">{t('goHome')}</a>
+        </p>
+      </main>
+    </>
+  );
+}
+
+function route(path: string) {
+  let m: RegExpExecArray | null;
+  if (path === '/' || path === '') return <Join />;
+  if ((m = /^\/j\/([^/]+)\/?$/.exec(path))) return <Join code={decodeURIComponent(m[1])} />;
+  if ((m = /^\/e\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} />;
+  if ((m = /^\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} talkID={+m[2]} />;
+  if ((m = /^\/e\/(\d+)\/t\/(\d+)\/screen\/?$/.exec(path))) return <Screen key={path} eventID={+m[1]} talkID={+m[2]} />;
+  if (/^\/admin\/?$/.test(path)) return <Admin />;
+  if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
+  return <NotFound />;
+}
+
+function App() {
+  useLocale();
+  const path = usePath();
+  return (
+    <>
+      <a href="#main" class="skip">
+        {t('skipToContent')}
+      </a>
+      {route(path)}
+      <Toasts />
+    </>
+  );
+}
+
+applyLang();
+document.addEventListener('click', onLinkClick);
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,318 @@
+// Staff: one event: settings, talks (Q&A open/closed), and moderation of a
+// talk's questions (highlight, answered, hide, edit, reply), all live.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api } from '../api';
+import { t, useLocale } from '../i18n';
+import type { Tab, TalkState } from '../state/questions';
+import { countChars, maxQuestion } from '../state/text';
+import type { Question, Talk } from '../types';
+import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
+import { errorText } from '../ui/errors';
+import { fmtDateTime } from '../ui/format';
+import { useNow, useTitle } from '../ui/hooks';
+import { PhaseBadge, QuestionCard, Tabs, TalkMeta } from '../ui/qa';
+import { SignIn } from '../ui/signin';
+import { toast } from '../ui/toast';
+import { SignOutButton } from './Admin';
+import { useEventLive, useTalkSession } from './Audience';
+import { EventForm, TalkForm } from './forms';
+import '../styles/admin.css';
+
+async function act(fn: () => Promise<unknown>, done?: string) {
+  try {
+    await fn();
+    if (done) toast(done);
+  } catch (e) {
+    toast(errorText(e), 'error');
+  }
+}
+
+export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: number }) {
+  useLocale();
+  const [staff, setStaff] = useState<boolean | null>(null);
+  const check = () =>
+    api.me(eventID).then(
+      (me) => setStaff(me.role === 'staff'),
+      (e) => setStaff(e instanceof ApiError && (e.status === 401 || e.status === 403) ? false : null),
+    );
+  useEffect(() => void check(), [eventID]);
+  if (staff === false) {
+    return (
+      <>
+        <Header title={t('adminTitle')} />
+        <main id="main" class="page narrow">
+          <SignIn onDone={() => void check()} />
+        </main>
+      </>
+    );
+  }
+  if (staff === null) {
+    return (
+      <>
+        <Header title={t('adminTitle')} />
+        <Spinner />
+      </>
+    );
+  }
+  return <EventDesk eventID={eventID} talkID={talkID} />;
+}
+
+function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
+  const now = useNow();
+  const { live, prog, programme, status, error } = useEventLive(eventID);
+  const event = programme.event;
+  const [editTalk, setEditTalk] = useState<number | null>(null);
+  useTitle(event ? `${t('adminTitle')}: ${event.title}` : t('adminTitle'));
+  const talks = programme.ordered(now);
+  const tz = event?.time_zone ?? 'UTC';
+  const joinURL = event ? `${location.origin}/j/${event.join_code}` : '';
+
+  return (
+    <>
+      <Header title={event?.title} wide>
+        <StatusPill status={status} />
+        <SignOutButton />
+      </Header>
+      <ConnectionBanner status={status} />
+      <main id="main" class="page admin admin-wide">
+        <p class="crumbs">
+          <a href="/admin">← {t('backToEvents')}</a>
+        </p>
+        {error ? (
+          <Notice kind="error">{errorText(error)}</Notice>
+        ) : !event ? (
+          <Spinner />
+        ) : (
+          <div class="desk">
+            <div class="desk-side">
+              <section class="card pad event-head">
+                <h1>{event.title}</h1>
+                <dl class="facts">
+                  <div>
+                    <dt>{t('joinCode')}</dt>
+                    <dd>
+                      <span class="code-chip code-chip-lg" data-testid="admin-code">
+                        {event.join_code}
+                      </span>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{t('joinLink')}</dt>
+                    <dd>
+                      <a href={joinURL}>{joinURL.replace(/^https?:\/\//, '')}</a>
+                    </dd>
+                  </div>
+                  {event.starts_at && (
+                    <div>
+                      <dt>{t('when')}</dt>
+                      <dd>
+                        {`${fmtDateTime(event.starts_at, tz)} (${tz})`}
+                      </dd>
+                    </div>
+                  )}
+                </dl>
+                <details class="settings">
+                  <summary>{t('editEvent')}</summary>
+                  <EventForm
+                    key={event.version}
+                    event={event}
+                    submitLabel={t('save')}
+                    onSubmit={async (body) => {
+                      const e = await api.updateEvent(eventID, body);
+                      prog.programme.own({ event: e });
+                      toast(t('saved'));
+                    }}
+                  />
+                </details>
+              </section>
+              <section class="card pad" aria-labelledby="talks-h">
+                <h2 id="talks-h">{t('talks')}</h2>
+                <ul class="admin-talks">
+                  {talks.map((tk) => (
+                    <li key={tk.id} class={tk.id === talkID ? 'admin-talk admin-talk-current' : 'admin-talk'} data-talk={tk.id}>
+                      {editTalk === tk.id ? (
+                        <TalkForm
+                          talk={tk}
+                          tz={tz}
+                          submitLabel={t('save')}
+                          onCancel={() => setEditTalk(null)}
+                          onSubmit={async (body) => {
+                            prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, body) });
+                            setEditTalk(null);
+                            toast(t('saved'));
+                          }}
+                        />
+                      ) : (
+                        <>
+                          <div class="admin-talk-head">
+                            <PhaseBadge talk={tk} now={now} />
+                            <span class={tk.qa_open ? 'qa-state qa-open' : 'qa-state qa-closed'}>{tk.qa_open ? t('qaOpenShort') : t('qaClosedShort')}</span>
+                          </div>
+                          <a class="admin-talk-title" href={`/admin/e/${eventID}/t/${tk.id}`} aria-current={tk.id === talkID ? 'page' : undefined}>
+                            {tk.title}
+                          </a>
+                          <TalkMeta talk={tk} tz={tz} />
+                          <div class="row-actions">
+                            <a class="btn btn-small btn-primary" href={`/admin/e/${eventID}/t/${tk.id}`}>
+                              {t('moderate')}
+                            </a>
+                            <button
+                              type="button"
+                              class="btn btn-small"
+                              onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_open: !tk.qa_open }) }))}
+                            >
+                              {tk.qa_open ? t('closeQA') : t('openQA')}
+                            </button>
+                            <a class="btn btn-small" href={`/e/${eventID}/t/${tk.id}/screen`} target="_blank" rel="noopener">
+                              {t('present')}
+                            </a>
+                            <button type="button" class="btn btn-small btn-ghost" onClick={() => setEditTalk(tk.id)}>
+                              {t('edit')}
+                            </button>
+                          </div>
+                        </>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+                <details class="settings" open={talks.length === 0}>
+                  <summary>{t('newTalk')}</summary>
+                  <TalkForm
+                    tz={tz}
+                    submitLabel={t('addTalk')}
+                    onSubmit={async (body) => {
+                      prog.programme.own({ talk: await api.createTalk(eventID, body) });
+                      toast(t('created'));
+                    }}
+                  />
+                </details>
+              </section>
+            </div>
+            <div class={talkID ? 'desk-main desk-main-active' : 'desk-main'}>
+              {talkID ? (
+                <Moderation key={talkID} eventID={eventID} talkID={talkID} live={live} talk={programme.talks.get(talkID)} now={now} tz={tz} />
+              ) : (
+                <p class="empty">{t('noTalkSelected')}</p>
+              )}
+            </div>
+          </div>
+        )}
+      </main>
+    </>
+  );
+}
+
+function Moderation({ eventID, talkID, live, talk: progTalk, now, tz }: { eventID: number; talkID: number; live: Parameters<typeof useTalkSession>[0]; talk?: Talk; now: number; tz: string }) {
+  const { state, ready, error } = useTalkSession(live, eventID, talkID, true);
+  const [tab, setTab] = useState<Tab>('top');
+  const [editing, setEditing] = useState<number | null>(null);
+  if (error) return <Notice kind="error">{errorText(error)}</Notice>;
+  if (!state || !ready || !state.talk) return <Spinner />;
+  const talk = state.talk;
+  const hl = talk.highlighted_question_id;
+  const highlighted = state.highlighted();
+  const list = state.list(tab);
+  return (
+    <section class="card pad moderation" aria-labelledby="mod-h">
+      <div class="mod-head">
+        <div>
+          <h2 id="mod-h">{(progTalk ?? talk).title}</h2>
+          <TalkMeta talk={progTalk ?? talk} tz={tz} />
+        </div>
+        <div class="row-actions">
+          <a class="btn btn-small" href={`/e/${eventID}/t/${talkID}/screen`} target="_blank" rel="noopener">
+            {t('present')}
+          </a>
+          <a class="btn btn-small btn-ghost" href={`/e/${eventID}/t/${talkID}`}>
+            {t('audienceView')}
+          </a>
+        </div>
+      </div>
+      {!talk.qa_open && <Notice kind="warn">{t('qaClosedBanner')}</Notice>}
+      {highlighted && (
+        <div class="mod-onscreen">
+          <QuestionCard q={highlighted} state={state} now={now} pinned replyAs="staff" actions={<Actions q={highlighted} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} />} />
+        </div>
+      )}
+      <Tabs tabs={['top', 'recent', 'answered', 'hidden']} current={tab} onChange={setTab} counts={state.counts()} />
+      <div id="question-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} class="q-list" data-testid="admin-list">
+        {list.length === 0 ? (
+          <p class="empty">{tab === 'answered' ? t('emptyAnswered') : tab === 'hidden' ? t('emptyHidden') : t('emptyTop')}</p>
+        ) : (
+          list.map((q) => (
+            <QuestionCard
+              key={q.id}
+              q={q}
+              state={state}
+              now={now}
+              replyAs="staff"
+              editing={editing === q.id ? <EditBody q={q} state={state} onDone={() => setEditing(null)} /> : undefined}
+              actions={<Actions q={q} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} />}
+            />
+          ))
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Actions({ q, hl, state, eventID, talkID, onEdit }: { q: Question; hl: number; state: TalkState; eventID: number; talkID: number; onEdit: (id: number) => void }) {
+  const upd = (body: { answered?: boolean; hidden?: boolean }) =>
+    act(async () => state.own(await api.updateQuestion(eventID, talkID, q.id, body)));
+  return (
+    <>
+      {!q.hidden && (
+        <button
+          type="button"
+          class={q.id === hl ? 'btn btn-small btn-primary' : 'btn btn-small'}
+          aria-pressed={q.id === hl}
+          data-action="highlight"
+          onClick={() => act(async () => state.ownTalk(await api.highlight(eventID, talkID, q.id === hl ? null : q.id)))}
+        >
+          {q.id === hl ? t('unhighlight') : t('highlight')}
+        </button>
+      )}
+      <button type="button" class="btn btn-small" data-action="answered" onClick={() => upd({ answered: !q.answered })}>
+        {q.answered ? t('markUnanswered') : t('markAnswered')}
+      </button>
+      <button type="button" class="btn btn-small btn-danger" data-action="hide" onClick={() => upd({ hidden: !q.hidden })}>
+        {q.hidden ? t('unhide') : t('hide')}
+      </button>
+      <button type="button" class="btn btn-small btn-ghost" data-action="edit" onClick={() => onEdit(q.id)}>
+        {t('edit')}
+      </button>
+    </>
+  );
+}
+
+function EditBody({ q, state, onDone }: { q: Question; state: TalkState; onDone: () => void }) {
+  const [body, setBody] = useState(q.body);
+  const n = countChars(body);
+  const id = `edit-${q.id}`;
+  return (
+    <form
+      class="edit-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void act(async () => {
+          state.own(await api.updateQuestion(q.event_id, q.talk_id, q.id, { body }));
+          onDone();
+        }, t('edited'));
+      }}
+    >
+      <label for={id} class="sr-only">
+        {t('questionBody')}
+      </label>
+      <textarea id={id} value={body} rows={3} onInput={(e) => setBody(e.currentTarget.value)} autoFocus />
+      <div class="reply-form-row">
+        <span class={n > maxQuestion ? 'counter counter-over' : 'counter'}>{t('charCount', { n, max: maxQuestion })}</span>
+        <button type="button" class="btn btn-small btn-ghost" onClick={onDone}>
+          {t('cancel')}
+        </button>
+        <button type="submit" class="btn btn-small btn-primary" disabled={n < 1 || n > maxQuestion}>
+          {t('save')}
+        </button>
+      </div>
+    </form>
+  );
+}

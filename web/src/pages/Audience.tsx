@@ -1,0 +1,162 @@
+// The audience page (phone first): pick a talk, ask, like, follow live.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError, api } from '../api';
+import { t, useLocale } from '../i18n';
+import { LiveClient, type Status } from '../live';
+import { Likes } from '../state/likes';
+import type { Tab } from '../state/questions';
+import { ProgrammeSession, TalkSession } from '../state/session';
+import { pickTalk } from '../state/talks';
+import type { Me } from '../types';
+import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
+import { errorText } from '../ui/errors';
+import { useNow, useObservable, useTitle } from '../ui/hooks';
+import { AskForm, QuestionCard, Tabs, TalkPicker } from '../ui/qa';
+import { rememberEvent } from '../ui/remember';
+import { navigate } from '../ui/router';
+import { toast } from '../ui/toast';
+
+/** The page's WebSocket and the event's programme, for as long as the event is shown. */
+export function useEventLive(eventID: number) {
+  const live = useMemo(() => new LiveClient(LiveClient.urlFor(eventID)), [eventID]);
+  const prog = useMemo(() => new ProgrammeSession(api, live, eventID), [eventID, live]);
+  const [status, setStatus] = useState<Status>(live.status);
+  const [error, setError] = useState<unknown>(null);
+  useObservable(prog.programme);
+  useEffect(() => {
+    const off = live.onStatus(setStatus);
+    live.start();
+    prog.start().catch(setError);
+    // For tests and debugging: drop the connection as a network failure would.
+    (window as unknown as { koeLive?: LiveClient }).koeLive = live;
+    return () => {
+      off();
+      prog.stop();
+      live.stop();
+    };
+  }, [live, prog]);
+  return { live, prog, programme: prog.programme, status, error };
+}
+
+export function useTalkSession(live: LiveClient, eventID: number, talkID: number | undefined, staff: boolean, rewind = 0) {
+  const [error, setError] = useState<unknown>(null);
+  const [ready, setReady] = useState(false);
+  const session = useMemo(
+    () => (talkID ? new TalkSession(api, live, eventID, talkID, staff, (e) => setError(e), rewind) : null),
+    [live, eventID, talkID, staff, rewind],
+  );
+  useObservable(session?.state);
+  useEffect(() => {
+    if (!session) return;
+    setReady(false);
+    setError(null);
+    session
+      .start()
+      .then(() => setReady(true))
+      .catch(setError);
+    return () => session.stop();
+  }, [session]);
+  return { session, state: session?.state ?? null, ready, error };
+}
+
+export function Audience({ eventID, talkID }: { eventID: number; talkID?: number }) {
+  useLocale();
+  const now = useNow();
+  const [me, setMe] = useState<Me | null>(null);
+  const { live, programme, status, error: progError } = useEventLive(eventID);
+  const { state, ready, error } = useTalkSession(live, eventID, talkID, false);
+  const [tab, setTab] = useState<Tab>('top');
+  const event = programme.event;
+  useTitle(event?.title ?? '');
+
+  useEffect(() => {
+    api.me(eventID).then(setMe, (e) => {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) navigate('/?m=join', { replace: true });
+    });
+  }, [eventID]);
+
+  useEffect(() => {
+    if (event && me?.participant) rememberEvent(event);
+  }, [event?.id, me?.participant?.id]);
+
+  const talks = programme.ordered(now);
+  // /e/ID opens the talk that is on now.
+  useEffect(() => {
+    if (!talkID && programme.rev > 0) {
+      const best = pickTalk(talks, Date.now());
+      if (best) navigate(`/e/${eventID}/t/${best.id}`, { replace: true });
+    }
+  }, [talkID, programme.rev]);
+
+  const likes = useMemo(
+    () => state && new Likes(state, (id, liked) => api.like(eventID, talkID!, id, liked), (err) => toast(errorText(err), 'error')),
+    [state],
+  );
+
+  const fatal = progError ?? error;
+  if (fatal instanceof ApiError && (fatal.status === 401 || fatal.status === 403)) {
+    return null; // redirected to the join page
+  }
+  const talk = state?.talk;
+  const participant = me?.participant ?? null;
+  const highlighted = state?.highlighted();
+  const list = state ? state.list(tab, highlighted?.id ?? 0) : [];
+  const counts = state?.counts();
+  const canLike = !!participant;
+
+  return (
+    <>
+      <Header title={event?.title}>
+        <StatusPill status={status} />
+      </Header>
+      <ConnectionBanner status={status} />
+      <main id="main" class="page audience">
+        {fatal ? (
+          <Notice kind="error">{errorText(fatal)}</Notice>
+        ) : !event || (talkID && (!ready || !talk)) ? (
+          <Spinner />
+        ) : talks.length === 0 ? (
+          <Notice>{t('noTalks')}</Notice>
+        ) : !talk || !state ? (
+          <Spinner />
+        ) : (
+          <>
+            <TalkPicker talks={talks} current={programme.talks.get(talk.id) ?? talk} now={now} tz={event.time_zone} hrefFor={(tk) => `/e/${eventID}/t/${tk.id}`} />
+            {highlighted && (
+              <QuestionCard
+                q={highlighted}
+                state={state}
+                now={now}
+                pinned
+                onLike={canLike ? (id) => void likes?.toggle(id) : undefined}
+                replyAs={participant && event.settings.participant_replies ? 'participant' : 'none'}
+              />
+            )}
+            {participant && (
+              <AskForm eventID={eventID} talk={talk} displayName={participant.display_name} onAsked={(q) => state.own(q)} />
+            )}
+            <section class="questions" aria-label={t('questionsLabel')}>
+              <Tabs tabs={['top', 'recent', 'answered']} current={tab} onChange={setTab} counts={counts} />
+              <div id="question-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} class="q-list" data-testid="question-list">
+                {list.length === 0 ? (
+                  <p class="empty">{tab === 'answered' ? t('emptyAnswered') : t('emptyTop')}</p>
+                ) : (
+                  list.map((q) => (
+                    <QuestionCard
+                      key={q.id}
+                      q={q}
+                      state={state}
+                      now={now}
+                      onLike={canLike ? (id) => void likes?.toggle(id) : undefined}
+                      replyAs={participant && event.settings.participant_replies ? 'participant' : 'none'}
+                    />
+                  ))
+                )}
+              </div>
+            </section>
+          </>
+        )}
+      </main>
+    </>
+  );
+}

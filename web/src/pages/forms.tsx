@@ -1,0 +1,176 @@
+// Staff forms for events and talks. Times are entered in the event's time
+// zone and sent as RFC 3339.
+import { useState } from 'preact/hooks';
+import { t, useLocale } from '../i18n';
+import type { KoeEvent, Talk } from '../types';
+import { errorText } from '../ui/errors';
+import { isoToZoned, zonedToISO } from '../ui/format';
+
+const zones = ['UTC', 'Asia/Tokyo', 'Asia/Seoul', 'Asia/Singapore', 'Asia/Taipei', 'Australia/Sydney', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles'];
+
+function localZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function EventForm({
+  event, submitLabel, onSubmit,
+}: { event?: KoeEvent; submitLabel: string; onSubmit: (body: Record<string, unknown>) => Promise<void> }) {
+  useLocale();
+  const tz0 = event?.time_zone ?? localZone();
+  const [title, setTitle] = useState(event?.title ?? '');
+  const [slug, setSlug] = useState(event?.slug ?? '');
+  const [tz, setTz] = useState(tz0);
+  const [starts, setStarts] = useState(isoToZoned(event?.starts_at ?? null, tz0));
+  const [ends, setEnds] = useState(isoToZoned(event?.ends_at ?? null, tz0));
+  const [replies, setReplies] = useState(event?.settings.participant_replies ?? false);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState('');
+  const p = event ? `ev${event.id}` : 'new';
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr('');
+    try {
+      const body: Record<string, unknown> = {
+        title,
+        time_zone: tz,
+        starts_at: zonedToISO(starts, tz),
+        ends_at: zonedToISO(ends, tz),
+        settings: { participant_replies: replies },
+      };
+      if (slug.trim()) body.slug = slug.trim();
+      await onSubmit(body);
+      if (!event) {
+        setTitle('');
+        setSlug('');
+      }
+    } catch (e2) {
+      setErr(errorText(e2));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} class="form-grid">
+      <div class="field span-2">
+        <label for={`${p}-title`}>{t('titleLabel')}</label>
+        <input id={`${p}-title`} value={title} required maxLength={200} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-slug`}>{t('slugLabel')}</label>
+        <input id={`${p}-slug`} value={slug} pattern="[a-z0-9]+(-[a-z0-9]+)*" aria-describedby={`${p}-slug-hint`} onInput={(e) => setSlug(e.currentTarget.value)} />
+        <p id={`${p}-slug-hint`} class="hint">
+          {t('slugHint')}
+        </p>
+      </div>
+      <div class="field">
+        <label for={`${p}-tz`}>{t('tzLabel')}</label>
+        <input id={`${p}-tz`} value={tz} list="tz-list" required onInput={(e) => setTz(e.currentTarget.value)} />
+        <datalist id="tz-list">
+          {[...new Set([localZone(), ...zones])].map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+      </div>
+      <div class="field">
+        <label for={`${p}-starts`}>{t('startsLabel')}</label>
+        <input id={`${p}-starts`} type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-ends`}>{t('endsLabel')}</label>
+        <input id={`${p}-ends`} type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} />
+      </div>
+      <div class="field span-2">
+        <label class="check">
+          <input type="checkbox" checked={replies} onChange={(e) => setReplies(e.currentTarget.checked)} />
+          <span>{t('participantReplies')}</span>
+        </label>
+      </div>
+      <p class="error-text span-2" role="alert">
+        {err}
+      </p>
+      <div class="span-2">
+        <button type="submit" class="btn btn-primary" disabled={busy || !title.trim()}>
+          {submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function TalkForm({
+  talk, tz, submitLabel, onSubmit, onCancel,
+}: {
+  talk?: Talk;
+  tz: string;
+  submitLabel: string;
+  onSubmit: (body: Record<string, unknown>) => Promise<void>;
+  onCancel?: () => void;
+}) {
+  useLocale();
+  const [title, setTitle] = useState(talk?.title ?? '');
+  const [speaker, setSpeaker] = useState(talk?.speaker ?? '');
+  const [track, setTrack] = useState(talk?.track ?? '');
+  const [starts, setStarts] = useState(isoToZoned(talk?.starts_at ?? null, tz));
+  const [ends, setEnds] = useState(isoToZoned(talk?.ends_at ?? null, tz));
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState('');
+  const p = talk ? `tk${talk.id}` : 'newtalk';
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr('');
+    try {
+      await onSubmit({ title, speaker, track, starts_at: zonedToISO(starts, tz), ends_at: zonedToISO(ends, tz) });
+      if (!talk) {
+        setTitle('');
+        setSpeaker('');
+      }
+    } catch (e2) {
+      setErr(errorText(e2));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} class="form-grid">
+      <div class="field span-2">
+        <label for={`${p}-title`}>{t('titleLabel')}</label>
+        <input id={`${p}-title`} value={title} required maxLength={200} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-speaker`}>{t('speakerLabel')}</label>
+        <input id={`${p}-speaker`} value={speaker} maxLength={200} onInput={(e) => setSpeaker(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-track`}>{t('trackLabel')}</label>
+        <input id={`${p}-track`} value={track} maxLength={100} onInput={(e) => setTrack(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-starts`}>{t('startsLabel')}</label>
+        <input id={`${p}-starts`} type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-ends`}>{t('endsLabel')}</label>
+        <input id={`${p}-ends`} type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} />
+      </div>
+      <p class="error-text span-2" role="alert">
+        {err}
+      </p>
+      <div class="span-2 form-actions">
+        <button type="submit" class="btn btn-primary" disabled={busy || !title.trim()}>
+          {submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" class="btn btn-ghost" onClick={onCancel}>
+            {t('cancel')}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,164 @@
+// Keeps a TalkState (or a Programme) current: load the snapshot, follow the
+// stream from the snapshot's cursor, and on reset load again and follow
+// from the new cursor.
+import type { Api, Sort } from '../api';
+import type { LiveClient } from '../live';
+import type { Question } from '../types';
+import { TalkState } from './questions';
+import { Programme } from './talks';
+
+/** Most questions one talk's snapshot loads (200 a page). */
+const maxQuestions = 2000;
+
+type SnapshotApi = Pick<Api, 'questions' | 'talk'>;
+
+/**
+ * Loads a talk's questions: every page of each list, plus the talk. The
+ * first list's cursor is read by the server before any of the lists, so
+ * following the stream from it misses nothing.
+ */
+export async function loadTalk(api: SnapshotApi, eventID: number, talkID: number, staff: boolean) {
+  const sorts: Sort[] = staff ? ['top', 'answered', 'hidden'] : ['top', 'answered'];
+  let cursor: string | null = null;
+  const questions: Question[] = [];
+  for (const sort of sorts) {
+    let page: string | null = null;
+    do {
+      const res = await api.questions(eventID, talkID, sort, page);
+      if (cursor === null) cursor = res.stream.cursor;
+      questions.push(...res.questions);
+      page = res.next_cursor;
+    } while (page && questions.length < maxQuestions);
+  }
+  const talk = await api.talk(eventID, talkID);
+  return { talk, questions, cursor };
+}
+
+export class TalkSession {
+  readonly state = new TalkState();
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private reloading: Promise<void> | null = null;
+
+  constructor(
+    private api: SnapshotApi,
+    private live: Pick<LiveClient, 'subscribe' | 'resubscribe'>,
+    readonly eventID: number,
+    readonly talkID: number,
+    private staff: boolean,
+    private onError: (err: unknown) => void = () => {},
+    /**
+     * Follow from this many events before the snapshot's cursor. Presence is
+     * published only when it changes, so a new screen would not learn the
+     * audience size until it next changed; replaying a little history
+     * brings the latest count. Everything else in the replay is older than
+     * the snapshot and is ignored by the version checks.
+     */
+    private rewind = 0,
+  ) {}
+
+  get topic(): string {
+    return `talk:${this.talkID}`;
+  }
+
+  /** Loads the snapshot and starts following the talk. */
+  async start(): Promise<void> {
+    const snap = await loadTalk(this.api, this.eventID, this.talkID, this.staff);
+    if (this.stopped) return;
+    this.state.load(snap.talk, snap.questions);
+    this.unsubscribe = this.live.subscribe(this.topic, rewindCursor(snap.cursor, this.rewind), {
+      events: (evs) => this.state.applyAll(evs),
+      reset: () => void this.reload(),
+      error: (code) => {
+        if (code === 'not_found') this.onError(new Error('not_found'));
+      },
+    });
+  }
+
+  /** After a reset: a fresh snapshot, then follow from its cursor. */
+  reload(): Promise<void> {
+    if (!this.reloading) {
+      this.reloading = this.reloadOnce().finally(() => (this.reloading = null));
+    }
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const snap = await loadTalk(this.api, this.eventID, this.talkID, this.staff);
+        if (this.stopped) return;
+        this.state.load(snap.talk, snap.questions);
+        this.live.resubscribe(this.topic, snap.cursor);
+        return;
+      } catch (err) {
+        this.onError(err);
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+  }
+}
+
+/** The cursor n events before c (not before the start of the stream). */
+export function rewindCursor(c: string | null, n: number): string | null {
+  if (!c || n <= 0) return c;
+  const i = c.lastIndexOf('-');
+  const seq = Number(c.slice(i + 1));
+  if (i <= 0 || !Number.isSafeInteger(seq)) return c;
+  return `${c.slice(0, i)}-${Math.max(0, seq - n)}`;
+}
+
+type ProgrammeApi = Pick<Api, 'talks' | 'event'>;
+
+/** Keeps an event and its talks current through the "event" topic. */
+export class ProgrammeSession {
+  readonly programme = new Programme();
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private api: ProgrammeApi,
+    private live: Pick<LiveClient, 'subscribe' | 'resubscribe'>,
+    readonly eventID: number,
+  ) {}
+
+  private async snapshot() {
+    const list = await this.api.talks(this.eventID);
+    const event = await this.api.event(this.eventID);
+    return { list, event };
+  }
+
+  async start(): Promise<void> {
+    const { list, event } = await this.snapshot();
+    if (this.stopped) return;
+    this.programme.load(event, list.talks);
+    this.unsubscribe = this.live.subscribe('event', list.stream.cursor, {
+      events: (evs) => this.programme.applyAll(evs),
+      reset: () => void this.reload(),
+    });
+  }
+
+  private async reload(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const { list, event } = await this.snapshot();
+        if (this.stopped) return;
+        this.programme.load(event, list.talks);
+        this.live.resubscribe('event', list.stream.cursor);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+  }
+}
