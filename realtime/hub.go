@@ -255,12 +255,16 @@ func (h *Hub) maintain() {
 func (h *Hub) publishPresence(last map[StreamID]int) {
 	h.mu.Lock()
 	counts := make(map[StreamID]int, len(last))
+	joined := make(map[StreamID]bool)
 	for id, s := range h.streams {
 		if id.Topic == EventTopic {
 			continue
 		}
 		id.Staff = false
 		counts[id] += s.subscribers()
+		if s.joined.Swap(false) {
+			joined[id] = true
+		}
 	}
 	h.mu.Unlock()
 	for id, n := range counts {
@@ -272,7 +276,7 @@ func (h *Hub) publishPresence(last map[StreamID]int) {
 			}
 			cancel()
 		}
-		if prev, ok := last[id]; ok && prev == total || !ok && total == 0 || n == 0 && total > 0 {
+		if prev, ok := last[id]; (ok && prev == total || !ok && total == 0) && !joined[id] || n == 0 {
 			// Unchanged, or followed only elsewhere: replicas with
 			// followers of their own publish it.
 			continue

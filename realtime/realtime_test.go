@@ -445,3 +445,28 @@ func TestPresenceCountsConnections(t *testing.T) {
 		}
 	}
 }
+
+// A newcomer learns the audience size even when it did not change.
+func TestPresenceForNewcomers(t *testing.T) {
+	_, srv := newTestServer(t, Options{PresenceInterval: 20 * time.Millisecond})
+	a := dialWS(t, srv)
+	a.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	waitPresence := func(c *wsClient, want string) {
+		t.Helper()
+		for {
+			m := c.next(t)
+			for _, e := range m.Events {
+				if e.Type == "presence" && string(e.Data) == want {
+					return
+				}
+			}
+		}
+	}
+	waitPresence(a, `{"connections":1}`)
+	// One leaves and another arrives between two ticks: the count stays 1,
+	// but the newcomer must still be told.
+	a.conn.WriteClose(1000, nil)
+	b := dialWS(t, srv)
+	b.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	waitPresence(b, `{"connections":1}`)
+}

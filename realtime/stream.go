@@ -52,6 +52,9 @@ type stream struct {
 	quit  chan struct{}
 
 	seq atomic.Uint64 // last published; written under mu
+	// joined is set by a new subscription: the next presence tick sends
+	// the audience size even if it did not change, so newcomers learn it.
+	joined atomic.Bool
 
 	mu         sync.Mutex
 	hist       []entry // ring: event seq lives at hist[seq%len(hist)]
@@ -313,6 +316,7 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 	sub.done = func() { s.written(sub) }
 	sk.subscribed(s.id.Topic, formatCursor(s.epoch, start))
 	s.subs[sub] = struct{}{}
+	s.joined.Store(true)
 	s.lastActive = time.Now()
 	if start < head {
 		s.poke()

@@ -38,12 +38,12 @@ export function useEventLive(eventID: number) {
   return { live, prog, programme: prog.programme, status, error };
 }
 
-export function useTalkSession(live: LiveClient, eventID: number, talkID: number | undefined, staff: boolean, rewind = 0) {
+export function useTalkSession(live: LiveClient, eventID: number, talkID: number | undefined, staff: boolean) {
   const [error, setError] = useState<unknown>(null);
   const [ready, setReady] = useState(false);
   const session = useMemo(
-    () => (talkID ? new TalkSession(api, live, eventID, talkID, staff, (e) => setError(e), rewind) : null),
-    [live, eventID, talkID, staff, rewind],
+    () => (talkID ? new TalkSession(api, live, eventID, talkID, staff, (e) => setError(e)) : null),
+    [live, eventID, talkID, staff],
   );
   useObservable(session?.state);
   useEffect(() => {

@@ -34,7 +34,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
   };
   const { live, programme, status } = useEventLive(eventID);
   const staff = role === 'staff';
-  const { state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff, 1000);
+  const { state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
   const event = programme.event;
   const talk = state?.talk ?? programme.talks.get(talkID) ?? null;
   useTitle(talk ? talk.title : '');

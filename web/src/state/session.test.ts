@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Handlers } from '../live';
 import type { Question, QuestionList } from '../types';
-import { rewindCursor, TalkSession } from './session';
+import { TalkSession } from './session';
 import { ev, question, talk } from './fixtures';
 
 function fakeApi(pages: Record<string, QuestionList[]>) {
@@ -83,35 +83,5 @@ describe('talk session', () => {
     await s.reload(); // joins the reload the reset started
     expect(l.resubs).toEqual([{ topic: 'talk:1', cursor: 'new-7' }]);
     expect(s.state.all().map((q) => q.id).sort()).toEqual([1, 2]);
-  });
-});
-
-describe('rewinding a cursor', () => {
-  it('steps back within the epoch, not below the start', () => {
-    expect(rewindCursor('ep-1200', 1000)).toBe('ep-200');
-    expect(rewindCursor('ep-12', 1000)).toBe('ep-0');
-    expect(rewindCursor('ep-12', 0)).toBe('ep-12');
-    expect(rewindCursor(null, 5)).toBeNull();
-  });
-
-  it('a screen replays recent history and still ends in the right state', async () => {
-    const api = {
-      questions: async (_e: number, _t: number, sort: string) =>
-        page(sort === 'top' ? [question(1, { likes: 3, version: 5 })] : [], 'ep-40'),
-      talk: async () => talk({ version: 3 }),
-    };
-    const l = fakeLive();
-    const s = new TalkSession(api as never, l.live as never, 1, 1, false, () => {}, 30);
-    await s.start();
-    expect(l.subs[0].cursor).toBe('ep-10');
-    l.subs[0].h.events([
-      ev('question.created', question(1, { likes: 0, version: 1 })),
-      ev('question.likes', { id: 1, likes: 2, version: 4 }),
-      ev('talk.updated', talk({ highlighted_question_id: 1, version: 2 })),
-      ev('presence', { connections: 7 }),
-    ]);
-    expect(s.state.get(1)).toMatchObject({ likes: 3, version: 5 });
-    expect(s.state.talk!.highlighted_question_id).toBe(0);
-    expect(s.state.presence).toBe(7);
   });
 });

@@ -47,14 +47,6 @@ export class TalkSession {
     readonly talkID: number,
     private staff: boolean,
     private onError: (err: unknown) => void = () => {},
-    /**
-     * Follow from this many events before the snapshot's cursor. Presence is
-     * published only when it changes, so a new screen would not learn the
-     * audience size until it next changed; replaying a little history
-     * brings the latest count. Everything else in the replay is older than
-     * the snapshot and is ignored by the version checks.
-     */
-    private rewind = 0,
   ) {}
 
   get topic(): string {
@@ -66,7 +58,7 @@ export class TalkSession {
     const snap = await loadTalk(this.api, this.eventID, this.talkID, this.staff);
     if (this.stopped) return;
     this.state.load(snap.talk, snap.questions);
-    this.unsubscribe = this.live.subscribe(this.topic, rewindCursor(snap.cursor, this.rewind), {
+    this.unsubscribe = this.live.subscribe(this.topic, snap.cursor, {
       events: (evs) => this.state.applyAll(evs),
       reset: () => void this.reload(),
       error: (code) => {
@@ -104,14 +96,6 @@ export class TalkSession {
   }
 }
 
-/** The cursor n events before c (not before the start of the stream). */
-export function rewindCursor(c: string | null, n: number): string | null {
-  if (!c || n <= 0) return c;
-  const i = c.lastIndexOf('-');
-  const seq = Number(c.slice(i + 1));
-  if (i <= 0 || !Number.isSafeInteger(seq)) return c;
-  return `${c.slice(0, i)}-${Math.max(0, seq - n)}`;
-}
 
 type ProgrammeApi = Pick<Api, 'talks' | 'event'>;
 
