@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/koehq/koe/internal/testenv"
 )
 
 // envURL names the variable that points the tests at a PostgreSQL server,
@@ -21,15 +22,11 @@ import (
 // a database of its own, created from it and dropped at the end.
 const envURL = "KOE_TEST_POSTGRES_URL"
 
-// adminURL returns the server's URL, or skips tb when none is set.
+// adminURL returns the server's URL, or skips tb when none is set (fails
+// it instead when KOE_TEST_REQUIRE_SERVICES=1, as in CI).
 func adminURL(tb testing.TB) string {
 	tb.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		tb.Skipf("%s is not set: skipping the PostgreSQL tests "+
-			"(set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", envURL)
-	}
-	return u
+	return testenv.PostgresURL(tb)
 }
 
 // testDBPrefix starts the name of every database the tests create; the

@@ -18,10 +18,13 @@ const questionFields = `q.id, q.event_id, q.talk_id, q.participant_id, q.author_
 	q.created_at, q.updated_at`
 
 // questionColumns ends with the viewer-relative Mine and LikedByMe, for the
-// participant bound to $1 (0 matches nobody).
+// participant bound to $1 (0 matches nobody). LikedByMe is a scalar
+// subquery, not EXISTS: the planner may run an EXISTS once for all rows, as
+// a hash of all the viewer's likes, which it costs by the rows of the whole
+// list rather than of the page.
 const questionColumns = questionFields + `,
 	q.participant_id = $1,
-	EXISTS (SELECT 1 FROM likes l WHERE l.question_id = q.id AND l.participant_id = $1)`
+	(SELECT true FROM likes l WHERE l.question_id = q.id AND l.participant_id = $1) IS NOT NULL`
 
 // questionReturning ends a write's RETURNING clause: the question as seen by
 // nobody, as store/sqlite returns it after a write.
@@ -114,8 +117,10 @@ var questionLists = map[koe.QuestionSort]questionList{
 		filter: `NOT q.hidden AND NOT q.answered`,
 		order:  `q.likes DESC, q.id`,
 		after: func(c *koe.Cursor, arg func(any) string) string {
+			// The first term is implied by the second: it lets an index
+			// scan start at the cursor instead of at the top.
 			likes, id := arg(c.Key), arg(c.ID)
-			return `(q.likes < ` + likes + `::bigint OR (q.likes = ` + likes + `::bigint AND q.id > ` + id + `))`
+			return `q.likes <= ` + likes + `::bigint AND (q.likes < ` + likes + `::bigint OR q.id > ` + id + `)`
 		},
 	},
 	koe.SortRecent: {

@@ -1,10 +1,12 @@
 // Package postgres implements koe.Store on PostgreSQL, with pgx and its
 // connection pool. Several koe processes may share one database: every
 // write is one transaction, row locks order the writes that touch the same
-// row, and the schema is migrated under an advisory lock.
+// row, and the schema is migrated under an advisory lock. Likes, most of
+// the writes, are committed in groups by one goroutine (see likes.go).
 //
 // It behaves like store/sqlite, the reference, and passes the same
-// conformance suite (store/storetest).
+// conformance suite (store/storetest). A failure to reach the server,
+// including a call that runs out of time, is EUNAVAILABLE.
 package postgres
 
 import (
@@ -43,6 +45,7 @@ var embedded embed.FS
 const (
 	defaultConnectTimeout = 3 * time.Second
 	defaultMaxConns       = 32
+	likeConns             = 2 // the like writer uses one at a time
 	defaultTimeout        = 10 * time.Second
 	// pingTimeout bounds the liveness check the pool makes on a connection
 	// that sat idle, so that a dead peer costs seconds, not a TCP timeout.
@@ -52,11 +55,13 @@ const (
 // Store is a koe.Store on a PostgreSQL database. It is safe for concurrent
 // use, and so are several Stores, in one process or many, on one database.
 type Store struct {
-	pool    *pgxpool.Pool
-	sqlDB   *sql.DB         // pool seen through database/sql, for goose
-	schema  *goose.Provider // reads the schema version through sqlDB
-	now     func() time.Time
-	timeout time.Duration
+	pool     *pgxpool.Pool
+	likePool *pgxpool.Pool   // the like writer's; see likes.go
+	sqlDB    *sql.DB         // pool seen through database/sql, for goose
+	schema   *goose.Provider // reads the schema version through sqlDB
+	likes    *likeWriter
+	now      func() time.Time
+	timeout  time.Duration
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -85,7 +90,8 @@ func WithTimeout(d time.Duration) Option {
 // string, as libpq takes them) and migrates it to the latest schema. Several
 // processes may open the same database at once: one migrates while the
 // others wait for it. Unless the URL says otherwise, connecting times out
-// after 3 s and the pool holds at most 32 connections.
+// after 3 s and the store holds at most 32 connections (pool_max_conns),
+// and 2 more for its writer of likes.
 func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error) {
 	s := &Store{now: time.Now, timeout: defaultTimeout}
 	for _, opt := range opts {
@@ -105,9 +111,25 @@ func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error)
 	if cfg.PingTimeout == 0 {
 		cfg.PingTimeout = pingTimeout
 	}
+	// The like writer has connections of its own, so that likes never
+	// wait for a connection behind other calls, and so that the planner
+	// keeps one plan for its statements: PostgreSQL otherwise plans them
+	// anew at every execution (it cannot tell that the one plan, index
+	// lookups, fits every size of their array parameters), which costs
+	// more than running them. The other statements keep custom plans: a
+	// generic one for a page of questions would not know its LIMIT.
+	likeCfg := cfg.Copy()
+	likeCfg.MaxConns, likeCfg.MinConns = likeConns, 0
+	if _, ok := likeCfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		likeCfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	// Connections are made on first use: Open fails below, when migrating,
 	// if the server cannot be reached.
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if s.likePool, err = pgxpool.NewWithConfig(ctx, likeCfg); err != nil {
+		s.pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s.sqlDB = stdlib.OpenDBFromPool(s.pool)
@@ -115,6 +137,7 @@ func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error)
 		if err != nil {
 			s.sqlDB.Close()
 			s.pool.Close()
+			s.likePool.Close()
 		}
 	}()
 
@@ -124,6 +147,7 @@ func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error)
 	if s.schema, err = newProvider(s.sqlDB); err != nil {
 		return nil, err
 	}
+	s.likes = startLikeWriter(s)
 	return s, nil
 }
 
@@ -181,14 +205,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits for the calls in progress, then closes every connection.
+// Close waits for the calls in progress (likes handed over included), then
+// closes every connection.
 // Later calls return the first call's result; calls of other methods after
 // Close return EUNAVAILABLE.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.likes.close()
 		s.closeErr = s.sqlDB.Close()
 		s.pool.Close()
+		s.likePool.Close()
 	})
 	return s.closeErr
 }
