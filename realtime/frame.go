@@ -17,7 +17,7 @@ type frame struct {
 	live bool
 
 	wsOnce  sync.Once
-	ws      []byte
+	ws      []byte // the whole WebSocket frame, header included
 	sseOnce sync.Once
 	sse     []byte
 }
@@ -28,8 +28,9 @@ func (f *frame) last() uint64 { return f.events[len(f.events)-1].seq }
 // oldest is when the earliest change in the frame was accepted.
 func (f *frame) oldest() time.Time { return f.events[0].at }
 
-// wsMessage is {"type":"events","topic":…,"epoch":…,"events":[…]}.
-func (f *frame) wsMessage() []byte {
+// wsFrame is the WebSocket text frame of
+// {"type":"events","topic":…,"epoch":…,"events":[…]}.
+func (f *frame) wsFrame() []byte {
 	f.wsOnce.Do(func() {
 		n := 64 + len(f.topic) + len(f.epoch)
 		for _, e := range f.events {
@@ -47,7 +48,7 @@ func (f *frame) wsMessage() []byte {
 			}
 			b = append(b, e.json...)
 		}
-		f.ws = append(b, "]}"...)
+		f.ws = wsFrame(opText, append(b, "]}"...))
 	})
 	return f.ws
 }

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -350,7 +351,10 @@ func (s *stream) stopIfIdle(now time.Time, ttl time.Duration) bool {
 	return true
 }
 
-// run sweeps when woken, at most once per flush interval.
+// run sweeps when woken, at most once per flush interval, and never so
+// often that writing takes more than sweepShare of the time: with ten
+// thousand subscribers a sweep's writes alone take ~100 ms of a core, and
+// requests must still be served between sweeps.
 func (s *stream) run() {
 	defer s.hub.wg.Done()
 	interval := s.hub.opts.FlushInterval
@@ -377,8 +381,18 @@ func (s *stream) run() {
 		}
 		last = time.Now()
 		s.sweep()
+		interval = max(s.hub.opts.FlushInterval, time.Duration(float64(time.Since(last))/sweepShare))
 	}
 }
+
+// sweepShare is the largest share of the time sweeps of one stream may
+// take.
+const sweepShare = 0.75
+
+// yieldEvery is how many writes a sweep makes before letting other
+// goroutines (requests, the store's writer) run: a sweep of ten thousand
+// subscribers must not hold a core for 100 ms at a stretch.
+const yieldEvery = 256
 
 // sweep hands every subscriber what it is owed, in one frame each. Those
 // at the start of the new range share one frame; laggards get their own.
@@ -397,6 +411,7 @@ func (s *stream) sweep() {
 	// Laggards skipped by earlier sweeps mostly start from the same few
 	// positions, so their frames are shared too.
 	frames := make(map[uint64]*frame, 2)
+	delivered := 0
 	now := time.Now()
 	stuckBefore := now.Add(-s.hub.opts.WriteTimeout).UnixNano()
 	for _, sub := range subs {
@@ -429,6 +444,9 @@ func (s *stream) sweep() {
 		sub.busySince.Store(now.UnixNano())
 		sub.busy.Store(true)
 		sub.sink.deliver(f, sub.done)
+		if delivered++; delivered%yieldEvery == 0 {
+			runtime.Gosched()
+		}
 	}
 	clear(subs)
 	s.scratch = subs[:0]

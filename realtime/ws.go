@@ -26,7 +26,8 @@ const maxClientMessage = 4096
 // wsConn is one WebSocket client; it is the sink of all its subscriptions.
 type wsConn struct {
 	hub     *Hub
-	socket  *gws.Conn
+	socket  *gws.Conn // handshake and reading
+	out     *outbox   // every write
 	resolve Resolver
 
 	mu   sync.Mutex
@@ -52,6 +53,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver) 
 		return // the client has been answered 400, or the connection is gone
 	}
 	c.socket = socket
+	c.out = newOutbox(socket.NetConn(), h.opts.WriteTimeout)
 	socket.Session().(*wsSession).conn = c // before ReadLoop: no callback can run yet
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
@@ -65,8 +67,8 @@ func (h *Hub) readTimeout() time.Duration { return h.opts.KeepAlive * 12 / 5 }
 
 // deliver implements sink.
 func (c *wsConn) deliver(f *frame, done func()) {
-	c.socket.WriteAsync(gws.OpcodeText, f.wsMessage(), func(err error) {
-		if err == nil && f.live {
+	c.out.send(f.wsFrame(), func(ok bool) {
+		if ok && f.live {
 			c.hub.metrics.delivery.Observe(time.Since(f.oldest()).Seconds())
 		}
 		done()
@@ -99,7 +101,7 @@ type errorBody struct {
 
 func (c *wsConn) send(m serverMessage) {
 	b, _ := json.Marshal(m)
-	c.socket.WriteAsync(gws.OpcodeText, b, nil)
+	c.out.send(wsFrame(opText, b), nil)
 }
 
 func (c *wsConn) sendError(err error) {
@@ -190,6 +192,7 @@ func (c *wsConn) unsubscribe(topic string) {
 }
 
 func (c *wsConn) closed() {
+	c.out.close()
 	c.mu.Lock()
 	subs := c.subs
 	c.subs = nil
@@ -204,15 +207,16 @@ func (c *wsConn) closed() {
 	c.hub.wg.Done()
 }
 
-func (c *wsConn) ping() {
-	c.socket.WriteAsync(gws.OpcodePing, nil, nil)
-}
+var pingFrame = wsFrame(opPing, nil)
+
+func (c *wsConn) ping() { c.out.send(pingFrame, nil) }
 
 // goAway closes the connection with 1001 so the client reconnects elsewhere.
 func (c *wsConn) goAway() {
-	_ = c.socket.SetWriteDeadline(time.Now().Add(time.Second))
-	go c.socket.WriteClose(1001, []byte("server shutting down"))
+	c.out.send(goingAwayFrame, func(bool) { _ = c.socket.NetConn().Close() })
 }
+
+var goingAwayFrame = wsFrame(opClose, append([]byte{0x03, 0xE9}, "server shutting down"...)) // 1001
 
 // upgrade hijacks the connection through http.ResponseController, which
 // sees through middleware wrappers that a plain type assertion would not,
@@ -256,7 +260,7 @@ func (wsEvents) OnClose(s *gws.Conn, _ error) { connOf(s).closed() }
 func (wsEvents) OnPing(s *gws.Conn, payload []byte) {
 	c := connOf(s)
 	_ = s.SetReadDeadline(time.Now().Add(c.hub.readTimeout()))
-	_ = s.WritePong(payload)
+	c.out.send(wsFrame(opPong, payload), nil)
 }
 
 func (wsEvents) OnPong(s *gws.Conn, _ []byte) {
