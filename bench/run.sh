@@ -21,7 +21,7 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("idle fanout likes scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes scaled")
 #   BENCH_PORT            base port; each server takes the next port (18080)
 #   BENCH_POSTGRES_URL    scaled: PostgreSQL to create databases on, a URL
 #                         without query (postgres://postgres@127.0.0.1:5432/test)
@@ -37,7 +37,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-idle fanout likes scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -219,6 +219,7 @@ source_ips() {
 }
 
 go build -o "$tmp/koe" ./cmd/koe
+go build -o "$tmp/writecost" ./bench/writecost
 
 echo "# koe bench $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r), $(go version | cut -d' ' -f3)"
@@ -287,6 +288,15 @@ for scenario in $scenarios; do
 		key_prefix=scaled_ bench likes --url "$urls" --token "$token" \
 			--clients "$clients" --duration "$likes_duration"
 		stop_replicas
+		;;
+	writecost)
+		# The floor under fan-out: one loopback write, with the reader on
+		# the other core, costs this much of the server's core.
+		taskset -c 0 "$tmp/writecost" server "$subscribers" 2048 &
+		wc_pid=$!
+		sleep 0.5
+		taskset -c 1 "$tmp/writecost" client "$subscribers"
+		wait "$wc_pid"
 		;;
 	*)
 		echo "run.sh: unknown scenario $scenario" >&2
