@@ -56,9 +56,59 @@ fuzz:
 	done
 
 ## bench: build koe, load it on loopback and print key=value figures
-bench:
+bench: web
 	bash bench/run.sh
 
 clean:
 	rm -rf bin test-results
 	find web/dist -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
+
+## --- Delivery: image and Kubernetes (deploy/, docs/deployment.md) ---
+IMAGE ?= ghcr.io/koehq/koe
+ENV   ?= staging
+TAG   ?=
+
+.PHONY: image image-tags k8s-test k8s-render k8s-deploy k8s-bench preview preview-namespace
+
+## image-tags: print this commit's image tags: vX.Y.Z-YYYYMMDD-HHMM and the git SHA
+image-tags:
+	@IMAGE=$(IMAGE) bash deploy/image.sh tags
+
+## image: build deploy/Dockerfile without a Docker daemon (buildctl, buildx or kaniko), tagged as image-tags says
+image:
+	IMAGE=$(IMAGE) bash deploy/image.sh build
+
+## k8s-test: render every Kubernetes environment and check it strictly (Go), then dry-run it on a real kube-apiserver
+k8s-test:
+	cd deploy/test && $(GO) vet ./... && $(GO) test -count=1 ./...
+	bash deploy/test/apiserver.sh
+
+## k8s-render: print the manifests of ENV (dev, staging, production, bench), with image TAG if given
+k8s-render:
+	@cd deploy/test && $(GO) run ./cmd/render $(if $(TAG),-tag $(TAG)) $(ENV)
+
+## k8s-deploy: release image TAG to ENV with kubectl: server dry run, migrate Job, then the rest
+k8s-deploy:
+	@test -n "$(TAG)" || { echo "usage: make k8s-deploy ENV=staging TAG=<image tag>" >&2; exit 2; }
+	bash deploy/k8s/deploy.sh $(ENV) $(TAG)
+
+## k8s-bench: run koe bench as a Job in NAMESPACE against http://koe and print its figures
+k8s-bench:
+	@test -n "$(NAMESPACE)" || { echo "usage: make k8s-bench NAMESPACE=koe-staging [TAG=<image tag>]" >&2; exit 2; }
+	kubectl -n $(NAMESPACE) delete job koe-bench --ignore-not-found --wait=true --timeout=120s
+	cd deploy/test && $(GO) run ./cmd/render $(if $(TAG),-tag $(TAG)) bench | kubectl -n $(NAMESPACE) apply -f -
+	kubectl -n $(NAMESPACE) wait --for=condition=complete job/koe-bench --timeout=30m || true
+	kubectl -n $(NAMESPACE) logs job/koe-bench
+
+## preview: print the preview environment of BRANCH on DOMAIN (image TAG, default this commit's SHA); pipe to kubectl apply -f -
+preview preview-namespace: export KOE_PREVIEW_BRANCH = $(BRANCH)
+preview preview-namespace: export KOE_PREVIEW_DOMAIN = $(DOMAIN)
+preview:
+	@test -n "$(BRANCH)" && test -n "$(DOMAIN)" || { echo "usage: make -s preview BRANCH=<git branch> DOMAIN=<parent domain> [TAG=<image tag>]" >&2; exit 2; }
+	@cd deploy/test && $(GO) run ./cmd/render -preview -branch "$$KOE_PREVIEW_BRANCH" -domain "$$KOE_PREVIEW_DOMAIN" \
+	  -tag "$(or $(TAG),$(shell git rev-parse HEAD 2>/dev/null))"
+
+## preview-namespace: print the namespace of BRANCH's preview (e.g. to delete it)
+preview-namespace:
+	@test -n "$(BRANCH)" || { echo "usage: make -s preview-namespace BRANCH=<git branch>" >&2; exit 2; }
+	@cd deploy/test && $(GO) run ./cmd/render -names -branch "$$KOE_PREVIEW_BRANCH" -domain example.com | cut -d' ' -f1
