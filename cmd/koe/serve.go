@@ -75,12 +75,14 @@ func serve(args []string) error {
 		return err
 	}
 
+	defer startTracing(log)() // tracing.go: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	httpSrv := &http.Server{
-		Handler:           srv,
+		Handler:           traced(srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
