@@ -83,6 +83,10 @@ func parseServeConfig(args []string) (*config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return nil, fmt.Errorf("log level: %w", err)
 	}
+	if c.RedisURL != "" && os.Getenv("KOE_DATABASE_URL") == "" {
+		// Replicas on separate SQLite files would each hold part of the data.
+		return nil, fmt.Errorf("KOE_REDIS_URL needs KOE_DATABASE_URL: replicas must share one PostgreSQL database")
+	}
 	if c.FlushInterval < time.Millisecond || c.FlushInterval > 5*time.Second {
 		return nil, fmt.Errorf("flush interval must be between 1ms and 5s")
 	}
