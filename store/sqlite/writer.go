@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 
 	"github.com/koehq/koe"
 )
@@ -71,7 +72,7 @@ func (w *writer) run() {
 		select {
 		case op := <-w.ops:
 			batch = append(batch[:0], op)
-			batch = w.collect(batch)
+			batch = w.gather(w.collect(batch))
 			w.commit(batch)
 		case <-w.quit:
 			// Callers racing with close may still have handed over a write.
@@ -90,6 +91,22 @@ func (w *writer) collect(batch []*writeOp) []*writeOp {
 		case op := <-w.ops:
 			batch = append(batch, op)
 		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// gather lets callers that are ready to run hand over their writes before
+// the commit: the fsync blocks this goroutine's thread, and with one CPU
+// for Go (GOMAXPROCS=1) nobody else runs meanwhile, so callers would reach
+// the writer one at a time. Yielding until a round brings nobody new costs
+// nothing when the writer is alone.
+func (w *writer) gather(batch []*writeOp) []*writeOp {
+	for len(batch) < maxBatch {
+		n := len(batch)
+		runtime.Gosched()
+		if batch = w.collect(batch); len(batch) == n {
 			return batch
 		}
 	}
