@@ -41,6 +41,28 @@ type EventUpdate struct {
 	Settings *EventSettings
 }
 
+// Apply sets the fields of e that u changes.
+func (u EventUpdate) Apply(e *Event) {
+	if u.Slug != nil {
+		e.Slug = *u.Slug
+	}
+	if u.Title != nil {
+		e.Title = *u.Title
+	}
+	if u.TimeZone != nil {
+		e.TimeZone = *u.TimeZone
+	}
+	if u.StartsAt != nil {
+		e.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		e.EndsAt = *u.EndsAt
+	}
+	if u.Settings != nil {
+		e.Settings = *u.Settings
+	}
+}
+
 // Talk is a session inside an event, with its own Q&A.
 type Talk struct {
 	ID       int64      `json:"id"`
@@ -66,6 +88,28 @@ type TalkUpdate struct {
 	StartsAt **time.Time
 	EndsAt   **time.Time
 	QAOpen   *bool
+}
+
+// Apply sets the fields of t that u changes.
+func (u TalkUpdate) Apply(t *Talk) {
+	if u.Title != nil {
+		t.Title = *u.Title
+	}
+	if u.Speaker != nil {
+		t.Speaker = *u.Speaker
+	}
+	if u.Track != nil {
+		t.Track = *u.Track
+	}
+	if u.StartsAt != nil {
+		t.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		t.EndsAt = *u.EndsAt
+	}
+	if u.QAOpen != nil {
+		t.QAOpen = *u.QAOpen
+	}
 }
 
 // JoinCodeAlphabet has no look-alike characters (0/O, 1/I/L).

@@ -128,18 +128,7 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Validate the event as it would be after the change.
 	next := *cur
-	if u.Slug != nil {
-		next.Slug = *u.Slug
-	}
-	if u.TimeZone != nil {
-		next.TimeZone = *u.TimeZone
-	}
-	if u.StartsAt != nil {
-		next.StartsAt = *u.StartsAt
-	}
-	if u.EndsAt != nil {
-		next.EndsAt = *u.EndsAt
-	}
+	u.Apply(&next)
 	if err := validateEvent(&next); err != nil {
 		return err
 	}
@@ -371,14 +360,9 @@ func (s *Server) updateTalk(w http.ResponseWriter, r *http.Request) error {
 		}
 		*f.out = &v
 	}
-	start, end := cur.StartsAt, cur.EndsAt
-	if u.StartsAt != nil {
-		start = *u.StartsAt
-	}
-	if u.EndsAt != nil {
-		end = *u.EndsAt
-	}
-	if err := koe.ValidateSpan(start, end); err != nil {
+	next := *cur
+	u.Apply(&next)
+	if err := koe.ValidateSpan(next.StartsAt, next.EndsAt); err != nil {
 		return err
 	}
 	t, err := s.store.UpdateTalk(r.Context(), ids[0], ids[1], u)

@@ -84,7 +84,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return notFound(err, "event")
 		}
-		applyEventUpdate(e, u)
+		u.Apply(e)
 		settings, err := json.Marshal(e.Settings)
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
@@ -108,27 +108,6 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		return nil, err
 	}
 	return updated, nil
-}
-
-func applyEventUpdate(e *koe.Event, u koe.EventUpdate) {
-	if u.Slug != nil {
-		e.Slug = *u.Slug
-	}
-	if u.Title != nil {
-		e.Title = *u.Title
-	}
-	if u.TimeZone != nil {
-		e.TimeZone = *u.TimeZone
-	}
-	if u.StartsAt != nil {
-		e.StartsAt = *u.StartsAt
-	}
-	if u.EndsAt != nil {
-		e.EndsAt = *u.EndsAt
-	}
-	if u.Settings != nil {
-		e.Settings = *u.Settings
-	}
 }
 
 // Event implements koe.Store.

@@ -65,7 +65,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return notFound(err, "talk")
 		}
-		applyTalkUpdate(t, u)
+		u.Apply(t)
 		updated, err = scanTalk(tx.QueryRow(`
 			UPDATE talks SET title = ?, speaker = ?, track = ?, starts_at = ?, ends_at = ?,
 				qa_open = ?, version = version + 1, updated_at = ?
@@ -82,27 +82,6 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		return nil, err
 	}
 	return updated, nil
-}
-
-func applyTalkUpdate(t *koe.Talk, u koe.TalkUpdate) {
-	if u.Title != nil {
-		t.Title = *u.Title
-	}
-	if u.Speaker != nil {
-		t.Speaker = *u.Speaker
-	}
-	if u.Track != nil {
-		t.Track = *u.Track
-	}
-	if u.StartsAt != nil {
-		t.StartsAt = *u.StartsAt
-	}
-	if u.EndsAt != nil {
-		t.EndsAt = *u.EndsAt
-	}
-	if u.QAOpen != nil {
-		t.QAOpen = *u.QAOpen
-	}
 }
 
 // Talk implements koe.Store.
