@@ -18,10 +18,12 @@ run: build
 build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/koe ./cmd/koe
 
-## test: vet, every Go test with the race detector (fuzz seeds included), then the UI's unit tests
+## test: vet, every Go test with the race detector (fuzz seeds included), the API suite again on
+## PostgreSQL + Redis (skipped without KOE_TEST_POSTGRES_URL/KOE_TEST_REDIS_URL), then the UI's unit tests
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	KOE_TEST_API_STORE=postgres $(GO) test -race -count=1 ./api
 	$(MAKE) web-test
 
 ## web-deps: install the UI's npm packages (npm ci), when package-lock.json changed

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,7 +26,10 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/api"
+	"github.com/koehq/koe/broker/redis"
+	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/realtime"
+	"github.com/koehq/koe/store/postgres"
 	"github.com/koehq/koe/store/sqlite"
 )
 
@@ -119,10 +123,12 @@ var (
 	responseOptions = &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
 )
 
-// harness is a real koe API server on a fresh SQLite database.
+// harness is a real koe API server on a fresh database: SQLite, or with
+// KOE_TEST_API_STORE=postgres a PostgreSQL database and the Redis broker
+// (the scaled mode), so that the same tests hold both to the document.
 type harness struct {
 	t     *testing.T
-	store *sqlite.Store
+	store koe.Store
 	hub   *realtime.Hub
 	api   *api.Server
 	srv   *httptest.Server
@@ -154,10 +160,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	openAPI(t)
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "koe.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, broker := openBackend(t)
 	if _, err := api.EnsureOwnerToken(ctx, st, ownerToken); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +175,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			Metrics:          realtime.NewMetrics(reg),
 			Logger:           quiet,
 		},
+	}
+	if broker != nil {
+		cfg.hub.Broker, cfg.api.SharedBuckets = broker, broker
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -202,9 +208,34 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		if err := st.Close(); err != nil {
 			t.Errorf("store close: %v", err)
 		}
+		if broker != nil {
+			_ = broker.Close()
+		}
 	})
 	h.staff = h.client(ownerToken)
 	return h
+}
+
+// openBackend opens the store the tests run on (see harness).
+func openBackend(t *testing.T) (koe.Store, *redis.Broker) {
+	t.Helper()
+	ctx := context.Background()
+	if os.Getenv("KOE_TEST_API_STORE") != "postgres" {
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "koe.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, nil
+	}
+	st, err := postgres.Open(ctx, testenv.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := redis.New(testenv.RedisURL(t), redis.WithPrefix(fmt.Sprintf("koetest:api:%d:", time.Now().UnixNano())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, b
 }
 
 // client returns an API client sending token as bearer ("" for none).

@@ -23,29 +23,7 @@ import (
 
 func scaledEnv(t *testing.T) (pgURL, redisURL string) {
 	t.Helper()
-	admin, rURL := testenv.PostgresURL(t), testenv.RedisURL(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("koe_scaled_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), admin)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
-	})
-	cfg, err := pgx.ParseConfig(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Replace(admin, "/"+cfg.Database, "/"+name, 1), rURL
+	return testenv.PostgresDatabase(t), testenv.RedisURL(t)
 }
 
 // replicaEnv is the environment of one replica; every replica of a test

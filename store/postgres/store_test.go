@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/store/storetest"
 )
 
@@ -30,11 +31,11 @@ func openAt(tb testing.TB, url string, opts ...Option) *Store {
 // openTemp opens a store on a new, empty database of its own.
 func openTemp(tb testing.TB, opts ...Option) *Store {
 	tb.Helper()
-	return openAt(tb, newDatabase(tb), opts...)
+	return openAt(tb, testenv.PostgresDatabase(tb), opts...)
 }
 
 func TestConformance(t *testing.T) {
-	adminURL(t)
+	testenv.PostgresURL(t)
 	storetest.Run(t, func(t *testing.T) koe.Store { return openTemp(t) })
 }
 
@@ -42,7 +43,7 @@ func TestConformance(t *testing.T) {
 // would, at the same moment so that their migrations race, and checks that
 // each sees the other's writes and that they share secrets and likes.
 func TestReplicas(t *testing.T) {
-	url := newDatabase(t)
+	url := testenv.PostgresDatabase(t)
 	ctx := t.Context()
 
 	const n = 4
@@ -151,7 +152,7 @@ func TestReplicas(t *testing.T) {
 }
 
 func TestMigrationsIdempotent(t *testing.T) {
-	url := newDatabase(t)
+	url := testenv.PostgresDatabase(t)
 	for i := range 2 {
 		s, err := Open(t.Context(), url)
 		if err != nil {
@@ -239,7 +240,7 @@ func TestAnsweredTies(t *testing.T) {
 // participant, again and again: whichever runs second must see the first,
 // so that the count, the rows and the answers agree.
 func TestUnlikeSeesConcurrentLike(t *testing.T) {
-	url := newDatabase(t)
+	url := testenv.PostgresDatabase(t)
 	s := openAt(t, url)
 	// The unlikes go through another store, as from another process, so
 	// that they are never in the same group as the likes.
@@ -283,7 +284,7 @@ func TestUnlikeSeesConcurrentLike(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	s, err := Open(t.Context(), newDatabase(t))
+	s, err := Open(t.Context(), testenv.PostgresDatabase(t))
 	must(t, err)
 	must(t, s.Close())
 	must(t, s.Close())
@@ -302,7 +303,7 @@ func TestClose(t *testing.T) {
 
 // TestOpenUnreachable opens a store where no server listens.
 func TestOpenUnreachable(t *testing.T) {
-	url := withHost(t, newDatabase(t), closedPort(t))
+	url := testenv.WithHost(t, testenv.PostgresDatabase(t), closedPort(t))
 	start := time.Now()
 	s, err := Open(t.Context(), url)
 	if err == nil {
@@ -321,9 +322,9 @@ func TestOpenUnreachable(t *testing.T) {
 // failure would, and restores it: while it is cut every call fails with
 // EUNAVAILABLE, soon, and once it is back the same store works again.
 func TestServerLost(t *testing.T) {
-	url := newDatabase(t)
+	url := testenv.PostgresDatabase(t)
 	px := startProxy(t, hostPort(t, url))
-	s := openAt(t, withHost(t, url, px.addr), WithTimeout(3*time.Second))
+	s := openAt(t, testenv.WithHost(t, url, px.addr), WithTimeout(3*time.Second))
 	ctx := t.Context()
 
 	e := &koe.Event{Slug: "conf", Title: "Conf", TimeZone: "UTC"}

@@ -1,4 +1,4 @@
-package postgres
+package testenv
 
 import (
 	"context"
@@ -13,21 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/koehq/koe/internal/testenv"
 )
 
-// envURL names the variable that points the tests at a PostgreSQL server,
-// as a URL of a database whose user may create databases. Each test gets
-// a database of its own, created from it and dropped at the end.
 const envURL = "KOE_TEST_POSTGRES_URL"
-
-// adminURL returns the server's URL, or skips tb when none is set (fails
-// it instead when KOE_TEST_REQUIRE_SERVICES=1, as in CI).
-func adminURL(tb testing.TB) string {
-	tb.Helper()
-	return testenv.PostgresURL(tb)
-}
 
 // testDBPrefix starts the name of every database the tests create; the
 // creation time follows, so that databases left by a killed run can be
@@ -36,11 +24,11 @@ const testDBPrefix = "koe_test_"
 
 var sweepOnce sync.Once
 
-// newDatabase creates an empty database for tb, drops it when tb ends
+// PostgresDatabase creates an empty database for tb, drops it when tb ends
 // (after the stores opened on it are closed) and returns its URL.
-func newDatabase(tb testing.TB) string {
+func PostgresDatabase(tb testing.TB) string {
 	tb.Helper()
-	admin := adminURL(tb)
+	admin := PostgresURL(tb)
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		tb.Fatal(err)
@@ -117,9 +105,9 @@ func withDatabase(tb testing.TB, admin, name string) string {
 	return admin + " dbname=" + name
 }
 
-// withHost returns the URL u with its host and port replaced by hostport,
+// WithHost returns the URL u with its host and port replaced by hostport,
 // to reach the same server through a proxy.
-func withHost(tb testing.TB, u, hostport string) string {
+func WithHost(tb testing.TB, u, hostport string) string {
 	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
 		parsed, err := url.Parse(u)
 		if err != nil {
