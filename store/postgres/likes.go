@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/batch"
 )
 
 // Likes are most of the writes, and each commit waits for a WAL flush while
@@ -188,33 +189,20 @@ func (w *likeWriter) close() {
 
 func (w *likeWriter) run() {
 	defer close(w.stopped)
-	batch := make([]*likeOp, 0, maxLikeBatch)
+	group := make([]*likeOp, 0, maxLikeBatch)
 	for {
 		select {
 		case op := <-w.ops:
-			batch = w.collect(append(batch[:0], op))
-			w.commit(batch)
+			group = batch.Gather(w.ops, append(group[:0], op), maxLikeBatch)
+			w.commit(group)
 		case <-w.quit:
 			// Callers racing with close may still have handed over a like.
-			if batch = w.collect(batch[:0]); len(batch) > 0 {
-				w.commit(batch)
+			if group = batch.Gather(w.ops, group[:0], maxLikeBatch); len(group) > 0 {
+				w.commit(group)
 			}
 			return
 		}
 	}
-}
-
-// collect appends the likes that are already waiting, without blocking.
-func (w *likeWriter) collect(batch []*likeOp) []*likeOp {
-	for len(batch) < maxLikeBatch {
-		select {
-		case op := <-w.ops:
-			batch = append(batch, op)
-		default:
-			return batch
-		}
-	}
-	return batch
 }
 
 // commit runs batch in one transaction and answers every caller. If the

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/batch"
 )
 
 // maxBatch bounds how many writes share one transaction, so that a burst
@@ -67,50 +67,20 @@ func (w *writer) close() {
 
 func (w *writer) run() {
 	defer close(w.stopped)
-	batch := make([]*writeOp, 0, maxBatch)
+	group := make([]*writeOp, 0, maxBatch)
 	for {
 		select {
 		case op := <-w.ops:
-			batch = append(batch[:0], op)
-			batch = w.gather(w.collect(batch))
-			w.commit(batch)
+			group = batch.Gather(w.ops, append(group[:0], op), maxBatch)
+			w.commit(group)
 		case <-w.quit:
 			// Callers racing with close may still have handed over a write.
-			if batch = w.collect(batch[:0]); len(batch) > 0 {
-				w.commit(batch)
+			if group = batch.Gather(w.ops, group[:0], maxBatch); len(group) > 0 {
+				w.commit(group)
 			}
 			return
 		}
 	}
-}
-
-// collect appends the writes that are already waiting, without blocking.
-func (w *writer) collect(batch []*writeOp) []*writeOp {
-	for len(batch) < maxBatch {
-		select {
-		case op := <-w.ops:
-			batch = append(batch, op)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// gather lets callers that are ready to run hand over their writes before
-// the commit: the fsync blocks this goroutine's thread, and with one CPU
-// for Go (GOMAXPROCS=1) nobody else runs meanwhile, so callers would reach
-// the writer one at a time. Yielding until a round brings nobody new costs
-// nothing when the writer is alone.
-func (w *writer) gather(batch []*writeOp) []*writeOp {
-	for len(batch) < maxBatch {
-		n := len(batch)
-		runtime.Gosched()
-		if batch = w.collect(batch); len(batch) == n {
-			return batch
-		}
-	}
-	return batch
 }
 
 // commit runs batch in one transaction and answers every caller. A failed
