@@ -28,17 +28,30 @@ func (s *Server) resolveTopic(ctx context.Context, eventID int64, id identity, t
 	return talkStream(eventID, talkID, id.staff), nil
 }
 
-// live upgrades to the WebSocket protocol of docs/architecture.md.
-func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
+// streamAccess checks what both real-time routes need: a member of an
+// event that exists, on a server that is not shutting down.
+func (s *Server) streamAccess(r *http.Request) (int64, identity, error) {
 	eventID, err := pathID(r, "eventID")
 	if err != nil {
-		return err
+		return 0, identity{}, err
 	}
 	id, err := s.requireMember(r, eventID)
 	if err != nil {
-		return err
+		return 0, id, err
 	}
 	if _, err := s.store.Event(r.Context(), eventID); err != nil {
+		return 0, id, err
+	}
+	if s.hub.Draining() {
+		return 0, id, koe.Errorf(koe.EUNAVAILABLE, "server is shutting down; reconnect")
+	}
+	return eventID, id, nil
+}
+
+// live upgrades to the WebSocket protocol of docs/architecture.md.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
+	eventID, id, err := s.streamAccess(r)
+	if err != nil {
 		return err
 	}
 	// Browsers send cookies with cross-site WebSocket handshakes; refuse
@@ -48,9 +61,6 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || u.Host != r.Host {
 			return koe.Errorf(koe.EFORBIDDEN, "cross-origin WebSocket refused")
 		}
-	}
-	if s.hub.Draining() {
-		return koe.Errorf(koe.EUNAVAILABLE, "server is shutting down; reconnect")
 	}
 	// Topic lookups happen after the handshake, on the connection's
 	// reader, when the request's context is over.
@@ -64,15 +74,8 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 // sse streams one topic as Server-Sent Events. The cursor comes from
 // Last-Event-ID (an EventSource reconnecting) or the cursor parameter.
 func (s *Server) sse(w http.ResponseWriter, r *http.Request) error {
-	eventID, err := pathID(r, "eventID")
+	eventID, id, err := s.streamAccess(r)
 	if err != nil {
-		return err
-	}
-	id, err := s.requireMember(r, eventID)
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.Event(r.Context(), eventID); err != nil {
 		return err
 	}
 	stream, err := s.resolveTopic(r.Context(), eventID, id, r.URL.Query().Get("topic"))
@@ -85,9 +88,6 @@ func (s *Server) sse(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(cursor) > 64 {
 		return koe.Errorf(koe.EINVALID, "cursor too long")
-	}
-	if s.hub.Draining() {
-		return koe.Errorf(koe.EUNAVAILABLE, "server is shutting down; reconnect")
 	}
 	s.hub.ServeSSE(w, r, stream, cursor)
 	return nil
