@@ -126,10 +126,34 @@ type QuestionQuery struct {
 	Viewer int64
 }
 
+// Normalized returns the query with an empty sort read as top and the
+// limit brought into 1..MaxPageSize (DefaultPageSize when unset).
+func (q QuestionQuery) Normalized() QuestionQuery {
+	if q.Sort == "" {
+		q.Sort = SortTop
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultPageSize
+	}
+	q.Limit = min(q.Limit, MaxPageSize)
+	return q
+}
+
 // QuestionPage is one page of questions; Next is nil on the last page.
 type QuestionPage struct {
 	Questions []*Question
 	Next      *Cursor
+}
+
+// NewQuestionPage makes a page of a list from up to limit+1 rows read in
+// its order: the extra row only says that another page follows.
+func NewQuestionPage(sort QuestionSort, rows []*Question, limit int) *QuestionPage {
+	page := &QuestionPage{Questions: rows}
+	if len(rows) > limit {
+		page.Questions = rows[:limit]
+		page.Next = CursorAfter(sort, page.Questions[limit-1])
+	}
+	return page
 }
 
 // Cursor is the position after the last question of a page: the sort key

@@ -124,19 +124,12 @@ var questionLists = map[koe.QuestionSort]questionList{
 
 // Questions implements koe.Store.
 func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.QuestionPage, error) {
-	sort := qq.Sort
-	if sort == "" {
-		sort = koe.SortTop
-	}
+	qq = qq.Normalized()
+	sort, limit := qq.Sort, qq.Limit
 	list, ok := questionLists[sort]
 	if !ok {
-		return nil, koe.Errorf(koe.EINVALID, "unknown question sort %q", qq.Sort)
+		return nil, koe.Errorf(koe.EINVALID, "unknown question sort %q", sort)
 	}
-	limit := qq.Limit
-	if limit <= 0 {
-		limit = koe.DefaultPageSize
-	}
-	limit = min(limit, koe.MaxPageSize)
 
 	query := `SELECT ` + questionColumns + ` FROM questions q
 		WHERE q.event_id = ?2 AND q.talk_id = ?3 AND ` + list.filter
@@ -168,12 +161,7 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 			return nil, err
 		}
 	}
-	page := &koe.QuestionPage{Questions: questions}
-	if len(questions) > limit {
-		page.Questions = questions[:limit]
-		page.Next = koe.CursorAfter(sort, page.Questions[limit-1])
-	}
-	return page, nil
+	return koe.NewQuestionPage(sort, questions, limit), nil
 }
 
 // UpdateQuestion implements koe.Store.
