@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/koehq/koe"
@@ -418,6 +417,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// participantKey is the subject of per-participant rate limits.
-func participantKey(id identity) string { return strconv.FormatInt(id.participant, 10) }

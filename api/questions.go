@@ -86,10 +86,7 @@ func (s *Server) askQuestion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.limiter.allow(r.Context(), "ask.participant", participantKey(id)); err != nil {
-		return err
-	}
-	if err := s.limiter.allow(r.Context(), "ask.ip", s.clientIP(r)); err != nil {
+	if err := s.limitParticipant(r, "ask", id); err != nil {
 		return err
 	}
 	var req askRequest
@@ -186,10 +183,7 @@ func (s *Server) setLike(w http.ResponseWriter, r *http.Request, like bool) erro
 	if err != nil {
 		return err
 	}
-	if err := s.limiter.allow(r.Context(), "like.participant", participantKey(id)); err != nil {
-		return err
-	}
-	if err := s.limiter.allow(r.Context(), "like.ip", s.clientIP(r)); err != nil {
+	if err := s.limitParticipant(r, "like", id); err != nil {
 		return err
 	}
 	res, err := s.store.SetLike(r.Context(), ids[0], ids[1], ids[2], id.participant, like)
@@ -287,7 +281,7 @@ func (s *Server) participantMayReply(r *http.Request, id identity, req replyRequ
 	if !e.Settings.ParticipantReplies {
 		return koe.Errorf(koe.EFORBIDDEN, "only staff can reply in this event")
 	}
-	if err := s.limiter.allow(r.Context(), "reply.participant", participantKey(id)); err != nil {
+	if err := s.limitParticipant(r, "reply", id); err != nil {
 		return err
 	}
 	q, err := s.store.Question(r.Context(), rep.EventID, rep.TalkID, rep.QuestionID, 0)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,6 +118,16 @@ func (l RateLimits) String() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// limitParticipant counts a participant's action against both its limits,
+// per participant and per client IP ("ask.participant", "ask.ip"); an
+// action without one of them is not limited there.
+func (s *Server) limitParticipant(r *http.Request, action string, id identity) error {
+	if err := s.limiter.allow(r.Context(), action+".participant", strconv.FormatInt(id.participant, 10)); err != nil {
+		return err
+	}
+	return s.limiter.allow(r.Context(), action+".ip", s.clientIP(r))
 }
 
 // SharedBuckets keeps token buckets where every replica sees them (Redis
