@@ -76,6 +76,13 @@ func TestCleanLine(t *testing.T) {
 		{strings.Repeat("n", 40), strings.Repeat("n", 40), true},
 		{strings.Repeat("n", 41), "", false},
 		{"a\x00", "", false},
+		// The visibility and stacking rules of CleanText apply.
+		{"\u3164", "", false}, // a Hangul filler as a blank name
+		{"\u2800\u200b", "", false},
+		{"\u0301\u0301", "", false},
+		{"Z" + strings.Repeat("\u0336", 20), "", false},
+		{"김\u200b민수", "김\u200b민수", true},
+		{"Nguyễn Thị Minh Khai", "Nguyễn Thị Minh Khai", true},
 	}
 	for _, c := range cases {
 		got, err := CleanLine("display_name", c.in, 0, MaxDisplayNameLen)
@@ -84,6 +91,124 @@ func TestCleanLine(t *testing.T) {
 		}
 		if err != nil && ErrorCode(err) != EINVALID {
 			t.Errorf("CleanLine(%q): code %q", c.in, ErrorCode(err))
+		}
+	}
+}
+
+func TestCleanTextVisible(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		min  int
+		ok   bool
+	}{
+		{"three ZWSP", "\u200b\u200b\u200b", 1, false},
+		{"BOM alone", "\ufeff", 1, false},
+		{"invisible mix", "\u200b\u2060\u3164\u2800", 1, false},
+		{"invisible mix among spaces", " \u200b \u2060\n\u3164\t\u2800 ", 1, false},
+		{"optional field still refuses", "\u200b", 0, false},
+		{"format characters", "\u00ad\u061c\u180e\u200c\u200d\u200e\u200f\u2061\u2062\u2063\u2064", 1, false},
+		{"lone variation selectors", "\ufe0f\ufe00\U000e0100\U000e01ef", 1, false},
+		{"lone tags", "\U000e0000\U000e0001\U000e0067\U000e007f", 1, false},
+		{"Hangul fillers", "\u115f\u1160\u3164\uffa0", 1, false},
+		{"braille blank", "\u2800\u2800", 1, false},
+		{"grapheme joiner", "\u034f", 1, false},
+		{"combining marks alone", "\u0301\u0300\u0308", 1, false},
+		{"marks on a ZWSP", "\u200b\u0301\u0301", 1, false},
+		{"enclosing marks alone", "\u20dd\u20e3", 1, false},
+		{"spacing marks alone", "\u093e\u0940", 1, false},
+		{"empty optional", "", 0, true},
+		{"ZWSP inside visible text", "hello\u200bworld", 1, true},
+		{"BOM before text", "\ufeffhello", 1, true},
+		{"braille with a dot", "\u2800\u2801", 1, true},
+		{"one visible among invisibles", "\u200b\u3164x\u2800", 1, true},
+	}
+	for _, c := range cases {
+		got, err := CleanText("body", c.in, c.min, MaxQuestionLen)
+		if c.ok {
+			// Invisible characters are only a reason to refuse: accepted
+			// text keeps them.
+			if err != nil || got != strings.TrimFunc(c.in, unicode.IsSpace) {
+				t.Errorf("%s: CleanText(%+q) = %+q, %v; want it accepted unchanged", c.name, c.in, got, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: CleanText(%+q) = %+q, want an error", c.name, c.in, got)
+		} else if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "body") || !strings.Contains(err.Error(), "visible") {
+			t.Errorf("%s: CleanText(%+q): error %v should be invalid_argument naming the field and visibility", c.name, c.in, err)
+		}
+	}
+}
+
+func TestCleanTextCombiningMarks(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"Zalgo 450", "a" + strings.Repeat("\u0301", 450), false},
+		{"one over the cap", "x" + strings.Repeat("\u0301", MaxCombiningMarks+1), false},
+		{"at the cap", "x" + strings.Repeat("\u0301", MaxCombiningMarks), true},
+		{"over the cap after NFC", "a" + strings.Repeat("\u0301", MaxCombiningMarks+2), false}, // á + 9
+		{"mixed marks", "Z" + strings.Repeat("\u0336\u0489\u0f90\u093e", 3), false},
+		{"joiners do not split a stack", "x" + strings.Repeat("\u0301\u200d", MaxCombiningMarks+1), false},
+		{"tags do not split a stack", "x" + strings.Repeat("\u0301\U000e0041", MaxCombiningMarks+1), false},
+		{"grapheme joiners count", "x" + strings.Repeat("\u0301\u034f", 5), false},
+		{"variation selectors count", "\u2764" + strings.Repeat("\ufe0f", MaxCombiningMarks+1), false},
+		{"marks over the cap in the middle", "ok " + "e" + strings.Repeat("\u0300", 20) + " ok", false},
+		{"each stack counted on its own", strings.Repeat("x"+strings.Repeat("\u0301", MaxCombiningMarks), 10), true},
+		{"marks listed on spaces", "accents:" + strings.Repeat(" \u0301", 12), true},
+		{"tallest Tibetan stack", "\u0f67\u0f90\u0fb5\u0fa8\u0fb3\u0fba\u0fbc\u0fbb\u0f82", true},
+		{"keycap", "1\ufe0f\u20e3", true},
+	}
+	for _, c := range cases {
+		got, err := CleanText("body", c.in, 1, MaxQuestionLen)
+		if c.ok {
+			if err != nil {
+				t.Errorf("%s: CleanText(%+q) = %v, want it accepted", c.name, c.in, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: CleanText(%+q) = %+q, want an error", c.name, c.in, got)
+		} else if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "body") || !strings.Contains(err.Error(), "combining") {
+			t.Errorf("%s: CleanText(%+q): error %v should be invalid_argument naming the field and the marks", c.name, c.in, err)
+		}
+	}
+}
+
+// realText is writing that must keep passing: scripts that use combining
+// marks and joiners, and emoji built from several code points.
+var realText = []struct{ name, in, want string }{
+	{"Vietnamese", "Tiếng Việt có dấu", "Tiếng Việt có dấu"},
+	{"Vietnamese decomposed", "Tie\u0302\u0301ng Vie\u0323\u0302t", "Tiếng Việt"},
+	{"Thai", "สวัสดีครับ", "สวัสดีครับ"},
+	{"Thai tone over vowel", "ที่นี่", "ที่นี่"},
+	{"Hindi", "नमस्ते", "नमस्ते"},
+	{"Devanagari conjunct with joiners", "क्\u200dष क्\u200cष", "क्\u200dष क्\u200cष"},
+	{"Japanese", "リアルタイム通信の設計は？", "リアルタイム通信の設計は？"},
+	{"dakuten combining form", "か\u3099", "が"},
+	{"dakuten without a composed form", "ア\u3099", "ア\u3099"},
+	{"Korean", "안녕하세요", "안녕하세요"},
+	{"Korean conjoining jamo", "\u1100\u1161\u11a8", "\uac01"},
+	{"polytonic Greek decomposed", "ω\u0314\u0342\u0345", "ᾧ"},
+	{"Hebrew with points", "שָׁלוֹם", "שָׁלוֹם"},
+	{"Arabic with harakat", "مُحَمَّد", "مُحَمَّد"},
+	{"emoji family", "👨\u200d👩\u200d👧\u200d👦", "👨\u200d👩\u200d👧\u200d👦"},
+	{"emoji skin tone", "👍🏽", "👍🏽"},
+	{"emoji presentation", "❤️", "❤️"},
+	{"emoji flag with tags", "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"},
+	{"ZWSP inside text", "hello\u200bworld", "hello\u200bworld"},
+}
+
+func TestCleanTextRealText(t *testing.T) {
+	for _, c := range realText {
+		if got, err := CleanText("body", c.in, 1, MaxQuestionLen); err != nil || got != c.want {
+			t.Errorf("%s: CleanText(%+q) = %+q, %v; want %+q", c.name, c.in, got, err, c.want)
+		}
+		if got, err := CleanLine("display_name", c.in, 0, MaxDisplayNameLen); err != nil || got != c.want {
+			t.Errorf("%s: CleanLine(%+q) = %+q, %v; want %+q", c.name, c.in, got, err, c.want)
 		}
 	}
 }
@@ -103,6 +228,25 @@ func checkClean(t *testing.T, in, out string, min, max int, line bool) {
 	if n := utf8.RuneCountInString(out); n < min || n > max {
 		t.Fatalf("%q -> %q has %d code points, limits %d-%d", in, out, n, min, max)
 	}
+	// Written apart from the code under test, with fewer characters counted
+	// as invisible and fewer as continuing a stack, so that it can only be
+	// stricter than CleanText where the two differ.
+	visible, marks := out == "", 0
+	for _, r := range out {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc):
+			if marks++; marks > MaxCombiningMarks {
+				t.Fatalf("%q -> %q stacks more than %d marks", in, out, MaxCombiningMarks)
+			}
+		case unicode.Is(unicode.Cf, r):
+		default:
+			marks = 0
+			visible = visible || !(unicode.IsSpace(r) || r == 0x2800 || r == 0x3164 || r == 0xffa0 || r == 0x115f || r == 0x1160 || r >= 0xe0000 && r <= 0xe007f)
+		}
+	}
+	if !visible {
+		t.Fatalf("%q -> %q has no visible character", in, out)
+	}
 	for _, r := range out {
 		if r == '\r' || r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' || isBidiControl(r) {
 			t.Fatalf("%q -> %q contains %U", in, out, r)
@@ -119,9 +263,16 @@ func FuzzCleanText(f *testing.F) {
 		"\u3000", "\u0085", "\u00a0a\u00a0", "\u200b", "\u202e", "\ufeff", "\x00", "\x7f", "\xff", "\ufffd",
 		"tab\tin", "\ttab", strings.Repeat("a", 500), strings.Repeat("a", 499) + "e\u0301", strings.Repeat("日", 501),
 		"\ud55c\uad6d\uc5b4", "\u1100\u1161\u11a8", "🎤🎤", "\U000e0001", "a\u034fb",
+		"\u200b\u200b\u200b", "\u200b\u2060\u3164\u2800", "\u115f\u1160\uffa0", "\ufe0f", "\U000e0100", "\u00ad\u061c\u180e",
+		"\u0301\u0300", "a" + strings.Repeat("\u0301", 450), "x" + strings.Repeat("\u0301", MaxCombiningMarks),
+		"x" + strings.Repeat("\u0301", MaxCombiningMarks+1), "x" + strings.Repeat("\u0301\u200d", 9), "hello\u200bworld",
+		"\u0f67\u0f90\u0fb5\u0fa8\u0fb3\u0fba\u0fbc\u0fbb\u0f82",
 	} {
 		f.Add(s, uint16(1), uint16(500))
 		f.Add(s, uint16(0), uint16(40))
+	}
+	for _, c := range realText {
+		f.Add(c.in, uint16(1), uint16(500))
 	}
 	f.Fuzz(func(t *testing.T, s string, min, max uint16) {
 		lo, hi := int(min%1100), int(max%1100)
