@@ -41,8 +41,10 @@ type EventUpdate struct {
 	Settings *EventSettings
 }
 
-// Apply sets the fields of e that u changes.
-func (u EventUpdate) Apply(e *Event) {
+// Apply sets the fields of e that u changes and reports whether anything
+// changed: a change that changes nothing is not a new version.
+func (u EventUpdate) Apply(e *Event) bool {
+	before := *e
 	if u.Slug != nil {
 		e.Slug = *u.Slug
 	}
@@ -61,6 +63,8 @@ func (u EventUpdate) Apply(e *Event) {
 	if u.Settings != nil {
 		e.Settings = *u.Settings
 	}
+	return e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
+		!sameTime(e.StartsAt, before.StartsAt) || !sameTime(e.EndsAt, before.EndsAt) || e.Settings != before.Settings
 }
 
 // Talk is a session inside an event, with its own Q&A.
@@ -90,8 +94,10 @@ type TalkUpdate struct {
 	QAOpen   *bool
 }
 
-// Apply sets the fields of t that u changes.
-func (u TalkUpdate) Apply(t *Talk) {
+// Apply sets the fields of t that u changes and reports whether anything
+// changed.
+func (u TalkUpdate) Apply(t *Talk) bool {
+	before := *t
 	if u.Title != nil {
 		t.Title = *u.Title
 	}
@@ -110,6 +116,16 @@ func (u TalkUpdate) Apply(t *Talk) {
 	if u.QAOpen != nil {
 		t.QAOpen = *u.QAOpen
 	}
+	return t.Title != before.Title || t.Speaker != before.Speaker || t.Track != before.Track ||
+		!sameTime(t.StartsAt, before.StartsAt) || !sameTime(t.EndsAt, before.EndsAt) || t.QAOpen != before.QAOpen
+}
+
+// sameTime reports whether two optional times are both unset or equal.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // JoinCodeAlphabet has no look-alike characters (0/O, 1/I/L).

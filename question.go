@@ -51,10 +51,39 @@ type QuestionUpdate struct {
 	Hidden   *bool
 }
 
-// QuestionChange is the result of a change to a question. Talk is non-nil
+// Apply sets the fields of q that u changes, at now, and reports whether
+// anything changed. Marking a question answered stamps AnsweredAt (once:
+// marking it answered again keeps the first time); marking it unanswered
+// clears it.
+func (u QuestionUpdate) Apply(q *Question, now time.Time) bool {
+	before := *q
+	if u.Body != nil {
+		q.Body = *u.Body
+	}
+	if u.Answered != nil {
+		switch {
+		case !*u.Answered:
+			q.AnsweredAt = nil
+		case !q.Answered:
+			q.AnsweredAt = &now
+		}
+		q.Answered = *u.Answered
+	}
+	if u.Hidden != nil {
+		q.Hidden = *u.Hidden
+	}
+	return q.Body != before.Body || q.Answered != before.Answered || q.Hidden != before.Hidden
+}
+
+// Highlightable reports whether q may be shown on the big screen. A
+// change that makes a highlighted question unhighlightable (hiding it)
+// also clears the talk's highlight.
+func (q *Question) Highlightable() bool { return q.Public() }
+
+// UpdatedQuestion is the result of a change to a question. Talk is non-nil
 // when the same change also changed the talk (hiding the highlighted
 // question clears the highlight).
-type QuestionChange struct {
+type UpdatedQuestion struct {
 	Question *Question
 	Talk     *Talk
 }

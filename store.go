@@ -9,31 +9,45 @@ import (
 type Token struct {
 	ID        int64
 	Hash      []byte // SHA-256 of the secret token
-	Role      string // RoleOwner for now
+	Role      Role   // RoleOwner for now
 	Label     string
 	CreatedAt time.Time
 }
 
-// RoleOwner may do everything.
-const RoleOwner = "owner"
-
-// Store keeps koe's state. Every method that returns nil has made its
-// change durable (committed and synced) before returning. Methods return
-// *Error values with the codes of this package: ENOTFOUND when a referenced
-// record does not exist in the given scope (a talk of another event is not
-// found), EINVALID for values the store itself rejects, ECONFLICT for
-// uniqueness violations, EQACLOSED when asking in a closed talk, and
-// EUNAVAILABLE when the database cannot be reached. Values passed in are
-// already validated and normalised by the caller (see CleanText).
+// Store keeps koe's state; each concern has an interface of its own, and
+// the conformance suite (store/storetest) has a part for each.
 //
-// Implementations: store/sqlite (default) and store/postgres; both pass the
-// conformance suite in store/storetest.
+// Every method that returns nil has made its change durable (committed and
+// synced) before returning, and has recorded the change's domain events
+// in the outbox in the same transaction, with the Origin in ctx (koe
+// itself, now, when there is none). A call that changes nothing (an update
+// to the values already there) bumps no version and records nothing.
+// Methods return *Error values with the codes of this package: ENOTFOUND
+// when a referenced record does not exist in the given scope (a talk of
+// another event is not found), EINVALID for values the store itself
+// rejects, ECONFLICT for uniqueness violations, EQACLOSED when asking in a
+// closed talk, and EUNAVAILABLE when the database cannot be reached. Values
+// passed in are already validated and normalised by the caller (see
+// CleanText). The rules of a change (QuestionUpdate.Apply, Question.Public…)
+// are this package's; stores apply them, never their own.
+//
+// Implementations: store/sqlite (default) and store/postgres.
 type Store interface {
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
 
+	SecretStore
+	EventStore
+	TalkStore
+	ParticipantStore
+	QuestionStore
+	Outbox
+}
+
+// SecretStore keeps server secrets and staff tokens.
+type SecretStore interface {
 	// Secret returns the named server secret, creating it with gen when
 	// it does not exist yet. Concurrent and later callers, in any process
 	// sharing the database, get the same value.
@@ -43,13 +57,17 @@ type Store interface {
 	// TokenByHash finds a token by the hash of its secret; ENOTFOUND if none.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 	// CountTokens counts the tokens with the given role.
-	CountTokens(ctx context.Context, role string) (int, error)
+	CountTokens(ctx context.Context, role Role) (int, error)
+}
 
+// EventStore keeps events.
+type EventStore interface {
 	// CreateEvent stores e, setting ID, Version (1), CreatedAt, UpdatedAt
-	// and, when empty, a unique random JoinCode. ECONFLICT if the slug or
-	// the given join code is taken.
+	// and, when empty, a unique random JoinCode; records EventCreated.
+	// ECONFLICT if the slug or the given join code is taken.
 	CreateEvent(ctx context.Context, e *Event) error
-	// UpdateEvent applies u and bumps the version. ECONFLICT on a taken slug.
+	// UpdateEvent applies u, bumps the version and records EventUpdated
+	// (neither when u changes nothing). ECONFLICT on a taken slug.
 	UpdateEvent(ctx context.Context, id int64, u EventUpdate) (*Event, error)
 	// Event returns one event.
 	Event(ctx context.Context, id int64) (*Event, error)
@@ -57,29 +75,42 @@ type Store interface {
 	EventByJoinCode(ctx context.Context, code string) (*Event, error)
 	// Events lists all events, newest first.
 	Events(ctx context.Context) ([]*Event, error)
+}
 
+// TalkStore keeps talks.
+type TalkStore interface {
 	// CreateTalk stores t in event t.EventID, setting ID, Version (1),
-	// CreatedAt and UpdatedAt. ENOTFOUND if the event does not exist.
+	// CreatedAt and UpdatedAt; records TalkCreated. ENOTFOUND if the event
+	// does not exist.
 	CreateTalk(ctx context.Context, t *Talk) error
-	// UpdateTalk applies u and bumps the version.
+	// UpdateTalk applies u, bumps the version and records TalkUpdated
+	// (neither when u changes nothing).
 	UpdateTalk(ctx context.Context, eventID, talkID int64, u TalkUpdate) (*Talk, error)
 	// Talk returns one talk of an event.
 	Talk(ctx context.Context, eventID, talkID int64) (*Talk, error)
 	// Talks lists an event's talks by start time (unscheduled last), then id.
 	Talks(ctx context.Context, eventID int64) ([]*Talk, error)
-	// SetHighlight shows questionID on the talk's screen (0 clears it) and
-	// bumps the talk's version. ENOTFOUND if the question is not in the
-	// talk, EINVALID if it is hidden.
+	// SetHighlight shows questionID on the talk's screen (0 clears it),
+	// bumps the talk's version and records TalkUpdated (neither when it is
+	// shown already). ENOTFOUND if the question is not in the talk,
+	// EINVALID if it is not Highlightable.
 	SetHighlight(ctx context.Context, eventID, talkID, questionID int64) (*Talk, error)
+}
 
+// ParticipantStore keeps participants.
+type ParticipantStore interface {
 	// CreateParticipant stores p in event p.EventID, setting ID and CreatedAt.
 	CreateParticipant(ctx context.Context, p *Participant) error
 	// Participant returns one participant of an event.
 	Participant(ctx context.Context, eventID, id int64) (*Participant, error)
+}
 
+// QuestionStore keeps questions, their likes and their replies.
+type QuestionStore interface {
 	// CreateQuestion stores q in talk q.TalkID of event q.EventID, setting
-	// ID, Version (1), CreatedAt and UpdatedAt, and Mine. EQACLOSED if the
-	// talk's Q&A is closed at the moment of the write.
+	// ID, Version (1), CreatedAt and UpdatedAt, and Mine; records
+	// QuestionCreated. EQACLOSED if the talk's Q&A is closed at the moment
+	// of the write.
 	CreateQuestion(ctx context.Context, q *Question) error
 	// Question returns one question; viewer (0 for none) fills Mine and
 	// LikedByMe. Hidden questions are returned too: callers decide.
@@ -88,17 +119,52 @@ type Store interface {
 	Questions(ctx context.Context, q QuestionQuery) (*QuestionPage, error)
 	// SetLike records that participant likes (like=true) or no longer likes
 	// the question. It is idempotent and exact under any concurrency; the
-	// question's version grows only when the state changed. ENOTFOUND for a
-	// hidden question.
+	// question's version grows only when the state changed. The likes
+	// committed together record one QuestionLikes per question, with the
+	// count after them. ENOTFOUND for a question that is not Public.
 	SetLike(ctx context.Context, eventID, talkID, questionID, participantID int64, like bool) (*LikeResult, error)
-	// UpdateQuestion applies u and bumps the version. Marking answered sets
-	// AnsweredAt, marking unanswered clears it. Hiding the highlighted
-	// question also clears the talk's highlight (returned in Talk).
-	UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u QuestionUpdate) (*QuestionChange, error)
+	// UpdateQuestion applies u with QuestionUpdate.Apply, bumps the version
+	// and records QuestionUpdated (neither when u changes nothing). A
+	// question that is no longer Highlightable leaves its talk's screen,
+	// which records TalkUpdated too (the talk is returned in Talk).
+	UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u QuestionUpdate) (*UpdatedQuestion, error)
 	// CreateReply stores r under question r.QuestionID (scoped by r.EventID
 	// and r.TalkID), setting ID and CreatedAt, and returns the question with
-	// its ReplyCount and Version bumped.
+	// its ReplyCount and Version bumped; records ReplyCreated and
+	// QuestionUpdated.
 	CreateReply(ctx context.Context, r *Reply) (*Question, error)
 	// Replies lists a question's replies, oldest first.
 	Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*Reply, error)
+}
+
+// Outbox is what the outbox's consumers need of the store: the changes in
+// commit order, a saved position per consumer, and a lease that lets one
+// process at a time run a consumer shared by every process on the
+// database (docs/architecture.md, "The outbox and its order").
+type Outbox interface {
+	// Changes returns up to limit changes after pos, oldest first, in
+	// commit order: only changes nothing can commit before any more. more
+	// is true when changes after the last one returned exist or are being
+	// committed: the caller should ask again soon.
+	Changes(ctx context.Context, after OutboxPos, limit int) (changes []Change, more bool, err error)
+	// OutboxHead returns a position at or after every change Changes can
+	// return now, and before every change recorded later: where a consumer
+	// that skips the past starts.
+	OutboxHead(ctx context.Context) (OutboxPos, error)
+	// OutboxWritten returns a channel that is closed once changes have been
+	// recorded after the call (by any process on the database).
+	OutboxWritten() <-chan struct{}
+	// OutboxCursor returns the position a consumer saved; ok is false if it
+	// never saved one.
+	OutboxCursor(ctx context.Context, consumer string) (pos OutboxPos, ok bool, err error)
+	// SaveOutboxCursor saves a consumer's position.
+	SaveOutboxCursor(ctx context.Context, consumer string, pos OutboxPos) error
+	// PruneOutbox deletes the changes recorded before before that are not
+	// after upTo, and returns how many it deleted.
+	PruneOutbox(ctx context.Context, before time.Time, upTo OutboxPos) (int64, error)
+	// Lead waits until this process holds the lease called name, or ctx
+	// ends, and returns a context that ends when the lease is lost and a
+	// release function that gives it up. In one process, only one caller
+	// at a time holds a lease.
+	Lead(ctx context.Context, name string) (context.Context, func(), error)
 }

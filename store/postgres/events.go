@@ -34,57 +34,70 @@ func scanEvent(row pgx.Row) (*koe.Event, error) {
 // with 31^6 codes, needing more than a few means something else is wrong.
 const joinCodeAttempts = 10
 
-// CreateEvent implements koe.Store. Each attempt is one INSERT, so a
-// colliding join code costs a retry, not a failed transaction.
+// CreateEvent implements koe.Store. Each attempt at a join code runs in a
+// savepoint, so a colliding one costs a retry, not the transaction.
 func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
 	settings, err := json.Marshal(e.Settings)
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	now := s.stamp()
-	starts, ends := truncTime(e.StartsAt), truncTime(e.EndsAt)
-	for range joinCodeAttempts {
-		code := e.JoinCode
-		if code == "" {
-			code = koe.NewJoinCode()
+	o := koe.OriginFrom(ctx, s.now)
+	var created koe.Event
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		created = *e
+		now := s.stamp()
+		created.StartsAt, created.EndsAt = truncTime(e.StartsAt), truncTime(e.EndsAt)
+		created.Version, created.CreatedAt, created.UpdatedAt = 1, now, now
+		for range joinCodeAttempts {
+			created.JoinCode = e.JoinCode
+			if created.JoinCode == "" {
+				created.JoinCode = koe.NewJoinCode()
+			}
+			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				return sp.QueryRow(ctx, `
+					INSERT INTO events (slug, title, join_code, time_zone, starts_at, ends_at,
+						settings, version, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)
+					RETURNING id`,
+					e.Slug, e.Title, created.JoinCode, e.TimeZone, created.StartsAt, created.EndsAt, string(settings), now,
+				).Scan(&created.ID)
+			})
+			switch {
+			case err == nil:
+				return record(ctx, tx, o, created.Change(koe.EventCreated))
+			case isUnique(err, "events_slug_key"):
+				return koe.Errorf(koe.ECONFLICT, "slug already taken")
+			case isUnique(err, "events_join_code_key") && e.JoinCode != "":
+				return koe.Errorf(koe.ECONFLICT, "join code already taken")
+			case !isUnique(err, "events_join_code_key"):
+				return fmt.Errorf("insert event: %w", err)
+			}
 		}
-		var id int64
-		err := s.pool.QueryRow(ctx, `
-			INSERT INTO events (slug, title, join_code, time_zone, starts_at, ends_at,
-				settings, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)
-			RETURNING id`,
-			e.Slug, e.Title, code, e.TimeZone, starts, ends, string(settings), now,
-		).Scan(&id)
-		switch {
-		case err == nil:
-			e.ID, e.JoinCode, e.Version = id, code, 1
-			e.StartsAt, e.EndsAt = starts, ends
-			e.CreatedAt, e.UpdatedAt = now, now
-			return nil
-		case isUnique(err, "events_slug_key"):
-			return koe.Errorf(koe.ECONFLICT, "slug already taken")
-		case isUnique(err, "events_join_code_key") && e.JoinCode != "":
-			return koe.Errorf(koe.ECONFLICT, "join code already taken")
-		case !isUnique(err, "events_join_code_key"):
-			return s.fail(fmt.Errorf("insert event: %w", err))
-		}
+		return fmt.Errorf("no free join code after %d attempts", joinCodeAttempts)
+	})
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("no free join code after %d attempts", joinCodeAttempts)
+	s.committed(koe.EventCreated)
+	*e = created
+	return nil
 }
 
 // UpdateEvent implements koe.Store.
 func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*koe.Event, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Event
+	changed := false
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := scanEvent(tx.QueryRow(ctx,
 			`SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, id))
 		if err != nil {
 			return notFound(err, "event")
 		}
-		u.Apply(e)
+		if changed = u.Apply(e); !changed {
+			updated = e
+			return nil
+		}
 		settings, err := json.Marshal(e.Settings)
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
@@ -102,10 +115,13 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return nil
+		return record(ctx, tx, o, updated.Change(koe.EventUpdated))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if changed {
+		s.committed(koe.EventUpdated)
 	}
 	return updated, nil
 }

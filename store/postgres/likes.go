@@ -106,12 +106,22 @@ const applyLikes = `
 			SELECT question_id,
 				sum(CASE WHEN NOT changed THEN 0 WHEN liked THEN 1 ELSE -1 END) AS delta,
 				count(*) FILTER (WHERE changed) AS changes,
-				max(at) FILTER (WHERE changed) AS at
+				max(at) FILTER (WHERE changed) AS at,
+				min(at) FILTER (WHERE changed) AS first
 			FROM step
 			GROUP BY question_id
 			HAVING bool_or(changed)
 		) t
 		WHERE q.id = t.question_id
+		RETURNING q.id, q.event_id, q.talk_id, q.likes, q.version, t.first
+	), recorded AS (
+		-- One change per question: the count the group left (koe.LikeCount,
+		-- encoded as koe encodes it), at the earliest of its likes.
+		INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
+		SELECT 'question.likes', b.event_id, b.talk_id, b.first, 'participant', 0, 'public',
+			format('{"id":%s,"likes":%s,"version":%s}', b.id, b.likes, b.version)
+		FROM bumped b
+		ORDER BY b.id
 	)
 	-- base_likes and base_version are the question's as this statement
 	-- found it: its own changes are not visible here.
@@ -125,6 +135,7 @@ const applyLikes = `
 func (s *Store) SetLike(ctx context.Context, eventID, talkID, questionID, participantID int64, like bool) (*koe.LikeResult, error) {
 	op := &likeOp{
 		eventID: eventID, talkID: talkID, questionID: questionID, participantID: participantID,
+		at:   koe.OriginFrom(ctx, s.now).At.UTC().Truncate(time.Microsecond),
 		res:  koe.LikeResult{QuestionID: questionID, Liked: like},
 		done: make(chan struct{}),
 	}
@@ -145,6 +156,7 @@ func (s *Store) SetLike(ctx context.Context, eventID, talkID, questionID, partic
 // A likeOp is one caller's like or unlike, and its outcome.
 type likeOp struct {
 	eventID, talkID, questionID, participantID int64
+	at                                         time.Time // when the like was asked for
 
 	res                             koe.LikeResult // Liked is the asked state
 	found, hidden, participantFound bool
@@ -227,6 +239,9 @@ func (w *likeWriter) commit(batch []*likeOp) {
 			op.err = err
 		}
 	}
+	if slices.ContainsFunc(batch, func(op *likeOp) bool { return op.err == nil && op.res.Changed }) {
+		w.s.committed(koe.QuestionLikes)
+	}
 	for _, op := range batch {
 		close(op.done)
 	}
@@ -245,11 +260,12 @@ func (w *likeWriter) exec(ctx context.Context, batch []*likeOp) error {
 			questions = append(questions, op.questionID)
 		}
 		events[i], talks[i], qs[i], people[i] = op.eventID, op.talkID, op.questionID, op.participantID
-		liked[i], at[i] = op.res.Liked, w.s.stamp()
+		liked[i], at[i] = op.res.Liked, op.at
 	}
 	var b pgx.Batch
 	b.Queue(lockQuestions, questions)
 	b.Queue(applyLikes, events, talks, qs, people, liked, at)
+	b.Queue(`SELECT pg_notify('` + outboxChannel + `', '')`)
 	br := w.s.likePool.SendBatch(ctx, &b)
 	err := func() error {
 		if _, err := br.Exec(); err != nil {

@@ -48,17 +48,27 @@ func scanQuestion(row pgx.Row) (*koe.Question, error) {
 const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
 	WHERE q.event_id = $2 AND q.talk_id = $3 AND q.id = $4`
 
-// CreateQuestion implements koe.Store. It is one statement: the talk's row
-// is locked FOR SHARE while the question goes in, so a concurrent close
-// either comes first (and the question is refused) or waits for it.
+// CreateQuestion implements koe.Store. The question's id is taken from its
+// sequence first, so that its change can be recorded in the statement that
+// inserts it: one statement, one transaction. The talk's row is locked FOR
+// SHARE while the question goes in, so a concurrent close either comes
+// first (and the question is refused) or waits for it.
 func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
+	o := koe.OriginFrom(ctx, s.now)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
+	created := koe.Question{EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
+		AuthorName: q.AuthorName, Body: q.Body, Version: 1}
+	if err := s.pool.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('questions', 'id'))`).Scan(&created.ID); err != nil {
+		return s.fail(fmt.Errorf("question id: %w", err))
+	}
 	now := s.stamp()
+	created.CreatedAt, created.UpdatedAt = now, now
+	c := created.Change(koe.QuestionCreated)
 	var (
-		open  *bool // nil: no such talk in the event
-		asker bool
-		id    *int64
+		open     *bool // nil: no such talk in the event
+		asker    bool
+		inserted bool
 	)
 	err := s.pool.QueryRow(ctx, `
 		WITH talk AS (
@@ -66,16 +76,23 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		), asker AS (
 			SELECT id FROM participants WHERE event_id = $1 AND id = $3
 		), inserted AS (
-			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
+			INSERT INTO questions (id, event_id, talk_id, participant_id, author_name, body,
 				version, created_at, updated_at)
-			SELECT $1, $2, asker.id, $4::text, $5::text, 1, $6::timestamptz, $6::timestamptz
+			OVERRIDING SYSTEM VALUE
+			SELECT $7, $1, $2, asker.id, $4::text, $5::text, 1, $6::timestamptz, $6::timestamptz
 			FROM talk, asker
 			WHERE talk.qa_open
 			RETURNING id
+		), recorded AS (
+			INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
+			SELECT $8, $1, $2, $9, $10, $11, $12, $13 FROM inserted
+			RETURNING 1
 		)
-		SELECT (SELECT qa_open FROM talk), EXISTS (SELECT 1 FROM asker), (SELECT id FROM inserted)`,
-		q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, now,
-	).Scan(&open, &asker, &id)
+		SELECT (SELECT qa_open FROM talk), EXISTS (SELECT 1 FROM asker), EXISTS (SELECT 1 FROM recorded),
+			(SELECT pg_notify('`+outboxChannel+`', '') FROM recorded)`,
+		q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, now, created.ID,
+		string(c.Type), o.At, string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data),
+	).Scan(&open, &asker, &inserted, nil)
 	switch {
 	case err != nil:
 		return s.fail(fmt.Errorf("insert question: %w", err))
@@ -85,12 +102,12 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		return koe.Errorf(koe.EQACLOSED, "Q&A for this talk is closed")
 	case !asker:
 		return koe.Errorf(koe.ENOTFOUND, "participant not found")
-	case id == nil:
+	case !inserted:
 		return fmt.Errorf("insert question: no row inserted")
 	}
-	q.ID, q.Version, q.CreatedAt, q.UpdatedAt = *id, 1, now, now
-	q.Likes, q.Answered, q.AnsweredAt, q.Hidden, q.ReplyCount = 0, false, nil, false, 0
-	q.Mine, q.LikedByMe = true, false
+	s.committed(koe.QuestionCreated)
+	*q = created
+	q.Mine = true
 	return nil
 }
 
@@ -194,29 +211,23 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 
 // UpdateQuestion implements koe.Store. The question's row is locked first,
 // then the talk's, as SetHighlight locks them.
-func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.QuestionChange, error) {
-	var change koe.QuestionChange
+func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var (
+		change   koe.UpdatedQuestion
+		recorded []koe.ChangeType
+	)
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		recorded = nil
 		q, err := scanQuestion(tx.QueryRow(ctx, selectQuestion+` FOR NO KEY UPDATE OF q`,
 			0, eventID, talkID, questionID))
 		if err != nil {
 			return notFound(err, "question")
 		}
 		now := s.stamp()
-		if u.Body != nil {
-			q.Body = *u.Body
-		}
-		if u.Answered != nil {
-			switch {
-			case !*u.Answered:
-				q.AnsweredAt = nil
-			case !q.Answered:
-				q.AnsweredAt = &now
-			}
-			q.Answered = *u.Answered
-		}
-		if u.Hidden != nil {
-			q.Hidden = *u.Hidden
+		if !u.Apply(q, now) {
+			change.Question = q
+			return nil
 		}
 		change.Question, err = scanQuestion(tx.QueryRow(ctx, `
 			UPDATE questions q SET body = $1, answered = $2, answered_at = $3, hidden = $4,
@@ -227,16 +238,25 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 		if err != nil {
 			return fmt.Errorf("update question: %w", err)
 		}
-		if q.Hidden {
-			// A hidden question must not stay on the big screen.
+		changes := []koe.Change{change.Question.Change(koe.QuestionUpdated)}
+		if !q.Highlightable() {
 			if change.Talk, err = s.clearHighlight(ctx, tx, talkID, questionID); err != nil {
 				return err
 			}
+			if change.Talk != nil {
+				changes = append(changes, change.Talk.Change(koe.TalkUpdated))
+			}
 		}
-		return nil
+		for _, c := range changes {
+			recorded = append(recorded, c.Type)
+		}
+		return record(ctx, tx, o, changes...)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(recorded) > 0 {
+		s.committed(recorded...)
 	}
 	return &change, nil
 }

@@ -12,6 +12,7 @@ import (
 
 // CreateReply implements koe.Store.
 func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var (
 		id  int64
 		now time.Time
@@ -55,8 +56,13 @@ func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, e
 		if err != nil {
 			return fmt.Errorf("count reply: %w", err)
 		}
-		return nil
+		created := *r
+		created.ID, created.CreatedAt = id, now
+		return record(ctx, tx, o, created.Change(q), q.Change(koe.QuestionUpdated))
 	})
+	if err == nil {
+		s.committed(koe.ReplyCreated, koe.QuestionUpdated)
+	}
 	if err != nil {
 		return nil, err
 	}

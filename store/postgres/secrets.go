@@ -82,7 +82,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*koe.Token, error
 }
 
 // CountTokens implements koe.Store.
-func (s *Store) CountTokens(ctx context.Context, role string) (int, error) {
+func (s *Store) CountTokens(ctx context.Context, role koe.Role) (int, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var n int

@@ -62,6 +62,14 @@ type Store struct {
 	likes    *likeWriter
 	now      func() time.Time
 	timeout  time.Duration
+	// onCommit sees the change types of each write that recorded some, once
+	// it has committed.
+	onCommit func([]koe.ChangeType)
+
+	wmu        sync.Mutex
+	written    chan struct{} // closed at the next notification of the outbox
+	stopListen context.CancelFunc
+	listening  chan struct{} // closed when the listener has stopped
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -75,6 +83,14 @@ type Option func(*Store)
 // (default time.Now).
 func WithNow(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
+}
+
+// WithCommitHook calls fn with the change types of each write that
+// recorded changes, once it has committed (in this process: other
+// processes' writes wake the outbox's readers but are not seen here).
+// (Tests stop koe between commit and delivery with it.)
+func WithCommitHook(fn func([]koe.ChangeType)) Option {
+	return func(s *Store) { s.onCommit = fn }
 }
 
 // WithTimeout bounds each call of the store, waits for a connection and for
@@ -93,7 +109,7 @@ func WithTimeout(d time.Duration) Option {
 // after 3 s and the store holds at most 32 connections (pool_max_conns),
 // and 2 more for its writer of likes.
 func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error) {
-	s := &Store{now: time.Now, timeout: defaultTimeout}
+	s := &Store{now: time.Now, timeout: defaultTimeout, written: make(chan struct{}), listening: make(chan struct{})}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -148,6 +164,9 @@ func Open(ctx context.Context, url string, opts ...Option) (_ *Store, err error)
 		return nil, err
 	}
 	s.likes = startLikeWriter(s)
+	lctx, stop := context.WithCancel(context.Background())
+	s.stopListen = stop
+	go s.listen(lctx)
 	return s, nil
 }
 
@@ -212,6 +231,8 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.stopListen()
+		<-s.listening
 		s.likes.close()
 		s.closeErr = s.sqlDB.Close()
 		s.pool.Close()

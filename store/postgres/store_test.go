@@ -59,8 +59,8 @@ func TestReplicas(t *testing.T) {
 			t.Fatalf("Open #%d: %v", i, errs[i])
 		}
 		t.Cleanup(func() { must(t, s.Close()) })
-		if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
-			t.Errorf("store %d: SchemaVersion = %d, %v; want 1", i, v, err)
+		if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+			t.Errorf("store %d: SchemaVersion = %d, %v; want 2", i, v, err)
 		}
 	}
 	a, b := stores[0], stores[1]
@@ -159,8 +159,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 			t.Fatalf("Open #%d: %v", i+1, err)
 		}
 		v, err := s.SchemaVersion(t.Context())
-		if err != nil || v != 1 {
-			t.Errorf("Open #%d: SchemaVersion = %d, %v; want 1", i+1, v, err)
+		if err != nil || v != 2 {
+			t.Errorf("Open #%d: SchemaVersion = %d, %v; want 2", i+1, v, err)
 		}
 		must(t, s.Close())
 	}

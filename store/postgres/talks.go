@@ -31,39 +31,50 @@ const selectTalk = `SELECT ` + talkColumns + ` FROM talks WHERE event_id = $1 AN
 
 // CreateTalk implements koe.Store.
 func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	now := s.stamp()
-	starts, ends := truncTime(t.StartsAt), truncTime(t.EndsAt)
-	var id int64
-	// Selecting from events makes a missing event insert nothing.
-	err := s.pool.QueryRow(ctx, `
-		INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
-			version, created_at, updated_at)
-		SELECT id, $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, $6::boolean,
-			1, $7::timestamptz, $7::timestamptz
-		FROM events WHERE id = $8
-		RETURNING id`,
-		t.Title, t.Speaker, t.Track, starts, ends, t.QAOpen, now, t.EventID,
-	).Scan(&id)
+	o := koe.OriginFrom(ctx, s.now)
+	var created koe.Talk
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		created = *t
+		now := s.stamp()
+		created.StartsAt, created.EndsAt = truncTime(t.StartsAt), truncTime(t.EndsAt)
+		created.Version, created.HighlightedQuestionID, created.CreatedAt, created.UpdatedAt = 1, 0, now, now
+		// Selecting from events makes a missing event insert nothing.
+		err := tx.QueryRow(ctx, `
+			INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
+				version, created_at, updated_at)
+			SELECT id, $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, $6::boolean,
+				1, $7::timestamptz, $7::timestamptz
+			FROM events WHERE id = $8
+			RETURNING id`,
+			t.Title, t.Speaker, t.Track, created.StartsAt, created.EndsAt, t.QAOpen, now, t.EventID,
+		).Scan(&created.ID)
+		if err != nil {
+			return notFound(err, "event")
+		}
+		return record(ctx, tx, o, created.Change(koe.TalkCreated))
+	})
 	if err != nil {
-		return s.fail(notFound(err, "event"))
+		return err
 	}
-	t.ID, t.Version, t.HighlightedQuestionID = id, 1, 0
-	t.StartsAt, t.EndsAt = starts, ends
-	t.CreatedAt, t.UpdatedAt = now, now
+	s.committed(koe.TalkCreated)
+	*t = created
 	return nil
 }
 
 // UpdateTalk implements koe.Store.
 func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.TalkUpdate) (*koe.Talk, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Talk
+	changed := false
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		t, err := scanTalk(tx.QueryRow(ctx, selectTalk+` FOR NO KEY UPDATE`, eventID, talkID))
 		if err != nil {
 			return notFound(err, "talk")
 		}
-		u.Apply(t)
+		if changed = u.Apply(t); !changed {
+			updated = t
+			return nil
+		}
 		updated, err = scanTalk(tx.QueryRow(ctx, `
 			UPDATE talks SET title = $1, speaker = $2, track = $3, starts_at = $4, ends_at = $5,
 				qa_open = $6, version = version + 1, updated_at = $7
@@ -74,10 +85,13 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return nil
+		return record(ctx, tx, o, updated.Change(koe.TalkUpdated))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if changed {
+		s.committed(koe.TalkUpdated)
 	}
 	return updated, nil
 }
@@ -123,25 +137,26 @@ func (s *Store) Talks(ctx context.Context, eventID int64) ([]*koe.Talk, error) {
 // highlight set here. Locks are taken question first, then talk, as
 // UpdateQuestion takes them.
 func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID int64) (*koe.Talk, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Talk
+	changed := false
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM talks WHERE event_id = $1 AND id = $2`, eventID, talkID).Scan(&one)
-		if err != nil {
-			return notFound(err, "talk")
-		}
 		if questionID != 0 {
-			var hidden bool
-			err := tx.QueryRow(ctx, `
-				SELECT hidden FROM questions WHERE event_id = $1 AND talk_id = $2 AND id = $3
-				FOR SHARE`,
-				eventID, talkID, questionID).Scan(&hidden)
+			q, err := scanQuestion(tx.QueryRow(ctx, selectQuestion+` FOR SHARE OF q`, 0, eventID, talkID, questionID))
 			if err != nil {
 				return notFound(err, "question")
 			}
-			if hidden {
+			if !q.Highlightable() {
 				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
 			}
+		}
+		t, err := scanTalk(tx.QueryRow(ctx, selectTalk+` FOR NO KEY UPDATE`, eventID, talkID))
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		if changed = t.HighlightedQuestionID != questionID; !changed {
+			updated = t
+			return nil
 		}
 		updated, err = scanTalk(tx.QueryRow(ctx, `
 			UPDATE talks SET highlighted_question_id = $1, version = version + 1, updated_at = $2
@@ -151,10 +166,13 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return nil
+		return record(ctx, tx, o, updated.Change(koe.TalkUpdated))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if changed {
+		s.committed(koe.TalkUpdated)
 	}
 	return updated, nil
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -32,7 +31,7 @@ func newLikeBench(b *testing.B, callers int) *likeBench {
 	owners := make([][]int64, callers)
 	// One transaction instead of a commit per participant keeps the setup,
 	// which runs again for every b.N, short.
-	must(b, s.writer.do(ctx, func(tx *sql.Tx) error {
+	must(b, s.writer.do(ctx, func(tx *txn) error {
 		for i := range owners {
 			owners[i] = make([]int64, participantsPerCaller)
 			for j := range owners[i] {

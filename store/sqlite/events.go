@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/koehq/koe"
 )
@@ -38,29 +37,29 @@ func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
-	var (
-		id   int64
-		code string
-		now  time.Time
-	)
-	err = s.writer.do(ctx, func(tx *sql.Tx) error {
-		now = s.stamp()
+	o := koe.OriginFrom(ctx, s.now)
+	var created koe.Event
+	err = s.writer.do(ctx, func(tx *txn) error {
+		created = *e
+		now := s.stamp()
+		created.StartsAt, created.EndsAt = truncTime(e.StartsAt), truncTime(e.EndsAt)
+		created.Version, created.CreatedAt, created.UpdatedAt = 1, now, now
 		for range joinCodeAttempts {
-			code = e.JoinCode
-			if code == "" {
-				code = koe.NewJoinCode()
+			created.JoinCode = e.JoinCode
+			if created.JoinCode == "" {
+				created.JoinCode = koe.NewJoinCode()
 			}
 			err := tx.QueryRow(`
 				INSERT INTO events (slug, title, join_code, time_zone, starts_at, ends_at,
 					settings, version, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 				RETURNING id`,
-				e.Slug, e.Title, code, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
+				e.Slug, e.Title, created.JoinCode, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
 				string(settings), micros(now), micros(now),
-			).Scan(&id)
+			).Scan(&created.ID)
 			switch {
 			case err == nil:
-				return nil
+				return tx.record(o, created.Change(koe.EventCreated))
 			case isUnique(err, "events.slug"):
 				return koe.Errorf(koe.ECONFLICT, "slug already taken")
 			case isUnique(err, "events.join_code") && e.JoinCode != "":
@@ -74,21 +73,23 @@ func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
 	if err != nil {
 		return err
 	}
-	e.ID, e.JoinCode, e.Version = id, code, 1
-	e.StartsAt, e.EndsAt = truncTime(e.StartsAt), truncTime(e.EndsAt)
-	e.CreatedAt, e.UpdatedAt = now, now
+	*e = created
 	return nil
 }
 
 // UpdateEvent implements koe.Store.
 func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*koe.Event, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Event
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(tx *txn) error {
 		e, err := scanEvent(tx.QueryRow(`SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
 		if err != nil {
 			return notFound(err, "event")
 		}
-		u.Apply(e)
+		if !u.Apply(e) {
+			updated = e
+			return nil
+		}
 		settings, err := json.Marshal(e.Settings)
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
@@ -106,7 +107,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return nil
+		return tx.record(o, updated.Change(koe.EventUpdated))
 	})
 	if err != nil {
 		return nil, err

@@ -58,10 +58,12 @@ func (l *likeStmts) close() error {
 
 // SetLike implements koe.Store. The like row and the question's count change
 // in the same transaction, and only when the row did, so the count always
-// equals the number of rows however many likes race.
+// equals the number of rows however many likes race. The batch records the
+// question's count once, however many of its likes it holds.
 func (s *Store) SetLike(ctx context.Context, eventID, talkID, questionID, participantID int64, like bool) (*koe.LikeResult, error) {
 	res := koe.LikeResult{QuestionID: questionID, Liked: like}
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	at := koe.OriginFrom(ctx, s.now).At
+	err := s.writer.do(ctx, func(tx *txn) error {
 		var hidden, participantFound bool
 		err := tx.Stmt(s.likes.check).QueryRow(participantID, eventID, talkID, questionID).
 			Scan(&hidden, &participantFound)
@@ -92,14 +94,16 @@ func (s *Store) SetLike(ctx context.Context, eventID, talkID, questionID, partic
 		}
 		res.Changed = n == 1
 
-		if res.Changed {
-			err = tx.Stmt(s.likes.bump).QueryRow(delta, now, questionID).Scan(&res.Likes, &res.Version)
-		} else {
-			err = tx.Stmt(s.likes.count).QueryRow(questionID).Scan(&res.Likes, &res.Version)
+		if !res.Changed {
+			if err := tx.Stmt(s.likes.count).QueryRow(questionID).Scan(&res.Likes, &res.Version); err != nil {
+				return fmt.Errorf("count likes: %w", err)
+			}
+			return nil
 		}
-		if err != nil {
+		if err := tx.Stmt(s.likes.bump).QueryRow(delta, now, questionID).Scan(&res.Likes, &res.Version); err != nil {
 			return fmt.Errorf("count likes: %w", err)
 		}
+		tx.addLikes(eventID, talkID, koe.LikeCount{ID: questionID, Likes: res.Likes, Version: res.Version}, at)
 		return nil
 	})
 	if err != nil {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/koehq/koe"
@@ -14,7 +13,7 @@ func (s *Store) CreateParticipant(ctx context.Context, p *koe.Participant) error
 		id  int64
 		now time.Time
 	)
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(tx *txn) error {
 		now = s.stamp()
 		// Selecting from events makes a missing event insert nothing.
 		err := tx.QueryRow(`
@@ -50,7 +49,7 @@ func (s *Store) Participant(ctx context.Context, eventID, id int64) (*koe.Partic
 
 // checkParticipant returns ENOTFOUND unless participant id belongs to the
 // event: ids from another event must not act here.
-func checkParticipant(tx *sql.Tx, eventID, id int64) error {
+func checkParticipant(tx *txn, eventID, id int64) error {
 	var exists bool
 	err := tx.QueryRow(`SELECT 1 FROM participants WHERE event_id = ? AND id = ?`, eventID, id).Scan(&exists)
 	if err != nil {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -33,7 +32,7 @@ const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
 	WHERE q.event_id = ?2 AND q.talk_id = ?3 AND q.id = ?4`
 
 // loadQuestion reads a question inside a write, without viewer fields.
-func loadQuestion(tx *sql.Tx, eventID, talkID, questionID int64) (*koe.Question, error) {
+func loadQuestion(tx *txn, eventID, talkID, questionID int64) (*koe.Question, error) {
 	q, err := scanQuestion(tx.QueryRow(selectQuestion, 0, eventID, talkID, questionID))
 	if err != nil {
 		return nil, notFound(err, "question")
@@ -43,11 +42,9 @@ func loadQuestion(tx *sql.Tx, eventID, talkID, questionID int64) (*koe.Question,
 
 // CreateQuestion implements koe.Store.
 func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
-	var (
-		id  int64
-		now time.Time
-	)
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	o := koe.OriginFrom(ctx, s.now)
+	var created koe.Question
+	err := s.writer.do(ctx, func(tx *txn) error {
 		// Checked in the same transaction as the insert, so a question
 		// cannot slip in after the talk was closed.
 		var open bool
@@ -62,25 +59,28 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		if err := checkParticipant(tx, q.EventID, q.ParticipantID); err != nil {
 			return err
 		}
-		now = s.stamp()
+		now := s.stamp()
+		created = koe.Question{
+			EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
+			AuthorName: q.AuthorName, Body: q.Body, Version: 1, CreatedAt: now, UpdatedAt: now,
+		}
 		err = tx.QueryRow(`
 			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
 				version, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
 			RETURNING id`,
 			q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, micros(now), micros(now),
-		).Scan(&id)
+		).Scan(&created.ID)
 		if err != nil {
 			return fmt.Errorf("insert question: %w", err)
 		}
-		return nil
+		return tx.record(o, created.Change(koe.QuestionCreated))
 	})
 	if err != nil {
 		return err
 	}
-	q.ID, q.Version, q.CreatedAt, q.UpdatedAt = id, 1, now, now
-	q.Likes, q.Answered, q.AnsweredAt, q.Hidden, q.ReplyCount = 0, false, nil, false, 0
-	q.Mine, q.LikedByMe = true, false
+	*q = created
+	q.Mine = true
 	return nil
 }
 
@@ -165,28 +165,18 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 }
 
 // UpdateQuestion implements koe.Store.
-func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.QuestionChange, error) {
-	var change koe.QuestionChange
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var change koe.UpdatedQuestion
+	err := s.writer.do(ctx, func(tx *txn) error {
 		q, err := loadQuestion(tx, eventID, talkID, questionID)
 		if err != nil {
 			return err
 		}
 		now := s.stamp()
-		if u.Body != nil {
-			q.Body = *u.Body
-		}
-		if u.Answered != nil {
-			switch {
-			case !*u.Answered:
-				q.AnsweredAt = nil
-			case !q.Answered:
-				q.AnsweredAt = &now
-			}
-			q.Answered = *u.Answered
-		}
-		if u.Hidden != nil {
-			q.Hidden = *u.Hidden
+		if !u.Apply(q, now) {
+			change.Question = q
+			return nil
 		}
 		_, err = tx.Exec(`
 			UPDATE questions SET body = ?, answered = ?, answered_at = ?, hidden = ?,
@@ -196,14 +186,19 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 		if err != nil {
 			return fmt.Errorf("update question: %w", err)
 		}
-		if q.Hidden {
-			// A hidden question must not stay on the big screen.
-			if change.Talk, err = s.clearHighlight(tx, talkID, questionID); err != nil {
+		if change.Question, err = loadQuestion(tx, eventID, talkID, questionID); err != nil {
+			return err
+		}
+		if err := tx.record(o, change.Question.Change(koe.QuestionUpdated)); err != nil {
+			return err
+		}
+		if !q.Highlightable() {
+			if change.Talk, err = s.clearHighlight(tx, talkID, questionID); err != nil || change.Talk == nil {
 				return err
 			}
+			return tx.record(o, change.Talk.Change(koe.TalkUpdated))
 		}
-		change.Question, err = loadQuestion(tx, eventID, talkID, questionID)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err

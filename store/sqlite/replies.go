@@ -11,12 +11,13 @@ import (
 
 // CreateReply implements koe.Store.
 func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var (
 		id  int64
 		now time.Time
 		q   *koe.Question
 	)
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(tx *txn) error {
 		var exists bool
 		err := tx.QueryRow(`SELECT 1 FROM questions WHERE event_id = ? AND talk_id = ? AND id = ?`,
 			r.EventID, r.TalkID, r.QuestionID).Scan(&exists)
@@ -48,8 +49,12 @@ func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, e
 		if err != nil {
 			return fmt.Errorf("count reply: %w", err)
 		}
-		q, err = loadQuestion(tx, r.EventID, r.TalkID, r.QuestionID)
-		return err
+		if q, err = loadQuestion(tx, r.EventID, r.TalkID, r.QuestionID); err != nil {
+			return err
+		}
+		created := *r
+		created.ID, created.CreatedAt = id, now
+		return tx.record(o, created.Change(q), q.Change(koe.QuestionUpdated))
 	})
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() ([]byte, err
 	}
 	// Another caller, or another process, may have stored one meanwhile:
 	// the first one stored wins and everybody reads it back.
-	err = s.writer.do(ctx, func(tx *sql.Tx) error {
+	err = s.writer.do(ctx, func(tx *txn) error {
 		_, err := tx.Exec(`
 			INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO NOTHING`,
@@ -52,7 +52,7 @@ func (s *Store) CreateToken(ctx context.Context, t *koe.Token) error {
 		id  int64
 		now time.Time
 	)
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(tx *txn) error {
 		now = s.stamp()
 		err := tx.QueryRow(`
 			INSERT INTO tokens (hash, role, label, created_at) VALUES (?, ?, ?, ?)
@@ -87,7 +87,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*koe.Token, error
 }
 
 // CountTokens implements koe.Store.
-func (s *Store) CountTokens(ctx context.Context, role string) (int, error) {
+func (s *Store) CountTokens(ctx context.Context, role koe.Role) (int, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE role = ?`, role).Scan(&n)
 	if err != nil {

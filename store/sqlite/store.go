@@ -39,6 +39,15 @@ type Store struct {
 	likes  *likeStmts      // prepared on the writer's database
 	schema *goose.Provider // reads the schema version through read
 	now    func() time.Time
+	// onCommit sees the change types of each batch that recorded some, once
+	// it is durable and before the outbox's readers hear of it.
+	onCommit func([]koe.ChangeType)
+
+	wmu     sync.Mutex
+	written chan struct{} // closed by the next commit that records changes
+
+	leaseMu sync.Mutex
+	leases  map[string]chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -54,10 +63,18 @@ func WithNow(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
 
+// WithCommitHook calls fn with the change types of each commit that
+// recorded changes, once the commit is durable and before the outbox's
+// readers are woken. fn runs on the writer goroutine: it must be quick.
+// (Tests stop koe between commit and delivery with it.)
+func WithCommitHook(fn func([]koe.ChangeType)) Option {
+	return func(s *Store) { s.onCommit = fn }
+}
+
 // Open opens the database at path, creating the file if it does not exist,
 // and migrates it to the latest schema.
 func Open(ctx context.Context, path string, opts ...Option) (_ *Store, err error) {
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, written: make(chan struct{}), leases: make(map[string]chan struct{})}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -102,7 +119,7 @@ func Open(ctx context.Context, path string, opts ...Option) (_ *Store, err error
 	if s.schema, err = newProvider(rdb); err != nil {
 		return nil, err
 	}
-	s.read, s.writer = rdb, startWriter(wdb)
+	s.read, s.writer = rdb, startWriter(s, wdb)
 	return s, nil
 }
 

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,8 +101,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 			t.Fatalf("Open #%d: %v", i+1, err)
 		}
 		v, err := s.SchemaVersion(t.Context())
-		if err != nil || v != 1 {
-			t.Errorf("Open #%d: SchemaVersion = %d, %v; want 1", i+1, v, err)
+		if err != nil || v != 2 {
+			t.Errorf("Open #%d: SchemaVersion = %d, %v; want 2", i+1, v, err)
 		}
 		must(t, s.Close())
 	}
@@ -130,7 +129,7 @@ func TestFailedWriteRollsBackAlone(t *testing.T) {
 	ctx := t.Context()
 	release := make(chan struct{})
 	busy := make(chan error)
-	go func() { busy <- s.writer.do(ctx, func(*sql.Tx) error { <-release; return nil }) }()
+	go func() { busy <- s.writer.do(ctx, func(*txn) error { <-release; return nil }) }()
 
 	const n = 20
 	boom := errors.New("boom")
@@ -138,7 +137,7 @@ func TestFailedWriteRollsBackAlone(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.writer.do(ctx, func(tx *sql.Tx) error {
+			errs[i] = s.writer.do(ctx, func(tx *txn) error {
 				_, err := tx.Exec(`INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', 0)`, fmt.Sprint(i))
 				if err == nil && i%2 == 1 {
 					err = boom

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/koehq/koe"
 )
@@ -28,12 +27,13 @@ const selectTalk = `SELECT ` + talkColumns + ` FROM talks WHERE event_id = ? AND
 
 // CreateTalk implements koe.Store.
 func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
-	var (
-		id  int64
-		now time.Time
-	)
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
-		now = s.stamp()
+	o := koe.OriginFrom(ctx, s.now)
+	var created koe.Talk
+	err := s.writer.do(ctx, func(tx *txn) error {
+		created = *t
+		now := s.stamp()
+		created.StartsAt, created.EndsAt = truncTime(t.StartsAt), truncTime(t.EndsAt)
+		created.Version, created.HighlightedQuestionID, created.CreatedAt, created.UpdatedAt = 1, 0, now, now
 		// Selecting from events makes a missing event insert nothing.
 		err := tx.QueryRow(`
 			INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
@@ -42,30 +42,32 @@ func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
 			RETURNING id`,
 			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt), t.QAOpen,
 			micros(now), micros(now), t.EventID,
-		).Scan(&id)
+		).Scan(&created.ID)
 		if err != nil {
 			return notFound(err, "event")
 		}
-		return nil
+		return tx.record(o, created.Change(koe.TalkCreated))
 	})
 	if err != nil {
 		return err
 	}
-	t.ID, t.Version, t.HighlightedQuestionID = id, 1, 0
-	t.StartsAt, t.EndsAt = truncTime(t.StartsAt), truncTime(t.EndsAt)
-	t.CreatedAt, t.UpdatedAt = now, now
+	*t = created
 	return nil
 }
 
 // UpdateTalk implements koe.Store.
 func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.TalkUpdate) (*koe.Talk, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Talk
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(tx *txn) error {
 		t, err := scanTalk(tx.QueryRow(selectTalk, eventID, talkID))
 		if err != nil {
 			return notFound(err, "talk")
 		}
-		u.Apply(t)
+		if !u.Apply(t) {
+			updated = t
+			return nil
+		}
 		updated, err = scanTalk(tx.QueryRow(`
 			UPDATE talks SET title = ?, speaker = ?, track = ?, starts_at = ?, ends_at = ?,
 				qa_open = ?, version = version + 1, updated_at = ?
@@ -76,7 +78,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return nil
+		return tx.record(o, updated.Change(koe.TalkUpdated))
 	})
 	if err != nil {
 		return nil, err
@@ -117,23 +119,25 @@ func (s *Store) Talks(ctx context.Context, eventID int64) ([]*koe.Talk, error) {
 
 // SetHighlight implements koe.Store.
 func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID int64) (*koe.Talk, error) {
+	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Talk
-	err := s.writer.do(ctx, func(tx *sql.Tx) error {
-		var exists bool
-		err := tx.QueryRow(`SELECT 1 FROM talks WHERE event_id = ? AND id = ?`, eventID, talkID).Scan(&exists)
+	err := s.writer.do(ctx, func(tx *txn) error {
+		t, err := scanTalk(tx.QueryRow(selectTalk, eventID, talkID))
 		if err != nil {
 			return notFound(err, "talk")
 		}
 		if questionID != 0 {
-			var hidden bool
-			err := tx.QueryRow(`SELECT hidden FROM questions WHERE event_id = ? AND talk_id = ? AND id = ?`,
-				eventID, talkID, questionID).Scan(&hidden)
+			q, err := loadQuestion(tx, eventID, talkID, questionID)
 			if err != nil {
-				return notFound(err, "question")
+				return err
 			}
-			if hidden {
+			if !q.Highlightable() {
 				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
 			}
+		}
+		if t.HighlightedQuestionID == questionID {
+			updated = t
+			return nil
 		}
 		updated, err = scanTalk(tx.QueryRow(`
 			UPDATE talks SET highlighted_question_id = ?, version = version + 1, updated_at = ?
@@ -143,7 +147,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return nil
+		return tx.record(o, updated.Change(koe.TalkUpdated))
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +157,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 
 // clearHighlight removes questionID from its talk's screen, if it is there,
 // and returns the changed talk (nil if the talk did not change).
-func (s *Store) clearHighlight(tx *sql.Tx, talkID, questionID int64) (*koe.Talk, error) {
+func (s *Store) clearHighlight(tx *txn, talkID, questionID int64) (*koe.Talk, error) {
 	t, err := scanTalk(tx.QueryRow(`
 		UPDATE talks SET highlighted_question_id = 0, version = version + 1, updated_at = ?
 		WHERE id = ? AND highlighted_question_id = ?

@@ -16,8 +16,22 @@ const maxBatch = 256
 // A writeOp is one caller's write. fn runs inside the batch transaction
 // under its own savepoint; done receives its outcome after the commit.
 type writeOp struct {
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *txn) error
 	done chan error
+}
+
+// txn is a batch's transaction as each write in it sees it: the SQL
+// transaction, and the changes the batch's writes have recorded so far
+// (see outbox.go). Only the writer goroutine uses it.
+type txn struct {
+	*sql.Tx
+	store *Store
+	// recorded lists the types of the changes recorded by the writes that
+	// succeeded so far and by the write running now.
+	recorded []koe.ChangeType
+	// likes holds, per question, the like count that the likes of the batch
+	// left: recorded as one change each when the batch commits.
+	likes map[int64]*pendingLikes
 }
 
 // writer is the only goroutine that writes to the database. Each commit
@@ -25,14 +39,16 @@ type writeOp struct {
 // transaction: under load many callers share one fsync, and a lone write
 // waits for nobody.
 type writer struct {
+	store   *Store
 	db      *sql.DB // one connection, used by run alone
 	ops     chan *writeOp
 	quit    chan struct{}
 	stopped chan struct{}
 }
 
-func startWriter(db *sql.DB) *writer {
+func startWriter(s *Store, db *sql.DB) *writer {
 	w := &writer{
+		store:   s,
 		db:      db,
 		ops:     make(chan *writeOp),
 		quit:    make(chan struct{}),
@@ -47,7 +63,7 @@ func startWriter(db *sql.DB) *writer {
 // write may commit with the others, so the caller must learn its outcome.
 // fn must not publish anything outside its transaction; callers read what
 // fn computed only when do returns nil.
-func (w *writer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (w *writer) do(ctx context.Context, fn func(tx *txn) error) error {
 	op := &writeOp{fn: fn, done: make(chan error, 1)}
 	select {
 	case w.ops <- op:
@@ -85,47 +101,59 @@ func (w *writer) run() {
 
 // commit runs batch in one transaction and answers every caller. A failed
 // write is rolled back to its savepoint alone; a failed commit fails all.
+// Once the batch is durable, the outbox's readers are woken if it
+// recorded changes.
 func (w *writer) commit(batch []*writeOp) {
 	errs := make([]error, len(batch))
-	if err := w.exec(batch, errs); err != nil {
+	recorded, err := w.exec(batch, errs)
+	if err != nil {
 		for i := range errs {
 			errs[i] = err
 		}
+	}
+	if len(recorded) > 0 {
+		w.store.committed(recorded)
 	}
 	for i, op := range batch {
 		op.done <- errs[i]
 	}
 }
 
-func (w *writer) exec(batch []*writeOp, errs []error) (err error) {
+func (w *writer) exec(batch []*writeOp, errs []error) (_ []koe.ChangeType, err error) {
 	// Not a caller's context: one caller giving up must not abort a
 	// transaction that holds the writes of others.
-	tx, err := w.db.BeginTx(context.Background(), nil)
+	sqlTx, err := w.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			_ = tx.Rollback() // the error that matters is err
+			_ = sqlTx.Rollback() // the error that matters is err
 		}
 	}()
+	tx := &txn{Tx: sqlTx, store: w.store}
 	for i, op := range batch {
 		if _, err := tx.Exec("SAVEPOINT op"); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
+			return nil, fmt.Errorf("savepoint: %w", err)
 		}
+		before := len(tx.recorded)
 		if errs[i] = op.fn(tx); errs[i] != nil {
+			tx.recorded = tx.recorded[:before]
 			if _, err := tx.Exec("ROLLBACK TO op"); err != nil {
-				return fmt.Errorf("rollback to savepoint: %w", err)
+				return nil, fmt.Errorf("rollback to savepoint: %w", err)
 			}
 		}
 		if _, err := tx.Exec("RELEASE op"); err != nil {
-			return fmt.Errorf("release savepoint: %w", err)
+			return nil, fmt.Errorf("release savepoint: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if err := tx.recordLikes(); err != nil {
+		return nil, err
 	}
-	return nil
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return tx.recorded, nil
 }
 
 var errClosed = koe.Errorf(koe.EUNAVAILABLE, "store is closed")

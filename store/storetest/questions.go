@@ -331,7 +331,7 @@ func testUpdateQuestion(t *testing.T, s koe.Store) {
 	q := newQuestion(t, s, sc.talk, sc.p, "first")
 	neighbour := newTalk(t, s, sc.event.ID, nil)
 
-	check := func(what string, c *koe.QuestionChange, version int64) *koe.Question {
+	check := func(what string, c *koe.UpdatedQuestion, version int64) *koe.Question {
 		t.Helper()
 		got := c.Question
 		if got.Version != version {
@@ -368,9 +368,11 @@ func testUpdateQuestion(t *testing.T, s koe.Store) {
 	if got = check("shown", updateQuestion(t, s, q, koe.QuestionUpdate{Hidden: ptr(false)}), 6); got.Hidden {
 		t.Errorf("shown question is still hidden")
 	}
-	if got = check("no change", updateQuestion(t, s, q, koe.QuestionUpdate{}), 7); got.Body != "edited" {
+	// An update that changes nothing is no new version.
+	if got = check("no change", updateQuestion(t, s, q, koe.QuestionUpdate{}), 6); got.Body != "edited" {
 		t.Errorf("empty update changed the body to %q", got.Body)
 	}
+	check("same values", updateQuestion(t, s, q, koe.QuestionUpdate{Body: ptr("edited"), Hidden: ptr(false), Answered: ptr(false)}), 6)
 
 	for name, where := range map[string][3]int64{
 		"other event":           {other.event.ID, sc.talk.ID, q.ID},

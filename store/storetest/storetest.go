@@ -52,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Replies", testReplies},
 		{"Likes", testLikes},
 		{"ExactLikes", testExactLikes},
+		{"Outbox", testOutbox},
+		{"OutboxConcurrent", testOutboxConcurrent},
+		{"OutboxCursors", testOutboxCursors},
+		{"Lead", testLead},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
@@ -136,7 +140,7 @@ func likeBy(t *testing.T, s koe.Store, q *koe.Question, n int) {
 	}
 }
 
-func updateQuestion(t *testing.T, s koe.Store, q *koe.Question, u koe.QuestionUpdate) *koe.QuestionChange {
+func updateQuestion(t *testing.T, s koe.Store, q *koe.Question, u koe.QuestionUpdate) *koe.UpdatedQuestion {
 	t.Helper()
 	c, err := s.UpdateQuestion(t.Context(), q.EventID, q.TalkID, q.ID, u)
 	if err != nil {

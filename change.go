@@ -1,0 +1,172 @@
+package koe
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// A Change is a domain event: something that happened to koe's data. The
+// store records the changes of a write in its outbox, in the same
+// transaction as the write, and the outbox's consumers (the real-time
+// streams; later webhooks, Slack and the audit log) read them from there,
+// so that whatever was committed reaches them (docs/architecture.md,
+// "Actions, changes and the outbox").
+type Change struct {
+	// Pos is where the change is in the outbox; set when read back.
+	Pos        OutboxPos
+	Type       ChangeType
+	EventID    int64
+	TalkID     int64 // 0 when the change is not about one talk
+	At         time.Time
+	Actor      Actor
+	Visibility Visibility
+	// Data is the JSON of the payload that Type names.
+	Data json.RawMessage
+}
+
+// ChangeType names what a change did. The names are the event types the
+// real-time streams carry, so that clients see one vocabulary.
+type ChangeType string
+
+// The change types and their payloads.
+const (
+	EventCreated    ChangeType = "event.created"    // *Event
+	EventUpdated    ChangeType = "event.updated"    // *Event
+	TalkCreated     ChangeType = "talk.created"     // *Talk
+	TalkUpdated     ChangeType = "talk.updated"     // *Talk
+	QuestionCreated ChangeType = "question.created" // *Question, viewer fields false
+	QuestionUpdated ChangeType = "question.updated" // *Question, viewer fields false
+	QuestionLikes   ChangeType = "question.likes"   // LikeCount
+	ReplyCreated    ChangeType = "reply.created"    // *Reply
+)
+
+// Visibility says who may see a change.
+type Visibility string
+
+const (
+	// VisiblePublic changes reach everyone who follows the event.
+	VisiblePublic Visibility = "public"
+	// VisibleStaff changes reach staff only (a reply under a hidden question).
+	VisibleStaff Visibility = "staff"
+)
+
+func visibility(public bool) Visibility {
+	if public {
+		return VisiblePublic
+	}
+	return VisibleStaff
+}
+
+// newChange encodes data, one of koe's own types; failing to encode it is
+// a bug.
+func newChange(typ ChangeType, eventID, talkID int64, vis Visibility, data any) Change {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(fmt.Sprintf("koe: cannot encode %s: %v", typ, err))
+	}
+	return Change{Type: typ, EventID: eventID, TalkID: talkID, Visibility: vis, Data: raw}
+}
+
+// Change records e's new state as typ (EventCreated or EventUpdated).
+func (e *Event) Change(typ ChangeType) Change {
+	return newChange(typ, e.ID, 0, VisiblePublic, e)
+}
+
+// Change records t's new state as typ (TalkCreated or TalkUpdated).
+func (t *Talk) Change(typ ChangeType) Change {
+	return newChange(typ, t.EventID, t.ID, VisiblePublic, t)
+}
+
+// Change records q's new state as typ (QuestionCreated or
+// QuestionUpdated), without the fields that depend on who reads it.
+func (q *Question) Change(typ ChangeType) Change {
+	shared := *q
+	shared.Mine, shared.LikedByMe = false, false
+	return newChange(typ, q.EventID, q.TalkID, visibility(q.Public()), &shared)
+}
+
+// Change records r, written under q, as ReplyCreated: as public as q.
+func (r *Reply) Change(q *Question) Change {
+	return newChange(ReplyCreated, r.EventID, r.TalkID, visibility(q.Public()), r)
+}
+
+// LikeCount is a question's like count after some likes: the payload of
+// QuestionLikes, which a group of likes committed together records once
+// per question.
+type LikeCount struct {
+	ID      int64 `json:"id"`
+	Likes   int   `json:"likes"`
+	Version int64 `json:"version"`
+}
+
+// Change records c, a question of talk talkID in event eventID, as
+// QuestionLikes. Likes are only possible on visible questions.
+func (c LikeCount) Change(eventID, talkID int64) Change {
+	return newChange(QuestionLikes, eventID, talkID, VisiblePublic, c)
+}
+
+// Public reports whether q may be shown to everyone: the one visibility
+// rule of questions (staff see every question).
+func (q *Question) Public() bool { return !q.Hidden }
+
+// OutboxPos is a position in the outbox, in commit order: Tx is the
+// committing transaction's id where the store needs one to order commits
+// (PostgreSQL), 0 otherwise; ID is the row's id. The zero value is before
+// every change.
+type OutboxPos struct {
+	Tx int64
+	ID int64
+}
+
+// Before reports whether p comes before q.
+func (p OutboxPos) Before(q OutboxPos) bool {
+	return p.Tx < q.Tx || p.Tx == q.Tx && p.ID < q.ID
+}
+
+// String renders p with a fixed width, so that positions compare as
+// strings the way they compare as positions (the Redis broker keeps the
+// last position each stream took that way).
+func (p OutboxPos) String() string { return fmt.Sprintf("%016x%016x", p.Tx, p.ID) }
+
+// Actor is who made a change, as the outbox records it.
+type Actor struct {
+	Kind ActorKind `json:"kind"`
+	// ID is the participant's id for participants, 0 otherwise (staff
+	// accounts will have theirs).
+	ID int64 `json:"id"`
+}
+
+// ActorKind says what kind of principal an actor is.
+type ActorKind string
+
+const (
+	ActorSystem      ActorKind = "system"
+	ActorStaff       ActorKind = "staff"
+	ActorParticipant ActorKind = "participant"
+)
+
+// Origin is who asked for a change and when. The application layer puts
+// it in the context of each action; the store records it with the
+// action's changes.
+type Origin struct {
+	Actor Actor
+	At    time.Time
+}
+
+type originKey struct{}
+
+// WithOrigin returns ctx carrying o.
+func WithOrigin(ctx context.Context, o Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, o)
+}
+
+// OriginFrom returns the origin in ctx; without one, koe itself acting
+// now.
+func OriginFrom(ctx context.Context, now func() time.Time) Origin {
+	if o, ok := ctx.Value(originKey{}).(Origin); ok {
+		return o
+	}
+	return Origin{Actor: Actor{Kind: ActorSystem}, At: now()}
+}

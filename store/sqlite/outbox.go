@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+// The outbox: every write records its changes with record, in its own
+// savepoint, so a write that fails records nothing. SQLite has one writer,
+// so ids grow in commit order and a position is just the id.
+
+const insertChange = `
+	INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// record adds changes made on behalf of o to the outbox.
+func (tx *txn) record(o koe.Origin, changes ...koe.Change) error {
+	for _, c := range changes {
+		_, err := tx.Exec(insertChange, string(c.Type), c.EventID, c.TalkID, micros(o.At),
+			string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data))
+		if err != nil {
+			return fmt.Errorf("record %s: %w", c.Type, err)
+		}
+		tx.recorded = append(tx.recorded, c.Type)
+	}
+	return nil
+}
+
+// pendingLikes is what the likes of a batch left of one question.
+type pendingLikes struct {
+	eventID, talkID int64
+	count           koe.LikeCount
+	at              time.Time // the earliest like's origin
+}
+
+// addLikes notes the count a like left; the batch records the last count
+// of each question once, when it commits.
+func (tx *txn) addLikes(eventID, talkID int64, c koe.LikeCount, at time.Time) {
+	if tx.likes == nil {
+		tx.likes = make(map[int64]*pendingLikes)
+	}
+	p := tx.likes[c.ID]
+	if p == nil {
+		tx.likes[c.ID] = &pendingLikes{eventID: eventID, talkID: talkID, count: c, at: at}
+		return
+	}
+	if c.Version > p.count.Version {
+		p.count = c
+	}
+	if at.Before(p.at) {
+		p.at = at
+	}
+}
+
+// recordLikes records the batch's like counts, in question order.
+func (tx *txn) recordLikes() error {
+	ids := make([]int64, 0, len(tx.likes))
+	for id := range tx.likes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		p := tx.likes[id]
+		// Several participants' likes: no one actor.
+		o := koe.Origin{Actor: koe.Actor{Kind: koe.ActorParticipant}, At: p.at}
+		if err := tx.record(o, p.count.Change(p.eventID, p.talkID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// committed runs after a batch that recorded changes is durable: the
+// commit hook, then every reader waiting in OutboxWritten wakes.
+func (s *Store) committed(recorded []koe.ChangeType) {
+	if s.onCommit != nil {
+		s.onCommit(recorded)
+	}
+	s.wmu.Lock()
+	close(s.written)
+	s.written = make(chan struct{})
+	s.wmu.Unlock()
+}
+
+// OutboxWritten implements koe.Outbox.
+func (s *Store) OutboxWritten() <-chan struct{} {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.written
+}
+
+// Changes implements koe.Outbox.
+func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]koe.Change, bool, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT id, type, event_id, talk_id, at, actor_kind, actor_id, visibility, data
+		FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, after.ID, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var changes []koe.Change
+	for rows.Next() {
+		var c koe.Change
+		var typ, kind, vis, data string
+		err := rows.Scan(&c.Pos.ID, &typ, &c.EventID, &c.TalkID, timeDest{&c.At}, &kind, &c.Actor.ID, &vis, &data)
+		if err != nil {
+			return nil, false, fmt.Errorf("read outbox: %w", err)
+		}
+		c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
+		changes = append(changes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read outbox: %w", err)
+	}
+	if len(changes) > limit {
+		return changes[:limit], true, nil
+	}
+	return changes, false, nil
+}
+
+// OutboxHead implements koe.Outbox.
+func (s *Store) OutboxHead(ctx context.Context) (koe.OutboxPos, error) {
+	var head koe.OutboxPos
+	// sqlite_sequence keeps the last id even when pruning emptied the table.
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)`).Scan(&head.ID)
+	if err != nil {
+		return head, fmt.Errorf("outbox head: %w", err)
+	}
+	return head, nil
+}
+
+// OutboxCursor implements koe.Outbox.
+func (s *Store) OutboxCursor(ctx context.Context, consumer string) (koe.OutboxPos, bool, error) {
+	var pos koe.OutboxPos
+	err := s.read.QueryRowContext(ctx, `SELECT tx, id FROM outbox_cursors WHERE consumer = ?`, consumer).Scan(&pos.Tx, &pos.ID)
+	if err == sql.ErrNoRows {
+		return pos, false, nil
+	}
+	if err != nil {
+		return pos, false, fmt.Errorf("load outbox cursor %s: %w", consumer, err)
+	}
+	return pos, true, nil
+}
+
+// SaveOutboxCursor implements koe.Outbox.
+func (s *Store) SaveOutboxCursor(ctx context.Context, consumer string, pos koe.OutboxPos) error {
+	return s.writer.do(ctx, func(tx *txn) error {
+		_, err := tx.Exec(`
+			INSERT INTO outbox_cursors (consumer, tx, id, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (consumer) DO UPDATE SET tx = excluded.tx, id = excluded.id, updated_at = excluded.updated_at`,
+			consumer, pos.Tx, pos.ID, micros(s.stamp()))
+		if err != nil {
+			return fmt.Errorf("save outbox cursor %s: %w", consumer, err)
+		}
+		return nil
+	})
+}
+
+// pruneChunk bounds one pruning write, so that pruning a big backlog never
+// holds the writer (and every caller waiting on it) for long.
+const pruneChunk = 5000
+
+// PruneOutbox implements koe.Outbox.
+func (s *Store) PruneOutbox(ctx context.Context, before time.Time, upTo koe.OutboxPos) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.writer.do(ctx, func(tx *txn) error {
+			r, err := tx.Exec(`
+				DELETE FROM outbox WHERE id IN (
+					SELECT id FROM outbox WHERE id <= ? AND at < ? ORDER BY id LIMIT ?)`,
+				upTo.ID, micros(before), pruneChunk)
+			if err != nil {
+				return fmt.Errorf("prune outbox: %w", err)
+			}
+			n, err = r.RowsAffected()
+			return err
+		})
+		total += n
+		if err != nil || n < pruneChunk {
+			return total, err
+		}
+	}
+}
+
+// Lead implements koe.Outbox: one process uses a SQLite file, so the lease
+// only keeps the callers of this process apart.
+func (s *Store) Lead(ctx context.Context, name string) (context.Context, func(), error) {
+	s.leaseMu.Lock()
+	lease := s.leases[name]
+	if lease == nil {
+		lease = make(chan struct{}, 1)
+		s.leases[name] = lease
+	}
+	s.leaseMu.Unlock()
+	select {
+	case lease <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	held, cancel := context.WithCancel(ctx)
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			cancel()
+			<-lease
+		})
+	}
+	return held, release, nil
+}
