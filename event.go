@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Event is a meetup or conference. Participants join it by its JoinCode.
@@ -148,17 +149,24 @@ func NewJoinCode() string {
 
 // NormalizeJoinCode upper-cases a code typed by a person and checks its
 // shape; it returns EINVALID for anything that cannot be a join code.
+// Surrounding white space goes (Unicode's, and U+FEFF that pasting can
+// bring along); only ASCII letters are upper-cased, so that no other
+// letter (U+017F ſ becomes S) slips in.
 func NormalizeJoinCode(code string) (string, error) {
-	code = strings.ToUpper(strings.TrimSpace(code))
+	code = strings.TrimFunc(code, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
 	if len(code) != JoinCodeLen {
 		return "", Errorf(EINVALID, "join code must be %d characters", JoinCodeLen)
 	}
-	for i := 0; i < len(code); i++ {
-		if !strings.ContainsRune(JoinCodeAlphabet, rune(code[i])) {
+	b := []byte(code)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		if !strings.ContainsRune(JoinCodeAlphabet, rune(b[i])) {
 			return "", Errorf(EINVALID, "join code contains an invalid character")
 		}
 	}
-	return code, nil
+	return string(b), nil
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)

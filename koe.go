@@ -12,16 +12,17 @@ import (
 
 // Error codes. The HTTP layer maps each to one status in one place.
 const (
-	EINVALID      = "invalid_argument" // the request is malformed or a value breaks a rule
-	ENOTFOUND     = "not_found"        // the thing does not exist, or not in this scope
-	ECONFLICT     = "conflict"         // the request conflicts with current state (e.g. slug taken)
-	EQACLOSED     = "qa_closed"        // the talk's Q&A is closed
-	EUNAUTHORIZED = "unauthorized"     // no valid credentials
-	EFORBIDDEN    = "forbidden"        // valid credentials, not allowed
-	ERATELIMIT    = "rate_limited"     // a rate limit was hit
-	ETOOLARGE     = "too_large"        // the body exceeds its limit
-	EUNAVAILABLE  = "unavailable"      // a dependency is down or the server is draining
-	EINTERNAL     = "internal"         // a bug or an unexpected failure
+	EINVALID      = "invalid_argument"   // the request is malformed or a value breaks a rule
+	ENOTFOUND     = "not_found"          // the thing does not exist, or not in this scope
+	ECONFLICT     = "conflict"           // the request conflicts with current state (e.g. slug taken)
+	EQACLOSED     = "qa_closed"          // the talk's Q&A is closed
+	EUNAUTHORIZED = "unauthorized"       // no valid credentials
+	EFORBIDDEN    = "forbidden"          // valid credentials, not allowed
+	ERATELIMIT    = "rate_limited"       // a rate limit was hit
+	ETOOLARGE     = "too_large"          // the body exceeds its limit
+	EMETHOD       = "method_not_allowed" // the route does not serve this method
+	EUNAVAILABLE  = "unavailable"        // a dependency is down or the server is draining
+	EINTERNAL     = "internal"           // a bug or an unexpected failure
 )
 
 // Error is an error with a code from the list above and a message fit for

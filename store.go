@@ -163,8 +163,8 @@ type Outbox interface {
 	// after upTo, and returns how many it deleted.
 	PruneOutbox(ctx context.Context, before time.Time, upTo OutboxPos) (int64, error)
 	// Lead waits until this process holds the lease called name, or ctx
-	// ends, and returns a context that ends when the lease is lost and a
-	// release function that gives it up. In one process, only one caller
-	// at a time holds a lease.
+	// ends, and returns a context that ends when the lease is lost or
+	// released, and the function that releases it (ctx bounds only the
+	// wait). In one process, too, only one caller at a time holds a lease.
 	Lead(ctx context.Context, name string) (context.Context, func(), error)
 }

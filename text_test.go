@@ -304,7 +304,7 @@ func FuzzCleanText(f *testing.F) {
 }
 
 func FuzzNormalizeJoinCode(f *testing.F) {
-	for _, s := range []string{"ABCDEF", "abcdef", " abcdef ", "ABCDE", "ABCDEFG", "IIIIII", "0O0O0O", "ABC DE", "ÄBCDEF", "ſſſſſſ", "\tXYZ234\n", ""} {
+	for _, s := range []string{"ABCDEF", "abcdef", " abcdef ", "ABCDE", "ABCDEFG", "IIIIII", "0O0O0O", "ABC DE", "ÄBCDEF", "ſſſſſſ", "\tXYZ234\n", "", "\uFEFFabcdef", "\u3000ABCDEF\u00a0", "\u0085ABCDEF"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -326,7 +326,8 @@ func FuzzNormalizeJoinCode(f *testing.F) {
 		if again, err := NormalizeJoinCode(code); err != nil || again != code {
 			t.Fatalf("not idempotent: %q -> %q -> %q, %v", s, code, again, err)
 		}
-		if code != strings.ToUpper(strings.TrimSpace(s)) {
+		trimmed := strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+		if !strings.EqualFold(code, trimmed) || len(code) != len(trimmed) {
 			t.Fatalf("NormalizeJoinCode(%q) = %q is not the upper-cased, trimmed input", s, code)
 		}
 	})
@@ -344,13 +345,15 @@ func TestJoinCodes(t *testing.T) {
 	if len(seen) < 990 {
 		t.Errorf("only %d distinct codes in 1000", len(seen))
 	}
-	for _, bad := range []string{"", "ABCDE", "ABCDEFG", "ABCDE1", "ABCDEO", "ABCDEI", "ABCDEL", "ABC-EF"} {
+	for _, bad := range []string{"", "ABCDE", "ABCDEFG", "ABCDE1", "ABCDEO", "ABCDEI", "ABCDEL", "ABC-EF", "ſBCDEF", "ABCDEﬀ", "\u200bABCDEF"} {
 		if _, err := NormalizeJoinCode(bad); ErrorCode(err) != EINVALID {
 			t.Errorf("NormalizeJoinCode(%q): %v", bad, err)
 		}
 	}
-	if got, err := NormalizeJoinCode("  xyz234 "); err != nil || got != "XYZ234" {
-		t.Errorf("NormalizeJoinCode = %q, %v", got, err)
+	for _, in := range []string{"  xyz234 ", "\uFEFFxyz234", "\u3000XYZ234\u3000"} {
+		if got, err := NormalizeJoinCode(in); err != nil || got != "XYZ234" {
+			t.Errorf("NormalizeJoinCode(%q) = %q, %v", in, got, err)
+		}
 	}
 }
 

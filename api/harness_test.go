@@ -25,9 +25,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/broker/redis"
 	"github.com/koehq/koe/internal/testenv"
+	"github.com/koehq/koe/outbox"
+	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
 	"github.com/koehq/koe/store/postgres"
 	"github.com/koehq/koe/store/sqlite"
@@ -100,15 +103,10 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 		}
 		return errors.New("no bearer token")
 	case "cookie":
-		// The cookie's name carries the event of the path (any event on
-		// routes without one).
-		want := "koe_p_" + in.RequestValidationInput.PathParams["eventID"]
-		for _, c := range r.Cookies() {
-			if c.Name == want || want == "koe_p_" && strings.HasPrefix(c.Name, want) {
-				return nil
-			}
+		if c, err := r.Cookie("koe_p"); err == nil && c.Value != "" {
+			return nil
 		}
-		return errors.New("no participant cookie for " + want)
+		return errors.New("no participant cookie")
 	case "staffCookie":
 		if c, err := r.Cookie("koe_staff"); err == nil && c.Value != "" {
 			return nil
@@ -130,6 +128,7 @@ type harness struct {
 	t     *testing.T
 	store koe.Store
 	hub   *realtime.Hub
+	act   *act.Actions
 	api   *api.Server
 	srv   *httptest.Server
 	reg   *prometheus.Registry
@@ -138,6 +137,7 @@ type harness struct {
 }
 
 type harnessConfig struct {
+	act act.Config
 	api api.Config
 	hub realtime.Options
 }
@@ -145,8 +145,13 @@ type harnessConfig struct {
 type harnessOption func(*harnessConfig)
 
 // withLimits sets the rate limits (the harness runs without any otherwise).
-func withLimits(l api.RateLimits) harnessOption {
-	return func(c *harnessConfig) { c.api.Limits = l }
+func withLimits(l ratelimit.Rates) harnessOption {
+	return func(c *harnessConfig) { c.act.Limits = l }
+}
+
+// withStreams sets the real-time connection limits.
+func withStreams(l act.StreamLimits) harnessOption {
+	return func(c *harnessConfig) { c.act.Streams = l }
 }
 
 // withPresence publishes presence events at the interval (the harness
@@ -161,13 +166,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	openAPI(t)
 	ctx := context.Background()
 	st, broker := openBackend(t)
-	if _, err := api.EnsureOwnerToken(ctx, st, ownerToken); err != nil {
+	if _, err := act.EnsureOwnerToken(ctx, st, ownerToken); err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	cfg := harnessConfig{
-		api: api.Config{Store: st, Limits: api.RateLimits{}, Registry: reg, Logger: quiet},
+		act: act.Config{Store: st, Limits: ratelimit.Rates{}, Logger: quiet},
+		api: api.Config{Registry: reg, Logger: quiet},
 		hub: realtime.Options{
 			FlushInterval:    5 * time.Millisecond,
 			CoalesceInterval: 20 * time.Millisecond,
@@ -177,20 +183,29 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		},
 	}
 	if broker != nil {
-		cfg.hub.Broker, cfg.api.SharedBuckets = broker, broker
+		cfg.hub.Broker, cfg.act.SharedBuckets = broker, broker
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	hub := realtime.New(cfg.hub)
-	cfg.api.Hub = hub
-	srv, err := api.New(ctx, cfg.api)
+	cfg.act.Hub, cfg.api.Hub = hub, hub
+	actions, err := act.New(ctx, cfg.act)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.api.Actions = actions
+	// The outbox's consumers deliver what the requests commit, as in koe
+	// serve.
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	waitRelay, err := outbox.New(st, actions.Consumers(), outbox.Options{Registry: reg, Logger: quiet}).Start(relayCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.New(cfg.api)
 	ts := httptest.NewServer(srv)
 	h := &harness{
-		t: t, store: st, hub: hub, api: srv, srv: ts, reg: reg,
+		t: t, store: st, hub: hub, act: actions, api: srv, srv: ts, reg: reg,
 		hc: &http.Client{
 			Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
 			Timeout:   30 * time.Second,
@@ -205,6 +220,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		if err := hub.Shutdown(sctx); err != nil {
 			t.Errorf("hub shutdown: %v", err)
 		}
+		stopRelay()
+		waitRelay()
 		if err := st.Close(); err != nil {
 			t.Errorf("store close: %v", err)
 		}

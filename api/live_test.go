@@ -33,7 +33,7 @@ type liveMsg struct {
 }
 
 type liveEvent struct {
-	Seq  uint64          `json:"seq"`
+	Seq  uint64          `json:"seq,omitempty"` // 0: ephemeral
 	Type string          `json:"type"`
 	Time time.Time       `json:"time"`
 	Data json.RawMessage `json:"data"`
@@ -268,14 +268,17 @@ func sseMessage(id, typ, data string) liveMsg {
 			return liveMsg{Type: "unparsable", raw: raw}
 		}
 		m.Type, m.raw = typ, raw
-		if typ == "subscribed" && id != m.Cursor {
-			return liveMsg{Type: "unparsable: subscribed id is not its cursor", raw: raw}
+		if id != m.Cursor {
+			return liveMsg{Type: "unparsable: " + typ + " id is not its cursor", raw: raw}
 		}
 		return m
 	}
 	var ev liveEvent
 	if err := json.Unmarshal([]byte(data), &ev); err != nil || ev.Type != typ {
 		return liveMsg{Type: "unparsable", raw: raw}
+	}
+	if id == "" && ev.Seq == 0 { // ephemeral: no id, no seq
+		return liveMsg{Type: "events", Events: []liveEvent{ev}, raw: raw}
 	}
 	epoch, seq, ok := splitCursor(id)
 	if !ok || seq != ev.Seq {
@@ -316,12 +319,14 @@ var transports = []transport{
 
 // collector checks and records the events of a subscription.
 type collector struct {
-	t       *testing.T
-	topic   string
-	epoch   string
-	last    uint64 // last seq received
-	events  []liveEvent
-	created map[int64]int
+	t      *testing.T
+	topic  string
+	epoch  string
+	last   uint64 // last seq received
+	events []liveEvent
+	// ephemeral are the events without seq (presence), kept apart.
+	ephemeral []liveEvent
+	created   map[int64]int
 }
 
 func newCollector(t *testing.T, topic, cursor string) *collector {
@@ -356,7 +361,7 @@ func (col *collector) take(c *liveConn) liveMsg {
 	if m.Type != "events" {
 		col.t.Fatalf("want events, got %s", m.raw)
 	}
-	if m.Epoch != col.epoch {
+	if m.Epoch != col.epoch && (m.Epoch != "" || !ephemeralOnly(m)) {
 		col.t.Fatalf("epoch %q, want %q", m.Epoch, col.epoch)
 	}
 	if m.Topic != "" && m.Topic != col.topic {
@@ -364,6 +369,10 @@ func (col *collector) take(c *liveConn) liveMsg {
 	}
 	for _, ev := range m.Events {
 		checkEvent(col.t, ev)
+		if ev.Seq == 0 {
+			col.ephemeral = append(col.ephemeral, ev)
+			continue
+		}
 		if ev.Seq != col.last+1 {
 			col.t.Fatalf("seq %d after %d: events must be consecutive, each once", ev.Seq, col.last)
 		}
@@ -376,6 +385,17 @@ func (col *collector) take(c *liveConn) liveMsg {
 		}
 	}
 	return m
+}
+
+// ephemeralOnly reports whether m carries ephemeral events alone (an SSE
+// message of one, which has no id and so no epoch).
+func ephemeralOnly(m liveMsg) bool {
+	for _, ev := range m.Events {
+		if ev.Seq != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // until reads until the cursor reaches seq.
@@ -492,11 +512,9 @@ func TestLiveResume(t *testing.T) {
 					t.Errorf("question %d arrived %d times as question.created", id, col.created[id])
 				}
 			}
+			delete(col.created, early.ID) // may come after the snapshot's cursor: see below
 			if len(col.created) != total {
 				t.Errorf("%d questions created on the stream, want %d", len(col.created), total)
-			}
-			if col.created[early.ID] != 0 {
-				t.Error("a question from before the snapshot arrived as created")
 			}
 			// The newest state of each question on the stream is the state
 			// in the list: likes and version.
@@ -666,14 +684,14 @@ func TestLiveReset(t *testing.T) {
 	if epoch == other {
 		other = "yyyyy"
 	}
-	for _, cursor := range []string{other + "-1", other + "-0", epoch + "-999"} {
+	for cursor, reason := range map[string]string{other + "-1": "unknown_epoch", other + "-0": "unknown_epoch", epoch + "-999": "unknown_position"} {
 		// WebSocket: a reset message, and the connection stays usable.
 		lc, conn, _ := dialWS(t, p, e.ID, nil)
 		wsSend(t, conn, map[string]string{"type": "subscribe", "topic": topic, "cursor": cursor})
 		m := lc.next()
 		checkSchema(t, "LiveServerMessage", m.raw)
-		if m.Type != "reset" || m.Reason != "unknown_epoch" || m.Topic != topic {
-			t.Errorf("cursor %s: got %s, want reset unknown_epoch", cursor, m.raw)
+		if m.Type != "reset" || m.Reason != reason || m.Topic != topic {
+			t.Errorf("cursor %s: got %s, want reset %s", cursor, m.raw, reason)
 		}
 		wsSend(t, conn, map[string]string{"type": "subscribe", "topic": topic, "cursor": snap.Stream.Cursor})
 		if m := lc.next(); m.Type != "subscribed" || m.Cursor != snap.Stream.Cursor {
@@ -681,18 +699,33 @@ func TestLiveReset(t *testing.T) {
 		}
 		lc.close()
 
-		// SSE, by parameter and by Last-Event-ID: a reset event, then the end.
+		// SSE, by parameter and by Last-Event-ID: a reset event whose id
+		// is the stream's head (where a stock EventSource goes on from),
+		// then the end.
 		for _, lastID := range []bool{false, true} {
 			sc, status := subscribeSSE(t, p, e.ID, topic, cursor, lastID)
 			if sc == nil {
 				t.Fatalf("SSE refused: %d", status)
 			}
 			m := sc.next()
-			if m.Type != "reset" || m.Reason != "unknown_epoch" || m.Topic != topic {
-				t.Errorf("SSE cursor %s: got %s, want reset unknown_epoch", cursor, m.raw)
+			if m.Type != "reset" || m.Reason != reason || m.Topic != topic || m.Cursor != snap.Stream.Cursor {
+				t.Errorf("SSE cursor %s: got %s, want reset %s at %s", cursor, m.raw, reason, snap.Stream.Cursor)
 			}
 			sc.ended()
 		}
+	}
+	// A cursor that is not one at all is a bad request, over both.
+	lc, conn, _ := dialWS(t, p, e.ID, nil)
+	if err := conn.WriteMessage(gws.OpcodeText, []byte(`{"type":"subscribe","topic":"`+topic+`","cursor":"not a cursor"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if m := lc.next(); m.Type != "error" || m.Error == nil || m.Error.Code != koe.EINVALID {
+		t.Errorf("malformed cursor over WebSocket: %s", m.raw)
+	}
+	lc.close()
+	for _, bad := range []string{"nonsense", "UPPER-1", "a-b"} {
+		p.get(eventPath(e.ID)+"/sse?topic="+topic+"&cursor="+bad, docRejects).want(t, 400, koe.EINVALID)
+		p.get(eventPath(e.ID)+"/sse?topic="+topic, header("Last-Event-ID", bad), docRejects).want(t, 400, koe.EINVALID)
 	}
 }
 
@@ -822,6 +855,9 @@ func TestLivePresence(t *testing.T) {
 		m := sse.next()
 		if m.Type == "events" && m.Events[0].Type == "presence" {
 			checkEvent(t, m.Events[0])
+			if m.Events[0].Seq != 0 || strings.HasPrefix(string(m.raw), "id: ") && !strings.HasPrefix(string(m.raw), "id: \n") {
+				t.Errorf("presence is ephemeral: no seq, no id: %s", m.raw)
+			}
 			break
 		}
 	}

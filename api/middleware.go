@@ -40,17 +40,30 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	acceptedAtKey
-)
+const requestIDKey ctxKey = iota
 
-// acceptedAt is when the server received the request: the start of the
-// delivery latency that real-time events report.
-func acceptedAt(r *http.Request) time.Time {
-	t, _ := r.Context().Value(acceptedAtKey).(time.Time)
-	return t
+// methodLabel bounds the method label of the HTTP metrics to the methods
+// koe serves: a label per method a client invents would let anyone grow
+// the server's memory and every scrape.
+func methodLabel(m string) string {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+		return m
+	}
+	return "other"
 }
+
+// clip bounds a request's value in the log line.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// hsts tells browsers to reach koe over HTTPS only, for a year, once they
+// have reached it so (set when KOE_PUBLIC_URL is https://).
+const hsts = "max-age=31536000"
 
 // statusRecorder remembers the status for logs and metrics. It keeps
 // Unwrap so that http.ResponseController (flush, hijack, deadlines) works.
@@ -99,13 +112,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, acceptedAtKey, start)
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		if s.cfg.SecureCookies {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -133,9 +148,10 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, start time.Time) 
 		status = http.StatusSwitchingProtocols // hijacked by the WebSocket upgrade
 	}
 	elapsed := s.now().Sub(start)
-	s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+	method := methodLabel(r.Method)
+	s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	if !isStream(route) {
-		s.metrics.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 	}
 	level := slog.LevelInfo
 	if status >= 500 {
@@ -143,9 +159,9 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, start time.Time) 
 	}
 	s.log.LogAttrs(r.Context(), level, "request",
 		slog.String("request_id", r.Context().Value(requestIDKey).(string)),
-		slog.String("method", r.Method),
+		slog.String("method", clip(r.Method, 16)),
 		slog.String("route", route),
-		slog.String("path", r.URL.Path),
+		slog.String("path", clip(r.URL.Path, 512)),
 		slog.Int("status", status),
 		slog.Int("bytes", rec.bytes),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),

@@ -28,14 +28,15 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 	// The error code enum is the list in koe.go.
 	enum := schemaOf(t, "ErrorCode").Enum
-	for _, code := range []string{koe.EINVALID, koe.ENOTFOUND, koe.ECONFLICT, koe.EQACLOSED, koe.EUNAUTHORIZED,
-		koe.EFORBIDDEN, koe.ERATELIMIT, koe.ETOOLARGE, koe.EUNAVAILABLE, koe.EINTERNAL} {
+	codes := []string{koe.EINVALID, koe.ENOTFOUND, koe.ECONFLICT, koe.EQACLOSED, koe.EUNAUTHORIZED,
+		koe.EFORBIDDEN, koe.ERATELIMIT, koe.ETOOLARGE, koe.EMETHOD, koe.EUNAVAILABLE, koe.EINTERNAL}
+	for _, code := range codes {
 		if !slices.Contains(enum, any(code)) {
 			t.Errorf("ErrorCode enum lacks %q", code)
 		}
 	}
-	if len(enum) != 10 {
-		t.Errorf("ErrorCode enum has %d codes, koe.go has 10", len(enum))
+	if len(enum) != len(codes) {
+		t.Errorf("ErrorCode enum has %d codes, koe.go has %d", len(enum), len(codes))
 	}
 	// Request bodies refuse unknown fields, as the server does; response
 	// objects too, so that a renamed field fails the tests.
@@ -264,7 +265,19 @@ func TestUnknownAPIRoute(t *testing.T) {
 		r.want(t, 404, koe.ENOTFOUND)
 		checkSchema(t, "Error", r.Body)
 	}
-	// A known path with a method it does not have falls to the catch-all.
-	r := h.staff.do("DELETE", "/api/v1/events", nil, notInDoc)
-	r.want(t, 404, koe.ENOTFOUND)
+	// A known path with a method it does not serve: 405 with Allow.
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", "/api/v1/events", "GET, HEAD, POST"},
+		{"PUT", "/api/v1/events/1", "GET, HEAD, PATCH"},
+		{"POST", "/healthz", "GET, HEAD"},
+		{"GET", "/api/v1/events/1/talks/1/questions/1/like", "PUT, DELETE"},
+		{"BREW", "/api/v1/join", "POST"},
+	} {
+		r := h.staff.do(c.method, c.path, nil, notInDoc)
+		r.want(t, 405, koe.EMETHOD)
+		checkSchema(t, "Error", r.Body)
+		if got := r.Header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
 }

@@ -32,6 +32,8 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case koe.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case koe.EMETHOD:
+		return http.StatusMethodNotAllowed
 	case koe.ERATELIMIT:
 		return http.StatusTooManyRequests
 	case koe.EUNAVAILABLE:
@@ -83,13 +85,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, statusOf(code), errorResponse{Error: errorBody{Code: code, Message: koe.ErrorMessage(err)}})
 }
 
-// decodeJSON reads one JSON object into dst: at most MaxBodyBytes, no
-// unknown fields, nothing after it.
+// decodeJSON reads one JSON object into dst: sent as application/json, at
+// most MaxBodyBytes, no unknown fields, nothing after it.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return koe.Errorf(koe.EINVALID, "Content-Type must be application/json")
-		}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return koe.Errorf(koe.EINVALID, "Content-Type must be application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -104,6 +104,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 
 // decodeBody is the part of decodeJSON that the fuzz tests drive.
 func decodeBody(body []byte, dst any) error {
+	// An object, not null or anything else that would decode to "nothing".
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return koe.Errorf(koe.EINVALID, "invalid JSON body: must be a JSON object")
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
 	if err := d.Decode(dst); err != nil {
@@ -137,33 +141,4 @@ func jsonProblem(err error) string {
 		msg = msg[:120]
 	}
 	return msg // e.g. `json: unknown field "x"`, or a time that is not RFC 3339
-}
-
-// nullable is a JSON field that can be absent, null or a value: PATCH
-// bodies need to tell "leave it" from "clear it".
-type nullable[T any] struct {
-	Set   bool
-	Value *T
-}
-
-func (n *nullable[T]) UnmarshalJSON(b []byte) error {
-	n.Set = true
-	if string(b) == "null" {
-		n.Value = nil
-		return nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	n.Value = &v
-	return nil
-}
-
-// ptr returns the field as a **T for koe update structs: nil to leave it.
-func (n nullable[T]) ptr() **T {
-	if !n.Set {
-		return nil
-	}
-	return &n.Value
 }

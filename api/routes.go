@@ -2,20 +2,26 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"slices"
+	"strings"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/act"
 )
 
-// routes lists every route koe serves, top to bottom. docs/api and the
-// OpenAPI document (openapi.yaml) describe the same list.
+// routes lists every route koe serves, top to bottom; the OpenAPI document
+// (openapi.json, served at /api/openapi.json) describes the same list.
+// Every route goes through handle, which authenticates the request and
+// puts its principal in the context: no route can forget to.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := h(w, r); err != nil {
+			r, err := s.authenticate(r)
+			if err == nil {
+				err = h(w, r)
+			}
+			if err != nil {
 				s.writeError(w, r, err)
 			}
 		})
@@ -24,7 +30,6 @@ func (s *Server) routes() http.Handler {
 	// Operations.
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	handle("GET /api/openapi.json", s.openAPI)
 
 	// Joining: anyone with the code. Staff sign browsers in with a token.
@@ -33,55 +38,97 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /api/v1/session", s.deleteSession)
 
 	// Events and talks.
-	handle("GET /api/v1/events", s.listEvents)                                      // staff
-	handle("POST /api/v1/events", s.createEvent)                                    // staff
-	handle("GET /api/v1/events/{eventID}", s.getEvent)                              // member
-	handle("PATCH /api/v1/events/{eventID}", s.updateEvent)                         // staff
-	handle("GET /api/v1/events/{eventID}/me", s.me)                                 // member
-	handle("GET /api/v1/events/{eventID}/talks", s.listTalks)                       // member
-	handle("POST /api/v1/events/{eventID}/talks", s.createTalk)                     // staff
-	handle("GET /api/v1/events/{eventID}/talks/{talkID}", s.getTalk)                // member
-	handle("PATCH /api/v1/events/{eventID}/talks/{talkID}", s.updateTalk)           // staff
-	handle("PUT /api/v1/events/{eventID}/talks/{talkID}/highlight", s.setHighlight) // staff
+	handle("GET /api/v1/events", s.listEvents)
+	handle("POST /api/v1/events", s.createEvent)
+	handle("GET /api/v1/events/{eventID}", s.getEvent)
+	handle("PATCH /api/v1/events/{eventID}", s.updateEvent)
+	handle("GET /api/v1/events/{eventID}/me", s.me)
+	handle("GET /api/v1/events/{eventID}/talks", s.listTalks)
+	handle("POST /api/v1/events/{eventID}/talks", s.createTalk)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}", s.getTalk)
+	handle("PATCH /api/v1/events/{eventID}/talks/{talkID}", s.updateTalk)
+	handle("PUT /api/v1/events/{eventID}/talks/{talkID}/highlight", s.setHighlight)
 
 	// Questions, likes and replies.
 	const q = "/api/v1/events/{eventID}/talks/{talkID}/questions"
-	handle("GET "+q, s.listQuestions)                        // member
-	handle("POST "+q, s.askQuestion)                         // participant
-	handle("GET "+q+"/{questionID}", s.getQuestion)          // member
-	handle("PATCH "+q+"/{questionID}", s.updateQuestion)     // staff
-	handle("PUT "+q+"/{questionID}/like", s.like)            // participant
-	handle("DELETE "+q+"/{questionID}/like", s.unlike)       // participant
-	handle("GET "+q+"/{questionID}/replies", s.listReplies)  // member
-	handle("POST "+q+"/{questionID}/replies", s.createReply) // staff, or participant if enabled
+	handle("GET "+q, s.listQuestions)
+	handle("POST "+q, s.askQuestion)
+	handle("GET "+q+"/{questionID}", s.getQuestion)
+	handle("PATCH "+q+"/{questionID}", s.updateQuestion)
+	handle("PUT "+q+"/{questionID}/like", s.like)
+	handle("DELETE "+q+"/{questionID}/like", s.unlike)
+	handle("GET "+q+"/{questionID}/replies", s.listReplies)
+	handle("POST "+q+"/{questionID}/replies", s.createReply)
 
 	// Real-time.
-	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket, member
-	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events, member
+	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
+	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events
 
-	handle("/api/", func(http.ResponseWriter, *http.Request) error {
-		return koe.Errorf(koe.ENOTFOUND, "no such API route")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		if isAPI(r.URL.Path) {
+			s.unrouted(w, r, mux)
+			return
+		}
+		if s.cfg.Static != nil {
+			s.cfg.Static.ServeHTTP(w, r)
+			return
+		}
+		s.writeError(w, r, koe.Errorf(koe.ENOTFOUND, "not found"))
 	})
-	if s.cfg.Static != nil {
-		mux.Handle("/", s.cfg.Static)
-	}
-	return mux
 }
 
-// pathID reads a positive integer id from the path.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, koe.Errorf(koe.EINVALID, "%s must be a positive integer", name)
+func isAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz"
+}
+
+// methods are the methods a route may serve, in the order Allow lists them.
+var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+
+// unrouted answers an API request no route serves: 405 with Allow when the
+// path has routes for other methods, 404 otherwise.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
 	}
-	return id, nil
+	if len(allow) == 0 {
+		s.writeError(w, r, koe.Errorf(koe.ENOTFOUND, "no such API route"))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.writeError(w, r, &koe.Error{Code: koe.EMETHOD, Message: "this route serves " + strings.Join(slices.DeleteFunc(allow, func(m string) bool { return m == "HEAD" }), ", ")})
+}
+
+// authenticate returns r with its principal in the context.
+func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
+	var eventID int64
+	if v := r.PathValue("eventID"); v != "" {
+		id, err := act.ParseID("eventID", v)
+		if err != nil {
+			return r, err
+		}
+		eventID = id
+	}
+	p, err := s.act.Authenticate(r.Context(), s.credentials(r), eventID)
+	if err != nil {
+		return r, err
+	}
+	return r.WithContext(koe.NewContext(r.Context(), p)), nil
 }
 
 // pathIDs reads the ids named, in order.
 func pathIDs(r *http.Request, names ...string) ([]int64, error) {
 	ids := make([]int64, len(names))
 	for i, n := range names {
-		id, err := pathID(r, n)
+		id, err := act.ParseID(n, r.PathValue(n))
 		if err != nil {
 			return nil, err
 		}
@@ -99,8 +146,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if s.hub.Draining() {
 		return koe.Errorf(koe.EUNAVAILABLE, "draining")
 	}
-	if err := s.store.Ping(r.Context()); err != nil {
-		return koe.Errorf(koe.EUNAVAILABLE, "store unreachable")
+	if err := s.act.Ready(r.Context()); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

@@ -1,10 +1,11 @@
 // Package api is koe's HTTP interface: the JSON API under /api/v1, its
-// OpenAPI document, the real-time endpoints, health and metrics.
+// OpenAPI document, the real-time endpoints and health. Every handler
+// decodes its request, makes one call to the application layer (package
+// act) and encodes the answer; the caller's principal is put in the
+// request's context once, by the route wrapper in routes.go.
 package api
 
 import (
-	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -12,64 +13,43 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/koehq/koe"
+	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/realtime"
 )
 
 // Config is what the API needs from the outside.
 type Config struct {
-	Store koe.Store
-	Hub   *realtime.Hub
-	// Limits are the rate limits; nil means DefaultRateLimits.
-	Limits RateLimits
-	// Registry receives the HTTP metrics and is served at /metrics.
-	Registry *prometheus.Registry
+	Actions *act.Actions
+	// Hub serves the real-time connections.
+	Hub *realtime.Hub
+	// Registry receives the HTTP metrics (served elsewhere: see cmd/koe).
+	Registry prometheus.Registerer
 	Logger   *slog.Logger
-	// SecureCookies sets the Secure flag on cookies (koe behind HTTPS).
+	// SecureCookies sets the Secure flag on cookies and sends
+	// Strict-Transport-Security: koe is reached over HTTPS.
 	SecureCookies bool
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
-	// when finding a client's IP for rate limits.
+	// when finding a client's address for rate limits.
 	TrustedProxies []netip.Prefix
-	// SharedBuckets keep rate limits across replicas; nil limits each
-	// process alone.
-	SharedBuckets SharedBuckets
-	// Static serves everything outside /api (the web UI); nil for none.
+	// Static serves everything outside the API (the web UI); nil for none.
 	Static http.Handler
-	// Now is the clock; nil means time.Now.
+	// Now is the clock of request durations; nil means time.Now.
 	Now func() time.Time
 }
 
 // Server serves the API.
 type Server struct {
 	cfg     Config
-	store   koe.Store
+	act     *act.Actions
 	hub     *realtime.Hub
 	log     *slog.Logger
-	limiter *limiter
-	signer  signer
 	metrics *httpMetrics
 	now     func() time.Time
 	handler http.Handler
 }
 
-// signingKeyName is the store secret that signs participant tokens; every
-// process on the same database shares it.
-const signingKeyName = "participant-token-key"
-
-// New builds the server. It reads (or creates) the signing key from the
-// store.
-func New(ctx context.Context, cfg Config) (*Server, error) {
-	key, err := cfg.Store.Secret(ctx, signingKeyName, func() ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return b, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Limits == nil {
-		cfg.Limits = DefaultRateLimits()
-	}
+// New builds the server.
+func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -81,16 +61,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:     cfg,
-		store:   cfg.Store,
+		act:     cfg.Actions,
 		hub:     cfg.Hub,
 		log:     cfg.Logger,
-		limiter: newLimiter(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
-		signer:  signer{key: key},
 		metrics: newHTTPMetrics(cfg.Registry),
 		now:     cfg.Now,
 	}
 	s.handler = s.middleware(s.routes())
-	return s, nil
+	return s
 }
 
 // ServeHTTP implements http.Handler.

@@ -10,9 +10,14 @@ import (
 // each stream's history, and carries every event to every replica. Without
 // a broker a hub sequences its streams itself.
 type Broker interface {
-	// Publish appends e (its Seq is ignored) to the stream's log. newEpoch
-	// names the stream's epoch if the broker has none for it yet.
+	// Publish appends e (its Seq is ignored) to the stream's log, unless
+	// e.Source is set and the stream has taken a message of that source or
+	// a later one already (sources compare as strings). newEpoch names the
+	// stream's epoch if the broker has none for it yet.
 	Publish(ctx context.Context, id StreamID, e Entry, newEpoch string) error
+	// PublishEphemeral carries e to every replica (Follow delivers it with
+	// Seq 0) without sequencing or keeping it.
+	PublishEphemeral(ctx context.Context, id StreamID, e Entry) error
 	// Load returns a stream's epoch, last seq and the events it keeps,
 	// oldest first, creating the epoch (as newEpoch) if there is none.
 	Load(ctx context.Context, id StreamID, newEpoch string) (epoch string, head uint64, events []Entry, err error)
@@ -37,12 +42,14 @@ type Broker interface {
 }
 
 // Entry is an event as the broker carries it: data is the JSON of the
-// event's payload.
+// event's payload. Seq 0 marks an ephemeral message.
 type Entry struct {
 	Seq  uint64
 	Type string
 	At   time.Time
 	Data []byte
+	// Source is the Message's; only Publish reads it.
+	Source string
 }
 
 // brokerTimeout bounds each broker call made on a request's path.

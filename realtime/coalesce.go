@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"maps"
 	"sync"
 	"time"
 )
@@ -16,43 +17,49 @@ type coalescer struct {
 
 type update struct {
 	streams []StreamID
-	typ     string
 	version int64
-	at      time.Time
-	data    any
+	m       Message
 }
 
 func newCoalescer(h *Hub) *coalescer {
 	return &coalescer{h: h, pending: make(map[string]*update)}
 }
 
-func (c *coalescer) add(key string, streams []StreamID, typ string, version int64, at time.Time, data any) {
+func (c *coalescer) add(key string, streams []StreamID, version int64, m Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	u := c.pending[key]
 	if u == nil {
-		c.pending[key] = &update{streams: streams, typ: typ, version: version, at: at, data: data}
+		c.pending[key] = &update{streams: streams, version: version, m: m}
 		return
 	}
+	earliest := u.m.At
+	if m.At.Before(earliest) {
+		earliest = m.At
+	}
 	if version > u.version {
-		u.streams, u.typ, u.version, u.data = streams, typ, version, data
+		u.streams, u.version, u.m = streams, version, m
 	}
-	if at.Before(u.at) {
-		u.at = at
-	}
+	u.m.At = earliest
 }
 
 func (c *coalescer) run() {
 	defer c.h.wg.Done()
-	t := time.NewTicker(c.h.opts.CoalesceInterval)
+	every(c.h, c.h.opts.CoalesceInterval, c.flush)
+}
+
+// every calls fn once per interval until the hub shuts down, and once more
+// then.
+func every(h *Hub, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
-		case <-c.h.done:
-			c.flush()
+		case <-h.done:
+			fn()
 			return
 		case <-t.C:
-			c.flush()
+			fn()
 		}
 	}
 }
@@ -68,7 +75,63 @@ func (c *coalescer) flush() {
 	c.mu.Unlock()
 	for _, u := range batch {
 		for _, id := range u.streams {
-			c.h.Publish(id, u.typ, u.at, u.data)
+			c.h.Publish(id, u.m)
+		}
+	}
+}
+
+// summer adds up counts (reactions per emoji) and publishes the sums of
+// each key once per interval, as ephemeral messages.
+type summer struct {
+	h       *Hub
+	mu      sync.Mutex
+	pending map[string]*sum
+}
+
+type sum struct {
+	streams []StreamID
+	typ     string
+	at      time.Time
+	counts  map[string]int
+}
+
+func newSummer(h *Hub) *summer {
+	return &summer{h: h, pending: make(map[string]*sum)}
+}
+
+func (s *summer) add(key string, streams []StreamID, typ string, at time.Time, counts map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pending[key]
+	if p == nil {
+		s.pending[key] = &sum{streams: streams, typ: typ, at: at, counts: maps.Clone(counts)}
+		return
+	}
+	for k, n := range counts {
+		p.counts[k] += n
+	}
+	if at.Before(p.at) {
+		p.at = at
+	}
+}
+
+func (s *summer) run() {
+	defer s.h.wg.Done()
+	every(s.h, s.h.opts.CoalesceInterval, s.flush)
+}
+
+func (s *summer) flush() {
+	s.mu.Lock()
+	batch := s.pending
+	if len(batch) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.pending = make(map[string]*sum, len(batch))
+	s.mu.Unlock()
+	for _, p := range batch {
+		for _, id := range p.streams {
+			s.h.PublishEphemeral(id, Message{Type: p.typ, At: p.at, Data: p.counts})
 		}
 	}
 }

@@ -33,6 +33,17 @@ func TalkTopic(talkID int64) string { return "talk:" + strconv.FormatInt(talkID,
 // EventTopic is the topic name of an event's stream.
 const EventTopic = "event"
 
+// TalkStream is a talk's public stream (participants and viewers) or its
+// staff stream, which also carries what only staff may see.
+func TalkStream(eventID, talkID int64, staff bool) StreamID {
+	return StreamID{EventID: eventID, Topic: TalkTopic(talkID), Staff: staff}
+}
+
+// EventStream is an event's stream: its programme and settings.
+func EventStream(eventID int64) StreamID {
+	return StreamID{EventID: eventID, Topic: EventTopic}
+}
+
 // Options tune a Hub. Zero values take the defaults.
 type Options struct {
 	// FlushInterval is the shortest time between two sweeps of a stream:
@@ -59,6 +70,38 @@ type Options struct {
 	Logger    *slog.Logger
 	// Broker connects the replicas (scaled mode); nil for one process.
 	Broker Broker
+	// Now is the clock of the times the hub stamps (presence) and measures
+	// by (delivery latency, idle streams). Default time.Now.
+	Now func() time.Time
+	// ClientMessages bounds what one WebSocket client may send. Default
+	// 20 at once, then 2 a second.
+	ClientMessages MessageRate
+}
+
+// MessageRate is a token bucket for client messages: Burst at once,
+// refilled at PerSecond. A message over the limit is answered with an
+// error; a client that sends more than Burst of those in a row is
+// disconnected (close code 1008).
+type MessageRate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Message is what is published on a stream.
+type Message struct {
+	Type string
+	// At is when the server accepted the change the message reports: the
+	// start of the delivery latency.
+	At time.Time
+	// Data is encoded to JSON once, when published; a json.RawMessage
+	// passes through as it is.
+	Data any
+	// Source names the change the message comes from, in an order that
+	// every publisher of the stream follows (an outbox position). A broker
+	// takes a stream's message of one source once, so that a message
+	// published again after a publisher failed over is dropped. "" for
+	// none.
+	Source string
 }
 
 // Hub owns every stream of the process.
@@ -67,6 +110,8 @@ type Hub struct {
 	metrics    *Metrics
 	log        *slog.Logger
 	likes      *coalescer
+	sums       *summer
+	now        func() time.Time
 	upgrader   *gws.Upgrader
 	broker     Broker
 	degraded   atomic.Bool
@@ -112,8 +157,15 @@ func New(opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ClientMessages.PerSecond <= 0 || opts.ClientMessages.Burst <= 0 {
+		opts.ClientMessages = MessageRate{PerSecond: 2, Burst: 20}
+	}
 	h := &Hub{
 		opts:    opts,
+		now:     opts.Now,
 		metrics: opts.Metrics,
 		log:     opts.Logger,
 		streams: make(map[StreamID]*stream),
@@ -121,11 +173,13 @@ func New(opts Options) *Hub {
 		done:    make(chan struct{}),
 	}
 	h.likes = newCoalescer(h)
+	h.sums = newSummer(h)
 	h.upgrader = newUpgrader()
 	h.broker = opts.Broker
 	h.replica = newEpoch()
-	h.wg.Add(2)
+	h.wg.Add(3)
 	go h.likes.run()
+	go h.sums.run()
 	go h.maintain()
 	if h.broker != nil {
 		h.metrics.brokerUp.Set(1)
@@ -142,28 +196,87 @@ func New(opts Options) *Hub {
 	return h
 }
 
-// Publish appends an event to a stream. at is when the server accepted the
-// change the event reports; data is encoded to JSON once, here.
-func (h *Hub) Publish(id StreamID, typ string, at time.Time, data any) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		// Only our own types are published; failing to encode them is a bug.
-		panic("realtime: cannot encode " + typ + ": " + err.Error())
+// encode renders a message's data; only koe's own types are published,
+// so failing to encode one is a bug.
+func encode(m Message) []byte {
+	if raw, ok := m.Data.(json.RawMessage); ok {
+		return raw
 	}
+	raw, err := json.Marshal(m.Data)
+	if err != nil {
+		panic("realtime: cannot encode " + m.Type + ": " + err.Error())
+	}
+	return raw
+}
+
+// Publish appends a message to a stream: it gets the stream's next
+// sequence number and stays in its history for clients that resume.
+func (h *Hub) Publish(id StreamID, m Message) {
+	raw := encode(m)
 	// A stream dropped as idle between lookup and publish refuses the
 	// event; the next lookup makes a fresh one.
-	for !h.stream(id).publish(typ, at, raw) {
+	for !h.stream(id).publish(Entry{Type: m.Type, At: m.At, Data: raw, Source: m.Source}) {
 	}
-	h.metrics.published.WithLabelValues(typ).Inc()
+	h.metrics.published.WithLabelValues(m.Type).Inc()
+}
+
+// PublishEphemeral sends a message to the stream's subscribers on every
+// replica without a sequence number and without keeping it: a client that
+// resumes does not get it again. For aggregates that the next one
+// supersedes (reaction counts, presence).
+func (h *Hub) PublishEphemeral(id StreamID, m Message) {
+	e := Entry{Type: m.Type, At: m.At, Data: encode(m)}
+	if h.broker != nil && !h.degraded.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+		err := h.broker.PublishEphemeral(ctx, id, e)
+		cancel()
+		if err == nil {
+			h.metrics.published.WithLabelValues(m.Type).Inc()
+			return // the broker brings it back to every replica, this one too
+		}
+		h.degrade(err)
+	}
+	h.deliverEphemeral(id, e)
+	h.metrics.published.WithLabelValues(m.Type).Inc()
+}
+
+// deliverEphemeral hands an ephemeral message to this replica's
+// subscribers of the stream, if it has any.
+func (h *Hub) deliverEphemeral(id StreamID, e Entry) {
+	h.mu.Lock()
+	s := h.streams[id]
+	h.mu.Unlock()
+	if s != nil {
+		s.ephemeral(e)
+	}
 }
 
 // PublishLatest publishes an update that supersedes earlier ones with the
 // same key, such as a question's like count: within one coalescing interval
 // only the update with the highest version is published, to every stream
 // given, stamped with the earliest acceptance time it covers.
-func (h *Hub) PublishLatest(key string, streams []StreamID, typ string, version int64, at time.Time, data any) {
-	h.likes.add(key, streams, typ, version, at, data)
+func (h *Hub) PublishLatest(key string, streams []StreamID, version int64, m Message) {
+	h.likes.add(key, streams, version, m)
 }
+
+// PublishSum adds counts (such as reactions per emoji) to the ones pending
+// under key: once per coalescing interval their sums are published as one
+// ephemeral message of type typ to every stream given, stamped with the
+// earliest acceptance time they cover.
+func (h *Hub) PublishSum(key string, streams []StreamID, typ string, at time.Time, counts map[string]int) {
+	h.sums.add(key, streams, typ, at, counts)
+}
+
+// FlushLatest publishes the updates PublishLatest holds now, before it
+// returns.
+func (h *Hub) FlushLatest() { h.likes.flush() }
+
+// Degraded reports whether the hub serves its own replica alone because
+// the broker is unavailable (always false without a broker).
+func (h *Hub) Degraded() bool { return h.degraded.Load() }
+
+// Scaled reports whether the hub has a broker.
+func (h *Hub) Scaled() bool { return h.broker != nil }
 
 // Cursor returns the current position of a stream. Read it before reading
 // the snapshot the client will apply events to.
@@ -236,7 +349,8 @@ func (h *Hub) maintain() {
 			for _, c := range conns {
 				c.ping()
 			}
-		case now := <-gc.C:
+		case <-gc.C:
+			now := h.now()
 			h.mu.Lock()
 			for id, s := range h.streams {
 				if s.stopIfIdle(now, h.opts.IdleStreamTTL) {
@@ -282,11 +396,13 @@ func (h *Hub) publishPresence(last map[StreamID]int) {
 			continue
 		}
 		last[id] = total
-		data := map[string]int{"connections": total}
-		h.Publish(id, "presence", time.Now(), data)
+		// Every replica publishes the total to its own subscribers.
+		e := Entry{Type: "presence", At: h.now(), Data: encode(Message{Type: "presence", Data: map[string]int{"connections": total}})}
+		h.deliverEphemeral(id, e)
 		staff := id
 		staff.Staff = true
-		h.Publish(staff, "presence", time.Now(), data)
+		h.deliverEphemeral(staff, e)
+		h.metrics.published.WithLabelValues("presence").Add(2)
 	}
 	for id := range last {
 		if _, ok := counts[id]; !ok {
@@ -333,9 +449,14 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // Reset reasons sent to clients.
 const (
+	// ResetUnknownEpoch: the cursor is of another epoch (the server
+	// restarted, or Redis lost its data).
 	ResetUnknownEpoch = "unknown_epoch"
-	ResetTooFarBehind = "too_far_behind"
-	ResetOverflow     = "overflow"
+	// ResetUnknownPosition: the cursor is of this epoch but beyond the
+	// stream's head: not a position the server gave.
+	ResetUnknownPosition = "unknown_position"
+	ResetTooFarBehind    = "too_far_behind"
+	ResetOverflow        = "overflow"
 	// ResetResync follows a broker outage or a new epoch elsewhere: other
 	// replicas' events may have been missed.
 	ResetResync = "resync"
@@ -347,6 +468,12 @@ func newEpoch() string {
 		panic(err)
 	}
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// ValidCursor reports whether c has the shape of a cursor, EPOCH-SEQ.
+func ValidCursor(c string) bool {
+	_, _, ok := parseCursor(c)
+	return ok
 }
 
 // parseCursor splits "EPOCH-SEQ". ok is false for anything else.

@@ -33,7 +33,7 @@ func newTestServer(t *testing.T, opts Options) (*Hub, *httptest.Server) {
 				return StreamID{}, koe.Errorf(koe.ENOTFOUND, "no such topic")
 			}
 			return talk1, nil
-		})
+		}, nil)
 	})
 	mux.HandleFunc("/sse", func(w http.ResponseWriter, r *http.Request) {
 		cursor := r.Header.Get("Last-Event-ID")
@@ -124,7 +124,7 @@ func (c *wsClient) nextWithin(t *testing.T, d time.Duration) wireMessage {
 // to last, pausing now and then so that sweeps split them up.
 func publishNumbered(h *Hub, first, last int) {
 	for n := first; n <= last; n++ {
-		h.Publish(talk1, "test.n", time.Now(), n)
+		h.Publish(talk1, Message{Type: "test.n", At: time.Now(), Data: n})
 		if n%7 == 0 {
 			time.Sleep(time.Millisecond)
 		}
@@ -212,7 +212,7 @@ func TestWebSocketResets(t *testing.T) {
 		t.Fatalf("foreign epoch: %+v", m)
 	}
 	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: epoch + "-1000"})
-	if m := c.next(t); m.Type != "reset" || m.Reason != ResetUnknownEpoch {
+	if m := c.next(t); m.Type != "reset" || m.Reason != ResetUnknownPosition {
 		t.Fatalf("cursor from the future: %+v", m)
 	}
 	// The oldest cursor still served: exactly the 16 events in history.
@@ -380,8 +380,8 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for n := 1; n <= 400; n++ {
-			h.Publish(talk1, "test.n", time.Now(), n)
-			h.Publish(talk1, "test.big", time.Now(), big)
+			h.Publish(talk1, Message{Type: "test.n", At: time.Now(), Data: n})
+			h.Publish(talk1, Message{Type: "test.big", At: time.Now(), Data: big})
 			time.Sleep(time.Millisecond)
 		}
 	}()
@@ -403,7 +403,7 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	// fast client is left following the talk.
 	deadline := time.Now().Add(5 * time.Second)
 	for h.stream(talk1).subscribers() > 1 && time.Now().Before(deadline) {
-		h.Publish(talk1, "test.tick", time.Now(), 0)
+		h.Publish(talk1, Message{Type: "test.tick", At: time.Now(), Data: 0})
 		time.Sleep(50 * time.Millisecond)
 	}
 	if n := h.stream(talk1).subscribers(); n != 1 {
@@ -417,7 +417,7 @@ func TestLikesAreCoalesced(t *testing.T) {
 	c.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
 	c.next(t)
 	for v := int64(1); v <= 200; v++ {
-		h.PublishLatest("q7", []StreamID{talk1}, "question.likes", v, time.Now(), map[string]int64{"id": 7, "version": v})
+		h.PublishLatest("q7", []StreamID{talk1}, v, Message{Type: "question.likes", At: time.Now(), Data: map[string]int64{"id": 7, "version": v}})
 	}
 	m := c.next(t)
 	if len(m.Events) != 1 || !strings.Contains(string(m.Events[0].Data), `"version":200`) {
@@ -471,4 +471,111 @@ func TestPresenceForNewcomers(t *testing.T) {
 	b := dialWS(t, srv)
 	b.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
 	waitPresence(b, `{"connections":1}`)
+}
+
+// A reset over SSE carries the stream's head as its id, so that a stock
+// EventSource, which reconnects with its last id by itself, continues from
+// there instead of being reset over and over.
+func TestSSEResetCarriesHead(t *testing.T) {
+	h, srv := newTestServer(t, Options{History: 8})
+	publishNumbered(h, 1, 50)
+	epoch, _, _ := parseCursor(h.Cursor(talk1))
+	for _, stale := range []string{epoch + "-3", "zzzz-9", epoch + "-999"} {
+		c := dialSSE(t, srv, stale)
+		e := c.next(t)
+		if e.typ != "reset" || e.id != h.Cursor(talk1) || !strings.Contains(e.data, `"cursor":"`+h.Cursor(talk1)+`"`) {
+			t.Fatalf("cursor %s: reset %+v; want id %s", stale, e, h.Cursor(talk1))
+		}
+		again := dialSSE(t, srv, e.id)
+		if e := again.next(t); e.typ != "subscribed" || e.id != h.Cursor(talk1) {
+			t.Fatalf("reconnecting with the reset's id: %+v", e)
+		}
+		again.resp.Body.Close()
+		c.resp.Body.Close()
+	}
+}
+
+// Ephemeral messages reach the subscribers there are, without a sequence
+// number, and are not replayed to a client that resumes.
+func TestEphemeral(t *testing.T) {
+	h, srv := newTestServer(t, Options{})
+	a := dialWS(t, srv)
+	a.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	sub := a.next(t)
+	sse := dialSSE(t, srv, "")
+	if e := sse.next(t); e.typ != "subscribed" {
+		t.Fatalf("SSE starts with %+v", e)
+	}
+	h.Publish(talk1, Message{Type: "test.n", At: time.Now(), Data: 1})
+	h.PublishEphemeral(talk1, Message{Type: "test.burst", At: time.Now(), Data: map[string]int{"👏": 3}})
+	h.Publish(talk1, Message{Type: "test.n", At: time.Now(), Data: 2})
+	var got []received
+	for len(got) < 3 {
+		m := a.next(t)
+		got = append(got, m.Events...)
+	}
+	var kept []uint64
+	for _, e := range got {
+		if e.Type == "test.burst" {
+			if e.Seq != 0 || string(e.Data) != `{"👏":3}` {
+				t.Errorf("ephemeral message %+v", e)
+			}
+			continue
+		}
+		kept = append(kept, e.Seq)
+	}
+	if len(kept) != 2 || kept[1] != kept[0]+1 {
+		t.Errorf("sequenced events %v: the ephemeral one must not take a number", kept)
+	}
+	for range 3 {
+		e := sse.next(t)
+		if e.typ == "test.burst" && e.id != "" {
+			t.Errorf("ephemeral SSE event has id %q", e.id)
+		}
+		if e.typ == "test.n" && e.id == "" {
+			t.Error("sequenced SSE event has no id")
+		}
+	}
+	sse.resp.Body.Close()
+
+	b := dialWS(t, srv)
+	b.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1", Cursor: sub.Cursor})
+	for n := 0; n < 2; {
+		m := b.next(t)
+		for _, e := range m.Events {
+			if e.Type == "test.burst" {
+				t.Fatal("a resumed subscription replayed an ephemeral message")
+			}
+			n++
+		}
+	}
+}
+
+// PublishSum adds up counts within an interval and publishes their sums
+// once, ephemeral.
+func TestPublishSum(t *testing.T) {
+	h, srv := newTestServer(t, Options{CoalesceInterval: 200 * time.Millisecond})
+	a := dialWS(t, srv)
+	a.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	a.next(t)
+	start := time.Now()
+	for i := range 30 {
+		h.PublishSum("talk:1", []StreamID{talk1}, "reactions", start.Add(time.Duration(i)*time.Millisecond), map[string]int{"👏": 1, "🎉": i % 2})
+	}
+	total := map[string]int{}
+	for total["👏"] < 30 {
+		m := a.next(t)
+		for _, e := range m.Events {
+			var counts map[string]int
+			if e.Type != "reactions" || e.Seq != 0 || json.Unmarshal(e.Data, &counts) != nil {
+				t.Fatalf("unexpected %+v", e)
+			}
+			for k, n := range counts {
+				total[k] += n
+			}
+		}
+	}
+	if total["👏"] != 30 || total["🎉"] != 15 {
+		t.Errorf("sums %v, want 👏 30 and 🎉 15", total)
+	}
 }

@@ -67,7 +67,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, id StreamID, curs
 	}
 	sub, reason := h.subscribe(id, cursor, c)
 	if reason != "" {
-		write(sseReset(id.Topic, reason))
+		write(sseReset(id.Topic, reason, h.Cursor(id)))
 		return
 	}
 	defer sub.stream.unsubscribe(sub)
@@ -82,14 +82,14 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, id StreamID, curs
 		case d := <-c.pending:
 			ok := write(d.f.sseBytes())
 			if ok && d.f.live {
-				h.metrics.delivery.Observe(time.Since(d.f.oldest()).Seconds())
+				h.metrics.delivery.Observe(h.now().Sub(d.f.oldest()).Seconds())
 			}
 			d.done()
 			if !ok {
 				return
 			}
 		case reason := <-c.resets:
-			write(sseReset(id.Topic, reason))
+			write(sseReset(id.Topic, reason, h.Cursor(id)))
 			return
 		case <-keepalive.C:
 			if !write([]byte(": keepalive\n\n")) {
@@ -103,7 +103,11 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, id StreamID, curs
 	}
 }
 
-func sseReset(topic, reason string) []byte {
-	data, _ := json.Marshal(map[string]string{"topic": topic, "reason": reason})
-	return []byte("event: reset\ndata: " + string(data) + "\n\n")
+// sseReset ends a subscription. Its id is the stream's head, so that a
+// stock EventSource, which reconnects by itself with the last id it saw,
+// continues from now instead of being reset again and again; a client
+// reloads its state on reset (docs/architecture.md).
+func sseReset(topic, reason, head string) []byte {
+	data, _ := json.Marshal(map[string]string{"topic": topic, "reason": reason, "cursor": head})
+	return []byte("id: " + head + "\nevent: reset\ndata: " + string(data) + "\n\n")
 }

@@ -57,9 +57,12 @@ type stream struct {
 	// the audience size even if it did not change, so newcomers learn it.
 	joined atomic.Bool
 
-	mu         sync.Mutex
-	hist       []entry // ring: event seq lives at hist[seq%len(hist)]
-	first      uint64  // the oldest seq the ring may hold
+	mu   sync.Mutex
+	hist []entry // ring: event seq lives at hist[seq%len(hist)]
+	// pending holds the ephemeral messages published since the last sweep:
+	// the next sweep hands them to every subscriber it writes to.
+	pending    []entry
+	first      uint64 // the oldest seq the ring may hold
 	subs       map[*subscription]struct{}
 	lastActive time.Time
 	stopped    bool
@@ -87,7 +90,7 @@ func newStream(h *Hub, id StreamID) *stream {
 		hist:       make([]entry, h.opts.History),
 		first:      1,
 		subs:       make(map[*subscription]struct{}),
-		lastActive: time.Now(),
+		lastActive: h.now(),
 		local:      h.broker == nil || h.degraded.Load(),
 	}
 }
@@ -149,8 +152,13 @@ func (s *stream) resync(ended []*subscription) {
 
 // receive takes an event from the broker: the next one is appended, an
 // old one ignored, a gap filled from the broker's history first. A new
-// epoch restarts the stream.
+// epoch restarts the stream. An ephemeral message (seq 0) goes to the
+// subscribers as it is.
 func (s *stream) receive(epoch string, e Entry) {
+	if e.Seq == 0 && e.Type != "" {
+		s.ephemeral(e)
+		return
+	}
 	s.mu.Lock()
 	if s.local || s.stopped {
 		s.mu.Unlock()
@@ -170,9 +178,21 @@ func (s *stream) receive(epoch string, e Entry) {
 		}
 		s.appendLocked(e)
 	}
-	s.lastActive = time.Now()
+	s.lastActive = s.hub.now()
 	s.mu.Unlock()
 	s.resync(ended)
+	s.poke()
+}
+
+// ephemeral queues a message for the next sweep, outside the history.
+func (s *stream) ephemeral(e Entry) {
+	s.mu.Lock()
+	if s.stopped || len(s.subs) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.pending = append(s.pending, entry{typ: e.Type, at: e.At, json: encodeEvent(0, e.Type, e.At, e.Data)})
+	s.mu.Unlock()
 	s.poke()
 }
 
@@ -189,6 +209,26 @@ func (s *stream) fillLocked(from, to uint64) []*subscription {
 		return nil
 	}
 	return s.restartLocked(s.epoch, to)
+}
+
+// catchUpLocked fetches the events up to seq from the broker, for a client
+// whose cursor came from a replica that is ahead of this one's reader. It
+// reports whether the stream now reaches seq; nothing changes otherwise.
+func (s *stream) catchUpLocked(seq uint64) bool {
+	head := s.seq.Load()
+	if s.local || seq-head > uint64(len(s.hist)) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+	defer cancel()
+	epoch, events, err := s.hub.broker.Range(ctx, s.id, head+1, seq)
+	if err != nil || epoch != s.epoch || uint64(len(events)) != seq-head {
+		return false
+	}
+	for _, e := range events {
+		s.appendLocked(e)
+	}
+	return true
 }
 
 // goLocal makes the stream sequence its own events under a fresh epoch
@@ -246,17 +286,17 @@ func (s *stream) poke() {
 // publish appends an event: through the broker, which sequences it and
 // brings it back to every replica, or locally. False if the stream was
 // dropped meanwhile.
-func (s *stream) publish(typ string, at time.Time, data []byte) bool {
+func (s *stream) publish(e Entry) bool {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
 		return false
 	}
-	s.lastActive = time.Now()
+	s.lastActive = s.hub.now()
 	if !s.local {
 		s.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
-		err := s.hub.broker.Publish(ctx, s.id, Entry{Type: typ, At: at, Data: data}, newEpoch())
+		err := s.hub.broker.Publish(ctx, s.id, e, newEpoch())
 		cancel()
 		if err == nil {
 			return true
@@ -269,7 +309,8 @@ func (s *stream) publish(typ string, at time.Time, data []byte) bool {
 		}
 	}
 	s.wroteLocal = s.hub.broker != nil
-	s.appendLocked(Entry{Seq: s.seq.Load() + 1, Type: typ, At: at, Data: data})
+	e.Seq = s.seq.Load() + 1
+	s.appendLocked(e)
 	s.mu.Unlock()
 	s.poke()
 	return true
@@ -277,7 +318,7 @@ func (s *stream) publish(typ string, at time.Time, data []byte) bool {
 
 func (s *stream) cursor() string {
 	s.mu.Lock()
-	s.lastActive = time.Now()
+	s.lastActive = s.hub.now()
 	s.mu.Unlock()
 	return formatCursor(s.epoch, s.seq.Load())
 }
@@ -305,9 +346,14 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 	start := head
 	if cursor != "" {
 		epoch, seq, ok := parseCursor(cursor)
+		if ok && epoch == s.epoch && seq > head && s.catchUpLocked(seq) {
+			head = s.seq.Load()
+		}
 		switch {
-		case !ok || epoch != s.epoch || seq > head:
+		case !ok || epoch != s.epoch:
 			return nil, ResetUnknownEpoch, false
+		case seq > head:
+			return nil, ResetUnknownPosition, false
 		case seq+1 < s.oldestLocked():
 			return nil, ResetTooFarBehind, false
 		}
@@ -318,7 +364,7 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 	sk.subscribed(s.id.Topic, formatCursor(s.epoch, start))
 	s.subs[sub] = struct{}{}
 	s.joined.Store(true)
-	s.lastActive = time.Now()
+	s.lastActive = s.hub.now()
 	if start < head {
 		s.poke()
 	}
@@ -328,7 +374,7 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 func (s *stream) unsubscribe(sub *subscription) {
 	s.mu.Lock()
 	delete(s.subs, sub)
-	s.lastActive = time.Now()
+	s.lastActive = s.hub.now()
 	s.mu.Unlock()
 }
 
@@ -402,6 +448,8 @@ func (s *stream) sweep() {
 	oldest := s.oldestLocked()
 	from := s.swept
 	s.swept = head
+	extra := s.pending
+	s.pending = nil
 	subs := s.scratch[:0]
 	for sub := range s.subs {
 		subs = append(subs, sub)
@@ -415,7 +463,7 @@ func (s *stream) sweep() {
 	now := time.Now()
 	stuckBefore := now.Add(-s.hub.opts.WriteTimeout).UnixNano()
 	for _, sub := range subs {
-		if sub.cursor == head {
+		if sub.cursor == head && len(extra) == 0 {
 			continue
 		}
 		if sub.busy.Load() {
@@ -432,7 +480,7 @@ func (s *stream) sweep() {
 		}
 		f, ok := frames[sub.cursor]
 		if !ok {
-			f = s.frame(sub.cursor, head, sub.cursor >= from)
+			f = s.frame(sub.cursor, head, sub.cursor >= from, extra)
 			frames[sub.cursor] = f
 		}
 		if f == nil {
@@ -479,9 +527,10 @@ func (s *stream) drop(sub *subscription, reason string) {
 // several sweeps rather than in one huge message.
 const maxFrameBytes = 256 << 10
 
-// frame returns the events after from, up to to or maxFrameBytes, as a
-// frame; nil when some of them have left the history.
-func (s *stream) frame(from, to uint64, live bool) *frame {
+// frame returns the events after from, up to to or maxFrameBytes, and the
+// ephemeral messages extra, as a frame; nil when some of the events have
+// left the history.
+func (s *stream) frame(from, to uint64, live bool, extra []entry) *frame {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if from+1 < s.oldestLocked() {
@@ -494,15 +543,20 @@ func (s *stream) frame(from, to uint64, live bool) *frame {
 		es = append(es, e)
 		size += len(e.json)
 	}
-	return &frame{topic: s.id.Topic, epoch: s.epoch, events: es, live: live}
+	return &frame{topic: s.id.Topic, epoch: s.epoch, from: from, events: es, extra: extra, live: live}
 }
 
-// encodeEvent renders {"seq":N,"type":"T","time":"…","data":D}.
+// encodeEvent renders {"seq":N,"type":"T","time":"…","data":D}, without
+// "seq" for an ephemeral message (seq 0).
 func encodeEvent(seq uint64, typ string, at time.Time, data []byte) []byte {
 	b := make([]byte, 0, len(data)+len(typ)+72)
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendUint(b, seq, 10)
-	b = append(b, `,"type":"`...)
+	if seq > 0 {
+		b = append(b, `{"seq":`...)
+		b = strconv.AppendUint(b, seq, 10)
+		b = append(b, `,"type":"`...)
+	} else {
+		b = append(b, `{"type":"`...)
+	}
 	b = append(b, typ...) // event types are fixed ASCII names
 	b = append(b, `","time":"`...)
 	b = at.UTC().AppendFormat(b, time.RFC3339Nano)

@@ -9,8 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/koehq/koe"
 	"github.com/lxzan/gws"
+	"golang.org/x/time/rate"
+
+	"github.com/koehq/koe"
 )
 
 // Resolver maps a topic named by a client to the stream it may follow, or
@@ -29,6 +31,11 @@ type wsConn struct {
 	socket  *gws.Conn // handshake and reading
 	out     *outbox   // every write
 	resolve Resolver
+	onClose func()
+	// messages bounds what the client sends: each message may cost a
+	// store lookup. refused counts messages refused in a row.
+	messages *rate.Limiter
+	refused  int
 
 	mu   sync.Mutex
 	subs map[string]*subscription // by topic
@@ -36,12 +43,18 @@ type wsConn struct {
 
 // ServeWS upgrades the request to a WebSocket speaking the protocol in
 // docs/architecture.md. The caller has authenticated the request; resolve
-// decides which topics the client may follow.
-func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver) {
-	c := &wsConn{hub: h, resolve: resolve, subs: make(map[string]*subscription)}
+// decides which topics the client may follow; closed, if not nil, is
+// called once the connection is over (or could not be made).
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver, closed func()) {
+	if closed == nil {
+		closed = func() {}
+	}
+	c := &wsConn{hub: h, resolve: resolve, onClose: closed, subs: make(map[string]*subscription),
+		messages: rate.NewLimiter(rate.Limit(h.opts.ClientMessages.PerSecond), h.opts.ClientMessages.Burst)}
 	h.mu.Lock()
 	if h.draining {
 		h.mu.Unlock()
+		closed()
 		http.Error(w, "draining", http.StatusServiceUnavailable)
 		return
 	}
@@ -50,6 +63,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, resolve Resolver) 
 	socket, err := h.upgrade(w, r)
 	if err != nil {
 		h.wg.Done()
+		closed()
 		return // the client has been answered 400, or the connection is gone
 	}
 	c.socket = socket
@@ -69,7 +83,7 @@ func (h *Hub) readTimeout() time.Duration { return h.opts.KeepAlive * 12 / 5 }
 func (c *wsConn) deliver(f *frame, done func()) {
 	c.out.send(f.wsFrame(), func(ok bool) {
 		if ok && f.live {
-			c.hub.metrics.delivery.Observe(time.Since(f.oldest()).Seconds())
+			c.hub.metrics.delivery.Observe(c.hub.now().Sub(f.oldest()).Seconds())
 		}
 		done()
 	})
@@ -143,6 +157,17 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 }
 
 func (c *wsConn) handle(b []byte) {
+	if !c.messages.Allow() {
+		// A client that goes on sending while refused is not one of ours.
+		if c.refused++; c.refused > c.hub.opts.ClientMessages.Burst {
+			c.out.send(tooManyMessagesFrame, func(bool) { _ = c.socket.NetConn().Close() })
+			return
+		}
+		c.sendError(koe.Errorf(koe.ERATELIMIT, "too many messages: at most %d at once, then %g a second",
+			c.hub.opts.ClientMessages.Burst, c.hub.opts.ClientMessages.PerSecond))
+		return
+	}
+	c.refused = 0
 	m, err := DecodeClientMessage(b)
 	if err != nil {
 		c.sendError(err)
@@ -204,6 +229,7 @@ func (c *wsConn) closed() {
 	delete(c.hub.conns, c)
 	c.hub.mu.Unlock()
 	c.hub.metrics.connections.WithLabelValues("websocket").Dec()
+	c.onClose()
 	c.hub.wg.Done()
 }
 
@@ -217,6 +243,10 @@ func (c *wsConn) goAway() {
 }
 
 var goingAwayFrame = wsFrame(opClose, append([]byte{0x03, 0xE9}, "server shutting down"...)) // 1001
+
+// tooManyMessagesFrame closes a connection whose client floods it: 1008,
+// policy violation.
+var tooManyMessagesFrame = wsFrame(opClose, append([]byte{0x03, 0xF0}, "too many messages"...))
 
 // upgrade hijacks the connection through http.ResponseController, which
 // sees through middleware wrappers that a plain type assertion would not,

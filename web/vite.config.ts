@@ -21,7 +21,6 @@ export default defineConfig({
       '/api': { target: api, ws: true, changeOrigin: false },
       '/healthz': api,
       '/readyz': api,
-      '/metrics': api,
     },
   },
   test: {

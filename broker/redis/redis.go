@@ -79,10 +79,11 @@ func parseName(s string) (realtime.StreamID, bool) {
 	return realtime.StreamID{EventID: ev, Topic: s[first+1 : last], Staff: s[last+1:] == "s"}, true
 }
 
-// keys of one stream: its counter, epoch and history; then the global log.
+// keys of one stream: its counter, epoch and history; then the global log;
+// then the last source the stream took.
 func (b *Broker) keys(id realtime.StreamID) []string {
 	n := b.prefix + "s:" + name(id)
-	return []string{n + ":seq", n + ":epoch", n + ":hist", b.prefix + "events"}
+	return []string{n + ":seq", n + ":epoch", n + ":hist", b.prefix + "events", n + ":src"}
 }
 
 // ensureEpoch is shared by the scripts: a stream without an epoch (new, or
@@ -96,7 +97,18 @@ if not epoch then
 end
 `
 
-var publishScript = goredis.NewScript(ensureEpoch + `
+// publishScript drops a message whose source the stream has taken already
+// (ARGV[8]; sources compare as strings), so that a publisher that took
+// over from a failed one may publish the last few again.
+var publishScript = goredis.NewScript(`
+if ARGV[8] ~= '' then
+  local last = redis.call('GET', KEYS[5])
+  if last and last >= ARGV[8] then
+    return 0
+  end
+  redis.call('SET', KEYS[5], ARGV[8])
+end
+` + ensureEpoch + `
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-1', 't', ARGV[2], 'a', ARGV[3], 'd', ARGV[4])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', 's', ARGV[7], 'e', epoch, 'n', seq, 't', ARGV[2], 'a', ARGV[3], 'd', ARGV[4])
@@ -106,7 +118,18 @@ return seq
 // Publish implements realtime.Broker.
 func (b *Broker) Publish(ctx context.Context, id realtime.StreamID, e realtime.Entry, newEpoch string) error {
 	return publishScript.Run(ctx, b.rdb, b.keys(id),
-		newEpoch, e.Type, e.At.UnixNano(), e.Data, b.historyMax, b.eventsMax, name(id)).Err()
+		newEpoch, e.Type, e.At.UnixNano(), e.Data, b.historyMax, b.eventsMax, name(id), e.Source).Err()
+}
+
+// PublishEphemeral implements realtime.Broker: an entry of the global log
+// with seq 0, in no stream's history.
+func (b *Broker) PublishEphemeral(ctx context.Context, id realtime.StreamID, e realtime.Entry) error {
+	return b.rdb.XAdd(ctx, &goredis.XAddArgs{
+		Stream: b.prefix + "events",
+		MaxLen: int64(b.eventsMax),
+		Approx: true,
+		Values: []any{"s", name(id), "e", "", "n", "0", "t", e.Type, "a", e.At.UnixNano(), "d", e.Data},
+	}).Err()
 }
 
 var loadScript = goredis.NewScript(ensureEpoch + `

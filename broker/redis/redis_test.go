@@ -47,7 +47,7 @@ func newReplica(t *testing.T, addr, prefix string) *replica {
 				return realtime.StreamID{}, koe.Errorf(koe.ENOTFOUND, "no such topic")
 			}
 			return talk1, nil
-		})
+		}, nil)
 	}))
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
@@ -77,7 +77,7 @@ func TestReplicasShareOneSequence(t *testing.T) {
 		if n%3 == 0 {
 			r = b
 		}
-		r.hub.Publish(talk1, "test.n", time.Now(), n)
+		r.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: n})
 	}
 	var sa, sb wstest.Stream
 	sa.Until(t, ca, 10*time.Second, func(wstest.Event) bool { return len(sa.Events) == 200 })
@@ -101,7 +101,7 @@ func TestResumeOnAnotherReplica(t *testing.T) {
 	go func() {
 		defer close(done)
 		for n := 1; n <= 300; n++ {
-			a.hub.Publish(talk1, "test.n", time.Now(), n)
+			a.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: n})
 			if n%10 == 0 {
 				time.Sleep(2 * time.Millisecond)
 			}
@@ -136,7 +136,7 @@ func TestRedisOutage(t *testing.T) {
 	ca, cb := wstest.Dial(t, a.srv.URL, nil), wstest.Dial(t, b.srv.URL, nil)
 	ca.Subscribe(t, "talk:1", "")
 	cb.Subscribe(t, "talk:1", "")
-	a.hub.Publish(talk1, "test.n", time.Now(), 1)
+	a.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: 1})
 	var sa, sb wstest.Stream
 	sa.Until(t, ca, 5*time.Second, func(e wstest.Event) bool { return number(e) == 1 })
 	sb.Until(t, cb, 5*time.Second, func(e wstest.Event) bool { return number(e) == 1 })
@@ -144,7 +144,7 @@ func TestRedisOutage(t *testing.T) {
 	proxy.Cut()
 	// A still serves its own client while Redis is unreachable.
 	for n := 2; n <= 5; n++ {
-		a.hub.Publish(talk1, "test.n", time.Now(), n)
+		a.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: n})
 	}
 	for n := 0; n < 4; {
 		m := ca.Next(t, 10*time.Second)
@@ -153,7 +153,7 @@ func TestRedisOutage(t *testing.T) {
 		}
 		n += len(m.Events)
 	}
-	b.hub.Publish(talk1, "test.n", time.Now(), 100) // fan-out pauses: A's client must not see it
+	b.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: 100}) // fan-out pauses: A's client must not see it
 
 	proxy.Restore()
 	// Both clients are told to resync: A wrote alone, so its events are
@@ -177,7 +177,7 @@ func TestRedisOutage(t *testing.T) {
 	// After the resync both follow one sequence again.
 	ca.Subscribe(t, "talk:1", "")
 	cb.Subscribe(t, "talk:1", "")
-	b.hub.Publish(talk1, "test.n", time.Now(), 200)
+	b.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: 200})
 	var ra, rb wstest.Stream
 	ra.Until(t, ca, 10*time.Second, func(e wstest.Event) bool { return number(e) == 200 })
 	rb.Until(t, cb, 10*time.Second, func(e wstest.Event) bool { return number(e) == 200 })
@@ -232,4 +232,49 @@ func TestPresenceSumsReplicas(t *testing.T) {
 		}
 	}
 	t.Fatal("no presence event with the total of both replicas")
+}
+
+// A message whose source the stream has taken already is dropped, so that
+// a publisher taking over from a failed one may publish the last few
+// again; messages without a source are all taken.
+func TestPublishOncePerSource(t *testing.T) {
+	addr, prefix := redisAddr(t), testPrefix()
+	a, b := newReplica(t, addr, prefix), newReplica(t, addr, prefix)
+	ca := wstest.Dial(t, a.srv.URL, nil)
+	ca.Subscribe(t, "talk:1", "")
+	src := func(n int) string { return koe.OutboxPos{Tx: 7, ID: int64(n)}.String() }
+	for n := 1; n <= 10; n++ {
+		a.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: n, Source: src(n)})
+	}
+	// The other replica, taking over, publishes 6..12 again.
+	for n := 6; n <= 12; n++ {
+		b.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: n, Source: src(n)})
+	}
+	b.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: 13})
+	var s wstest.Stream
+	s.Until(t, ca, 10*time.Second, func(e wstest.Event) bool { return number(e) == 13 })
+	for i, e := range s.Events {
+		if number(e) != i+1 {
+			t.Fatalf("event %d is %d: %v", i, number(e), s.Events)
+		}
+	}
+}
+
+// Ephemeral messages reach every replica's subscribers, without a number.
+func TestEphemeralReachesEveryReplica(t *testing.T) {
+	addr, prefix := redisAddr(t), testPrefix()
+	a, b := newReplica(t, addr, prefix), newReplica(t, addr, prefix)
+	cb := wstest.Dial(t, b.srv.URL, nil)
+	cb.Subscribe(t, "talk:1", "")
+	a.hub.PublishEphemeral(talk1, realtime.Message{Type: "test.burst", At: time.Now(), Data: 5})
+	a.hub.Publish(talk1, realtime.Message{Type: "test.n", At: time.Now(), Data: 1})
+	var s wstest.Stream
+	// Published first, so delivered by the same sweep or an earlier one.
+	s.Until(t, cb, 10*time.Second, func(e wstest.Event) bool { return e.Type == "test.n" })
+	if len(s.Ephemeral) != 1 || s.Ephemeral[0].Type != "test.burst" || number(s.Ephemeral[0]) != 5 {
+		t.Fatalf("ephemeral messages seen: %+v", s.Ephemeral)
+	}
+	if len(s.Events) != 1 || s.Events[0].Seq != 1 {
+		t.Fatalf("the ephemeral message took a number: %+v", s.Events)
+	}
 }

@@ -7,28 +7,35 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/koehq/koe/api"
+	"github.com/koehq/koe/act"
+	"github.com/koehq/koe/ratelimit"
 )
 
 // config is every setting of koe, read from flags with KOE_* environment
 // variables as defaults. README.md has the table.
 type config struct {
-	Addr          string
-	DataDir       string
-	DatabaseURL   string
-	RedisURL      string
-	RedisPrefix   string
-	OwnerToken    string
-	RateLimits    api.RateLimits
-	FlushInterval time.Duration
-	DrainTimeout  time.Duration
-	PublicURL     string
-	Trusted       []netip.Prefix
-	LogLevel      slog.Level
-	DebugAddr     string
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	RedisURL    string
+	RedisPrefix string
+	OwnerToken  string
+	RateLimits  ratelimit.Rates
+	Streams     act.StreamLimits
+	MetricsAddr string
+	// metricsAddrSet is true when MetricsAddr was chosen, not defaulted: a
+	// chosen address that cannot be had is an error.
+	metricsAddrSet bool
+	FlushInterval  time.Duration
+	DrainTimeout   time.Duration
+	PublicURL      string
+	Trusted        []netip.Prefix
+	LogLevel       slog.Level
+	DebugAddr      string
 }
 
 // dbPath is the SQLite file inside the data directory.
@@ -59,6 +66,9 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", envDuration("KOE_DRAIN_TIMEOUT", 20*time.Second), "how long shutdown waits for requests to finish (KOE_DRAIN_TIMEOUT)")
 	trusted := fs.String("trusted-proxies", env("KOE_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (KOE_TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("KOE_DEBUG_ADDR", ""), "if set, serve Go's pprof profiles on this address; keep it on loopback (KOE_DEBUG_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("KOE_METRICS_ADDR", defaultMetricsAddr), "address of the Prometheus metrics listener, apart from the public one; \"off\" for none (KOE_METRICS_ADDR)")
+	fs.IntVar(&c.Streams.PerAddress, "max-streams-per-address", envInt("KOE_MAX_STREAMS_PER_ADDRESS", act.DefaultStreamLimits.PerAddress), "real-time connections one address may hold (KOE_MAX_STREAMS_PER_ADDRESS)")
+	fs.IntVar(&c.Streams.PerParticipant, "max-streams-per-participant", envInt("KOE_MAX_STREAMS_PER_PARTICIPANT", act.DefaultStreamLimits.PerParticipant), "real-time connections one participant may hold (KOE_MAX_STREAMS_PER_PARTICIPANT)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("KOE_REDIS_PREFIX", "koe:"), "prefix of koe's Redis keys, to share one Redis between installations (KOE_REDIS_PREFIX)")
 	level := fs.String("log-level", env("KOE_LOG_LEVEL", "info"), "debug, info, warn or error (KOE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -67,8 +77,15 @@ func parseServeConfig(args []string) (*config, error) {
 	c.OwnerToken = os.Getenv("KOE_OWNER_TOKEN") // secrets: environment only, never a flag
 	c.RedisURL = os.Getenv("KOE_REDIS_URL")
 	var err error
-	if c.RateLimits, err = api.ParseRateLimits(*limits); err != nil {
+	if c.RateLimits, err = ratelimit.Parse(*limits); err != nil {
 		return nil, err
+	}
+	fs.Visit(func(f *flag.Flag) { c.metricsAddrSet = c.metricsAddrSet || f.Name == "metrics-addr" })
+	if _, ok := os.LookupEnv("KOE_METRICS_ADDR"); ok {
+		c.metricsAddrSet = true
+	}
+	if c.Streams.PerAddress < 1 || c.Streams.PerParticipant < 1 {
+		return nil, fmt.Errorf("stream limits must be at least 1")
 	}
 	for _, s := range strings.Split(*trusted, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -91,6 +108,20 @@ func parseServeConfig(args []string) (*config, error) {
 		return nil, fmt.Errorf("flush interval must be between 1ms and 5s")
 	}
 	return c, nil
+}
+
+// defaultMetricsAddr keeps metrics on loopback on a laptop; in Kubernetes
+// the kit sets KOE_METRICS_ADDR=:9090 for Prometheus.
+const defaultMetricsAddr = "127.0.0.1:9090"
+
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "koe: ignoring %s=%q: not a whole number\n", name, v)
+	}
+	return def
 }
 
 func envDuration(name string, def time.Duration) time.Duration {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/act"
+	"github.com/koehq/koe/ratelimit"
 )
 
 // seed creates the demo event used by previews, e2e tests and people
@@ -64,8 +66,16 @@ var demoTalks = []demoTalk{
 	{"Lightning talks / LT 大会", "", "Hall A", 90 * time.Minute, nil},
 }
 
+// seedDemo makes the demo event through the application layer, as its
+// owner and its audience would: whoever runs koe seed holds the database,
+// and so the owner's rights.
 func seedDemo(ctx context.Context, st koe.Store, now time.Time) (*koe.Event, error) {
-	events, err := st.Events(ctx)
+	a, err := act.New(ctx, act.Config{Store: st, Limits: ratelimit.Rates{}})
+	if err != nil {
+		return nil, err
+	}
+	owner := koe.NewContext(ctx, koe.Principal{StaffRole: koe.RoleOwner})
+	events, err := a.Events(owner)
 	if err != nil {
 		return nil, err
 	}
@@ -75,44 +85,57 @@ func seedDemo(ctx context.Context, st koe.Store, now time.Time) (*koe.Event, err
 		}
 	}
 	start, end := now.Add(-time.Hour), now.Add(4*time.Hour)
-	e := &koe.Event{Slug: demoSlug, Title: "koe demo meetup", TimeZone: "Asia/Tokyo", StartsAt: &start, EndsAt: &end,
-		Settings: koe.EventSettings{ParticipantReplies: true}}
-	if err := st.CreateEvent(ctx, e); err != nil {
+	e, err := a.CreateEvent(owner, act.NewEvent{Slug: demoSlug, Title: "koe demo meetup", TimeZone: "Asia/Tokyo",
+		StartsAt: &start, EndsAt: &end, Settings: &koe.EventSettings{ParticipantReplies: true}})
+	if err != nil {
 		return nil, err
 	}
-	// A pool of audience members to ask and like.
-	audience := make([]*koe.Participant, 16)
+	// A pool of audience members to ask and like, each acting as itself.
+	names := []string{"Ken", "Maria", "Tom", "Yuki"}
+	audience := make([]context.Context, 16)
+	named := map[string]context.Context{}
 	for i := range audience {
-		audience[i] = &koe.Participant{EventID: e.ID}
-		if err := st.CreateParticipant(ctx, audience[i]); err != nil {
+		in := act.JoinRequest{Code: e.JoinCode}
+		if i < len(names) {
+			in.DisplayName = names[i]
+		}
+		j, err := a.Join(ctx, in, act.Credentials{})
+		if err != nil {
 			return nil, err
+		}
+		audience[i] = koe.NewContext(ctx, koe.Principal{EventID: e.ID, ParticipantID: j.Participant.ID})
+		if in.DisplayName != "" {
+			named[in.DisplayName] = audience[i]
 		}
 	}
 	for i, dt := range demoTalks {
 		ts, te := now.Add(dt.startIn), now.Add(dt.startIn+50*time.Minute)
-		t := &koe.Talk{EventID: e.ID, Title: dt.title, Speaker: dt.speaker, Track: dt.track, StartsAt: &ts, EndsAt: &te, QAOpen: true}
-		if err := st.CreateTalk(ctx, t); err != nil {
+		t, err := a.CreateTalk(owner, e.ID, act.NewTalk{Title: dt.title, Speaker: dt.speaker, Track: dt.track, StartsAt: &ts, EndsAt: &te})
+		if err != nil {
 			return nil, err
 		}
 		for j, dq := range dt.questions {
-			asker := audience[(i*7+j)%len(audience)]
-			q := &koe.Question{EventID: e.ID, TalkID: t.ID, ParticipantID: asker.ID, AuthorName: dq.author, Body: dq.body}
-			if err := st.CreateQuestion(ctx, q); err != nil {
+			asker, ok := named[dq.author]
+			if !ok {
+				asker = audience[len(names)+(i*7+j)%(len(audience)-len(names))]
+			}
+			q, err := a.Ask(asker, e.ID, t.ID, act.NewQuestion{Body: dq.body, Anonymous: dq.author == ""})
+			if err != nil {
 				return nil, err
 			}
 			for k := 0; k < dq.likes; k++ {
-				if _, err := st.SetLike(ctx, e.ID, t.ID, q.ID, audience[k].ID, true); err != nil {
+				if _, err := a.Like(audience[k], e.ID, t.ID, q.ID, true); err != nil {
 					return nil, err
 				}
 			}
 			if dq.reply != "" {
-				if _, err := st.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: t.ID, QuestionID: q.ID, Staff: true, AuthorName: dt.speaker, Body: dq.reply}); err != nil {
+				if _, err := a.Reply(owner, e.ID, t.ID, q.ID, act.NewReply{AuthorName: dt.speaker, Body: dq.reply}); err != nil {
 					return nil, err
 				}
 			}
 			if dq.answered {
 				yes := true
-				if _, err := st.UpdateQuestion(ctx, e.ID, t.ID, q.ID, koe.QuestionUpdate{Answered: &yes}); err != nil {
+				if _, err := a.UpdateQuestion(owner, e.ID, t.ID, q.ID, act.QuestionPatch{Answered: &yes}); err != nil {
 					return nil, err
 				}
 			}

@@ -16,9 +16,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/broker/redis"
+	"github.com/koehq/koe/outbox"
+	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
 	"github.com/koehq/koe/web"
 )
@@ -38,7 +42,7 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
-	created, err := api.EnsureOwnerToken(ctx, st, cfg.OwnerToken)
+	created, err := act.EnsureOwnerToken(ctx, st, cfg.OwnerToken)
 	if err != nil {
 		return err
 	}
@@ -50,7 +54,7 @@ func serve(args []string) error {
 	reg.MustRegister(buildInfo)
 
 	hubOpts := realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log}
-	var shared api.SharedBuckets
+	var shared ratelimit.SharedBuckets
 	if cfg.RedisURL != "" {
 		b, err := redis.New(cfg.RedisURL, redis.WithPrefix(cfg.RedisPrefix))
 		if err != nil {
@@ -60,20 +64,34 @@ func serve(args []string) error {
 		hubOpts.Broker, shared = b, b
 	}
 	hub := realtime.New(hubOpts)
-	srv, err := api.New(ctx, api.Config{
-		SharedBuckets:  shared,
-		Store:          st,
+	actions, err := act.New(ctx, act.Config{
+		Store:         st,
+		Hub:           hub,
+		Limits:        cfg.RateLimits,
+		SharedBuckets: shared,
+		Streams:       cfg.Streams,
+		Logger:        log,
+	})
+	if err != nil {
+		return err
+	}
+	// The outbox's consumers deliver what is committed; they stop after
+	// the HTTP server, so that nothing committed is left behind.
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	defer stopRelay()
+	waitRelay, err := outbox.New(st, actions.Consumers(), outbox.Options{Registry: reg, Logger: log}).Start(relayCtx)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{
+		Actions:        actions,
 		Hub:            hub,
-		Limits:         cfg.RateLimits,
 		Registry:       reg,
 		Logger:         log,
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
 		TrustedProxies: cfg.Trusted,
 		Static:         web.Handler(),
 	})
-	if err != nil {
-		return err
-	}
 
 	defer startTracing(log)() // tracing.go: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
@@ -102,6 +120,9 @@ func serve(args []string) error {
 	if cfg.DebugAddr != "" {
 		go serveDebug(log, cfg.DebugAddr)
 	}
+	if err := serveMetrics(log, cfg, reg); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -121,7 +142,37 @@ func serve(args []string) error {
 	if err := httpSrv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("requests did not all finish in time", "error", err)
 	}
+	stopRelay()
+	waitRelay()
 	log.Info("stopped")
+	return nil
+}
+
+// serveMetrics serves Prometheus's /metrics on a listener of its own, never
+// the public one. An address that was asked for must be had; the default
+// one (loopback, for a laptop) may be taken by something else, and koe
+// then runs without it.
+func serveMetrics(log *slog.Logger, cfg *config, reg *prometheus.Registry) error {
+	if cfg.MetricsAddr == "" || cfg.MetricsAddr == "off" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		if cfg.metricsAddrSet {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		log.Warn("metrics not served: the default address is taken; set KOE_METRICS_ADDR", "addr", cfg.MetricsAddr, "error", err)
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("metrics served", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			log.Error("metrics server stopped", "error", err)
+		}
+	}()
 	return nil
 }
 

@@ -24,12 +24,24 @@ func openStore(ctx context.Context, c *config) (versionedStore, string, error) {
 		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 			return nil, "", fmt.Errorf("KOE_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)")
 		}
-		st, err := postgres.Open(ctx, u)
+		var opts []postgres.Option
+		if commitHook != nil {
+			opts = append(opts, postgres.WithCommitHook(commitHook))
+		}
+		st, err := postgres.Open(ctx, u, opts...)
 		return st, "postgres", err
 	}
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
 		return nil, "", err
 	}
-	st, err := sqlite.Open(ctx, c.dbPath())
+	var opts []sqlite.Option
+	if commitHook != nil {
+		opts = append(opts, sqlite.WithCommitHook(commitHook))
+	}
+	st, err := sqlite.Open(ctx, c.dbPath(), opts...)
 	return st, c.dbPath(), err
 }
+
+// commitHook sees every commit that recorded changes. Only a test build
+// (fault.go, build tag faultinject) sets it.
+var commitHook func([]koe.ChangeType)

@@ -115,11 +115,13 @@ func (c *Client) Next(t testing.TB, d time.Duration) Message {
 }
 
 // Stream checks a run of events for gaps and duplicates across messages
-// and connections, and keeps the cursor to resume from.
+// and connections, and keeps the cursor to resume from. Ephemeral
+// messages (no seq) are kept apart.
 type Stream struct {
-	Events []Event
-	Cursor string
-	last   uint64
+	Events    []Event
+	Ephemeral []Event
+	Cursor    string
+	last      uint64
 }
 
 // Add appends the events of an "events" message, marking the test failed
@@ -127,6 +129,10 @@ type Stream struct {
 func (s *Stream) Add(t testing.TB, m Message) {
 	t.Helper()
 	for _, e := range m.Events {
+		if e.Seq == 0 {
+			s.Ephemeral = append(s.Ephemeral, e)
+			continue
+		}
 		if s.last != 0 && e.Seq != s.last+1 {
 			t.Errorf("seq %d after %d: gap or duplicate", e.Seq, s.last)
 		}

@@ -234,7 +234,7 @@ func (s *Store) Lead(ctx context.Context, name string) (context.Context, func(),
 			return nil, nil, ctx.Err()
 		}
 		if conn != nil {
-			held, cancel := context.WithCancel(ctx)
+			held, cancel := context.WithCancel(context.Background())
 			var once sync.Once
 			done := make(chan struct{})
 			release := func() {

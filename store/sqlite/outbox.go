@@ -204,7 +204,7 @@ func (s *Store) Lead(ctx context.Context, name string) (context.Context, func(),
 	case <-ctx.Done():
 		return nil, nil, ctx.Err()
 	}
-	held, cancel := context.WithCancel(ctx)
+	held, cancel := context.WithCancel(context.Background())
 	var once sync.Once
 	release := func() {
 		once.Do(func() {

@@ -78,6 +78,19 @@ describe('live client', () => {
     expect(h.client.cursor('talk:1')).toBe('ep-8');
   });
 
+  it('delivers ephemeral events (no seq) without moving the cursor or seeing a gap', () => {
+    const h = harness();
+    h.client.subscribe('talk:1', 'ep-5', { events: (x) => h.got.push(...x), reset: (r) => h.resets.push(r) });
+    h.client.start();
+    h.sockets[0].open();
+    const presence: StreamEvent = { type: 'presence', time: '', data: { connections: 3 } };
+    h.sockets[0].recv({ type: 'events', topic: 'talk:1', epoch: 'ep', events: [e(6), presence, e(7)] });
+    h.sockets[0].recv({ type: 'events', topic: 'talk:1', epoch: 'ep', events: [presence] });
+    expect(h.got.map((x) => x.type)).toEqual(['question.created', 'presence', 'question.created', 'presence']);
+    expect(h.resets).toEqual([]);
+    expect(h.client.cursor('talk:1')).toBe('ep-7');
+  });
+
   it('resumes after a drop from the last cursor, without loss or duplicates', () => {
     const h = harness();
     h.client.subscribe('talk:1', 'ep-0', { events: (x) => h.got.push(...x), reset: (r) => h.resets.push(r) });

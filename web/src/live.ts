@@ -269,6 +269,10 @@ export class LiveClient {
     let last = cur ? cur.seq : -1;
     const fresh: StreamEvent[] = [];
     for (const ev of events) {
+      if (ev.seq === undefined) {
+        fresh.push(ev); // ephemeral: no place in the sequence
+        continue;
+      }
       if (last >= 0 && ev.seq <= last) continue; // seen already
       if (last >= 0 && ev.seq !== last + 1) {
         if (fresh.length) sub.h.events(fresh);

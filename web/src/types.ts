@@ -105,9 +105,13 @@ export interface Me {
   participant: Participant | null;
 }
 
-/** One event of a stream: {"seq","type","time","data"}. */
+/**
+ * One event of a stream: {"seq","type","time","data"}. Ephemeral events
+ * (presence) have no seq: they are not in the stream's history and do not
+ * move the cursor.
+ */
 export interface StreamEvent {
-  seq: number;
+  seq?: number;
   type: string;
   time: string;
   data: unknown;

@@ -1,11 +1,14 @@
-package api
+// Package ratelimit keeps koe's rate limits: token buckets per action and
+// subject (a participant, an address), in memory or, in the scaled mode,
+// shared by every replica through Redis.
+package ratelimit
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,45 +26,64 @@ type Rate struct {
 	Per time.Duration
 }
 
+// String renders r as KOE_RATE_LIMITS writes it: "5/m", "600/30m".
 func (r Rate) String() string {
-	unit := map[time.Duration]string{time.Second: "s", time.Minute: "m", time.Hour: "h"}[r.Per]
-	return strconv.Itoa(r.N) + "/" + unit
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if r.Per%u.d == 0 {
+			if n := r.Per / u.d; n != 1 {
+				return strconv.Itoa(r.N) + "/" + strconv.FormatInt(int64(n), 10) + u.name
+			}
+			return strconv.Itoa(r.N) + "/" + u.name
+		}
+	}
+	return strconv.Itoa(r.N) + "/" + r.Per.String()
 }
 
-// RateLimits maps "ACTION.SUBJECT" (e.g. "ask.participant") to its rate.
-// A missing key is not limited.
-type RateLimits map[string]Rate
+// Rates maps "ACTION.SUBJECT" (e.g. "ask.participant") to its rate. A
+// missing key is not limited.
+type Rates map[string]Rate
 
-// The limited actions and who they are counted against. Per-IP limits are
-// generous because a venue's Wi-Fi puts hundreds of people behind one
-// address; per-participant limits do the real work.
-var rateLimitKeys = []string{
-	"auth.ip", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "reply.participant",
+// The limited actions and who they are counted against. A venue's Wi-Fi
+// puts hundreds of people behind one address, so the per-address limits
+// let a whole room in at once, then only a trickle: they bound what one
+// address can do over time (minting identities, piling likes on one
+// question), while the per-participant limits do the everyday work.
+var keys = []string{
+	"auth.ip", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
 }
 
-// DefaultRateLimits are the limits koe runs with unless KOE_RATE_LIMITS
-// says otherwise (documented in README.md).
-func DefaultRateLimits() RateLimits {
-	return RateLimits{
-		"auth.ip":           {30, time.Minute}, // invalid staff tokens: guessing is pointless but noisy
-		"join.ip":           {300, time.Minute},
-		"ask.participant":   {5, time.Minute},
-		"ask.ip":            {300, time.Minute},
-		"like.participant":  {120, time.Minute},
-		"like.ip":           {6000, time.Minute},
+// Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
+// otherwise (documented in README.md).
+func Defaults() Rates {
+	return Rates{
+		"auth.ip": {30, time.Minute}, // invalid staff tokens: guessing is pointless but noisy
+		// A room of 600 joins at once; after that 20 new identities a
+		// minute.
+		"join.ip":          {600, 30 * time.Minute},
+		"ask.participant":  {5, time.Minute},
+		"ask.ip":           {300, time.Minute},
+		"like.participant": {120, time.Minute},
+		"like.ip":          {6000, time.Minute},
+		// However many identities one address holds, it puts at most 200
+		// likes on one question at once, then 20 a minute.
+		"like.question_ip":  {200, 10 * time.Minute},
 		"reply.participant": {10, time.Minute},
 	}
 }
 
-// ParseRateLimits reads KOE_RATE_LIMITS: "off" disables every limit;
-// otherwise a comma-separated list of KEY=N/UNIT (unit s, m or h) or
-// KEY=off, applied over the defaults. Empty means the defaults.
-func ParseRateLimits(spec string) (RateLimits, error) {
+// Parse reads KOE_RATE_LIMITS: "off" disables every limit; otherwise a
+// comma-separated list of KEY=N/PER or KEY=off, applied over the defaults,
+// where PER is s, m or h, or a duration such as 10m or 30m. Empty means
+// the defaults.
+func Parse(spec string) (Rates, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "off" {
-		return RateLimits{}, nil
+		return Rates{}, nil
 	}
-	limits := DefaultRateLimits()
+	limits := Defaults()
 	if spec == "" {
 		return limits, nil
 	}
@@ -73,8 +95,8 @@ func ParseRateLimits(spec string) (RateLimits, error) {
 		if !ok {
 			return nil, fmt.Errorf("rate limits: %q is not KEY=N/UNIT", item)
 		}
-		if !knownRateKey(key) {
-			return nil, fmt.Errorf("rate limits: unknown key %q (known: %s)", key, strings.Join(rateLimitKeys, ", "))
+		if !slices.Contains(keys, key) {
+			return nil, fmt.Errorf("rate limits: unknown key %q (known: %s)", key, strings.Join(keys, ", "))
 		}
 		if val == "off" {
 			delete(limits, key)
@@ -83,27 +105,21 @@ func ParseRateLimits(spec string) (RateLimits, error) {
 		n, unit, ok := strings.Cut(val, "/")
 		count, err := strconv.Atoi(n)
 		per, known := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[unit]
+		if d, derr := time.ParseDuration(unit); !known && derr == nil && d >= time.Second && d <= 24*time.Hour {
+			per, known = d, true
+		}
 		if !ok || err != nil || count < 1 || count > 1_000_000 || !known {
-			return nil, fmt.Errorf("rate limits: %q must be N/s, N/m or N/h with 1 <= N <= 1000000", val)
+			return nil, fmt.Errorf("rate limits: %q must be N/PER with 1 <= N <= 1000000 and PER s, m, h or a duration from 1s to 24h (such as 10m)", val)
 		}
 		limits[key] = Rate{N: count, Per: per}
 	}
 	return limits, nil
 }
 
-func knownRateKey(k string) bool {
-	for _, known := range rateLimitKeys {
-		if k == known {
-			return true
-		}
-	}
-	return false
-}
-
 // String lists the limits in the KOE_RATE_LIMITS syntax. Known keys
-// without a limit are listed as KEY=off, since ParseRateLimits applies a
-// spec over the defaults.
-func (l RateLimits) String() string {
+// without a limit are listed as KEY=off, since Parse applies a spec over
+// the defaults.
+func (l Rates) String() string {
 	if len(l) == 0 {
 		return "off"
 	}
@@ -111,23 +127,13 @@ func (l RateLimits) String() string {
 	for k, r := range l {
 		parts = append(parts, k+"="+r.String())
 	}
-	for _, k := range rateLimitKeys {
+	for _, k := range keys {
 		if _, ok := l[k]; !ok {
 			parts = append(parts, k+"=off")
 		}
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
-}
-
-// limitParticipant counts a participant's action against both its limits,
-// per participant and per client IP ("ask.participant", "ask.ip"); an
-// action without one of them is not limited there.
-func (s *Server) limitParticipant(r *http.Request, action string, id identity) error {
-	if err := s.limiter.allow(r.Context(), action+".participant", strconv.FormatInt(id.participant, 10)); err != nil {
-		return err
-	}
-	return s.limiter.allow(r.Context(), action+".ip", s.clientIP(r))
 }
 
 // SharedBuckets keeps token buckets where every replica sees them (Redis
@@ -138,10 +144,10 @@ type SharedBuckets interface {
 	Take(ctx context.Context, key string, n int, per time.Duration) (time.Duration, error)
 }
 
-// limiter keeps one token bucket per (key, subject): in shared buckets
+// Limiter keeps one token bucket per (key, subject): in shared buckets
 // when there are some, and in memory otherwise or while they fail.
-type limiter struct {
-	limits RateLimits
+type Limiter struct {
+	limits Rates
 	now    func() time.Time
 	shared SharedBuckets
 	log    *slog.Logger
@@ -157,13 +163,15 @@ type bucket struct {
 	used time.Time
 }
 
-func newLimiter(limits RateLimits, now func() time.Time, shared SharedBuckets, log *slog.Logger) *limiter {
-	return &limiter{limits: limits, now: now, shared: shared, log: log, buckets: make(map[string]*bucket), lastSweep: now()}
+// New returns a limiter of limits (none for nil), with shared buckets
+// when shared is not nil.
+func New(limits Rates, now func() time.Time, shared SharedBuckets, log *slog.Logger) *Limiter {
+	return &Limiter{limits: limits, now: now, shared: shared, log: log, buckets: make(map[string]*bucket), lastSweep: now()}
 }
 
-// allow takes one token for key ("ask.participant") and subject (a
+// Allow takes one token for key ("ask.participant") and subject (a
 // participant id or an IP), or returns ERATELIMIT with the wait.
-func (l *limiter) allow(ctx context.Context, key, subject string) error {
+func (l *Limiter) Allow(ctx context.Context, key, subject string) error {
 	r, ok := l.limits[key]
 	if !ok {
 		return nil
@@ -185,7 +193,7 @@ func (l *limiter) allow(ctx context.Context, key, subject string) error {
 }
 
 // take uses the shared buckets; an error means "use the local ones".
-func (l *limiter) take(ctx context.Context, id string, r Rate) (time.Duration, error) {
+func (l *Limiter) take(ctx context.Context, id string, r Rate) (time.Duration, error) {
 	if l.shared == nil {
 		return 0, errNoShared
 	}
@@ -203,7 +211,7 @@ func (l *limiter) take(ctx context.Context, id string, r Rate) (time.Duration, e
 
 var errNoShared = errors.New("no shared buckets")
 
-func (l *limiter) takeLocal(id string, r Rate) time.Duration {
+func (l *Limiter) takeLocal(id string, r Rate) time.Duration {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -224,7 +232,7 @@ func (l *limiter) takeLocal(id string, r Rate) time.Duration {
 
 // sweep forgets buckets unused long enough to be full again, at most once
 // a minute, so memory follows the active population.
-func (l *limiter) sweep(now time.Time) {
+func (l *Limiter) sweep(now time.Time) {
 	if now.Sub(l.lastSweep) < time.Minute {
 		return
 	}

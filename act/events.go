@@ -1,0 +1,387 @@
+package act
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/koehq/koe/realtime"
+)
+
+// NewEvent is what an event is created from.
+type NewEvent struct {
+	Title    string             `json:"title"`
+	Slug     string             `json:"slug"`
+	TimeZone string             `json:"time_zone"`
+	StartsAt *time.Time         `json:"starts_at"`
+	EndsAt   *time.Time         `json:"ends_at"`
+	Settings *koe.EventSettings `json:"settings"`
+}
+
+// EventPatch changes the fields of an event that it sets.
+type EventPatch struct {
+	Title    *string             `json:"title"`
+	Slug     *string             `json:"slug"`
+	TimeZone *string             `json:"time_zone"`
+	StartsAt Optional[time.Time] `json:"starts_at"`
+	EndsAt   Optional[time.Time] `json:"ends_at"`
+	Settings *koe.EventSettings  `json:"settings"`
+}
+
+// NewTalk is what a talk is created from.
+type NewTalk struct {
+	Title    string     `json:"title"`
+	Speaker  string     `json:"speaker"`
+	Track    string     `json:"track"`
+	StartsAt *time.Time `json:"starts_at"`
+	EndsAt   *time.Time `json:"ends_at"`
+	QAOpen   *bool      `json:"qa_open"`
+}
+
+// TalkPatch changes the fields of a talk that it sets.
+type TalkPatch struct {
+	Title    *string             `json:"title"`
+	Speaker  *string             `json:"speaker"`
+	Track    *string             `json:"track"`
+	StartsAt Optional[time.Time] `json:"starts_at"`
+	EndsAt   Optional[time.Time] `json:"ends_at"`
+	QAOpen   *bool               `json:"qa_open"`
+}
+
+// Optional is a field that can be absent, null or a value: a patch must
+// tell "leave it" from "clear it".
+type Optional[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+// update returns the field for koe's update structs: nil to leave it.
+func (o Optional[T]) update() **T {
+	if !o.Set {
+		return nil
+	}
+	return &o.Value
+}
+
+// Events lists every event, newest first.
+func (a *Actions) Events(ctx context.Context) ([]*koe.Event, error) {
+	if _, _, err := a.begin(ctx, ListEvents, 0); err != nil {
+		return nil, err
+	}
+	return a.store.Events(ctx)
+}
+
+// CreateEvent creates an event; the slug defaults to a random one and the
+// time zone to UTC.
+func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, error) {
+	ctx, _, err := a.begin(ctx, Manage, 0)
+	if err != nil {
+		return nil, err
+	}
+	e := &koe.Event{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: stored(in.StartsAt), EndsAt: stored(in.EndsAt)}
+	if e.Title, err = koe.CleanLine("title", in.Title, 1, koe.MaxTitleLen); err != nil {
+		return nil, err
+	}
+	if e.Slug == "" {
+		e.Slug = "event-" + randomHex(4)
+	}
+	if e.TimeZone == "" {
+		e.TimeZone = "UTC"
+	}
+	if in.Settings != nil {
+		e.Settings = *in.Settings
+	}
+	if err := validateEvent(e); err != nil {
+		return nil, err
+	}
+	if err := a.store.CreateEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func validateEvent(e *koe.Event) error {
+	if err := koe.ValidateSlug(e.Slug); err != nil {
+		return err
+	}
+	if err := koe.ValidateTimeZone(e.TimeZone); err != nil {
+		return err
+	}
+	return koe.ValidateSpan(e.StartsAt, e.EndsAt)
+}
+
+// Event returns one event.
+func (a *Actions) Event(ctx context.Context, eventID int64) (*koe.Event, error) {
+	if _, _, err := a.begin(ctx, Read, eventID); err != nil {
+		return nil, err
+	}
+	return a.store.Event(ctx, eventID)
+}
+
+// UpdateEvent changes an event.
+func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch) (*koe.Event, error) {
+	ctx, _, err := a.begin(ctx, Manage, eventID)
+	if err != nil {
+		return nil, err
+	}
+	u := koe.EventUpdate{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), Settings: in.Settings}
+	if in.Title != nil {
+		t, err := koe.CleanLine("title", *in.Title, 1, koe.MaxTitleLen)
+		if err != nil {
+			return nil, err
+		}
+		u.Title = &t
+	}
+	cur, err := a.store.Event(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	// Validate the event as it would be after the change.
+	next := *cur
+	u.Apply(&next)
+	if err := validateEvent(&next); err != nil {
+		return nil, err
+	}
+	return a.store.UpdateEvent(ctx, eventID, u)
+}
+
+// Joined is a participant who joined an event, and the token that is
+// their identity there.
+type Joined struct {
+	Event       *koe.Event       `json:"event"`
+	Participant *koe.Participant `json:"participant"`
+	Token       string           `json:"token"`
+	// Existing is true when the caller was a participant of the event
+	// already and keeps that identity.
+	Existing bool `json:"-"`
+}
+
+// JoinRequest is what a participant joins with.
+type JoinRequest struct {
+	Code        string `json:"code"`
+	DisplayName string `json:"display_name"`
+}
+
+// Join admits the caller to the event with the code. A caller who is a
+// participant of that event already (its credentials name one) keeps its
+// identity.
+func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joined, error) {
+	code, err := koe.NormalizeJoinCode(in.Code)
+	if err != nil {
+		return nil, err
+	}
+	name := ""
+	if in.DisplayName != "" {
+		if name, err = koe.CleanLine("display_name", in.DisplayName, 0, koe.MaxDisplayNameLen); err != nil {
+			return nil, err
+		}
+	}
+	e, err := a.store.EventByJoinCode(ctx, code)
+	if koe.ErrorCode(err) == koe.ENOTFOUND {
+		return nil, koe.Errorf(koe.ENOTFOUND, "no event has the code %s", code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p, err := a.Authenticate(ctx, c, e.ID); err == nil && p.IsParticipantOf(e.ID) {
+		if known, err := a.store.Participant(ctx, e.ID, p.ParticipantID); err == nil {
+			return &Joined{Event: e, Participant: known, Token: a.tokens.issue(e.ID, known.ID), Existing: true}, nil
+		}
+	}
+	// New identities are limited per address: a room joins at once, then
+	// only a trickle (see ratelimit.Defaults).
+	if err := a.limiter.Allow(ctx, "join.ip", c.Addr); err != nil {
+		return nil, err
+	}
+	p := &koe.Participant{EventID: e.ID, DisplayName: name}
+	if err := a.store.CreateParticipant(ctx, p); err != nil {
+		return nil, err
+	}
+	return &Joined{Event: e, Participant: p, Token: a.tokens.issue(e.ID, p.ID)}, nil
+}
+
+// Me says who the caller is in an event.
+type Me struct {
+	Role        string           `json:"role"` // staff | participant
+	Participant *koe.Participant `json:"participant"`
+}
+
+// Me returns who the caller is in the event; a staff member's browser
+// that also joined is staff with a participant.
+func (a *Actions) Me(ctx context.Context, eventID int64) (*Me, error) {
+	_, p, err := a.begin(ctx, Read, eventID)
+	if err != nil {
+		return nil, err
+	}
+	me := &Me{Role: "participant"}
+	if p.IsStaff() {
+		me.Role = "staff"
+	}
+	if p.IsParticipantOf(eventID) {
+		if me.Participant, err = a.store.Participant(ctx, eventID, p.ParticipantID); err != nil {
+			return nil, err
+		}
+	}
+	return me, nil
+}
+
+// TalkList is an event's programme and the position of its stream, read
+// before the talks (see "Consistency between snapshot and stream" in
+// docs/architecture.md).
+type TalkList struct {
+	Talks  []*koe.Talk    `json:"talks"`
+	Stream StreamPosition `json:"stream"`
+}
+
+// StreamPosition is where a client follows a snapshot's stream from.
+type StreamPosition struct {
+	Topic  string `json:"topic"`
+	Cursor string `json:"cursor"`
+}
+
+// Talks lists an event's talks.
+func (a *Actions) Talks(ctx context.Context, eventID int64) (*TalkList, error) {
+	if _, _, err := a.begin(ctx, Read, eventID); err != nil {
+		return nil, err
+	}
+	if _, err := a.store.Event(ctx, eventID); err != nil {
+		return nil, err
+	}
+	pos := StreamPosition{Topic: realtime.EventTopic, Cursor: a.hub.Cursor(realtime.EventStream(eventID))}
+	talks, err := a.store.Talks(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	return &TalkList{Talks: talks, Stream: pos}, nil
+}
+
+// Talk returns one talk.
+func (a *Actions) Talk(ctx context.Context, eventID, talkID int64) (*koe.Talk, error) {
+	if _, _, err := a.begin(ctx, Read, eventID); err != nil {
+		return nil, err
+	}
+	return a.store.Talk(ctx, eventID, talkID)
+}
+
+// CreateTalk adds a talk to an event; its Q&A is open unless in says not.
+func (a *Actions) CreateTalk(ctx context.Context, eventID int64, in NewTalk) (*koe.Talk, error) {
+	ctx, _, err := a.begin(ctx, Manage, eventID)
+	if err != nil {
+		return nil, err
+	}
+	t := &koe.Talk{EventID: eventID, StartsAt: stored(in.StartsAt), EndsAt: stored(in.EndsAt), QAOpen: in.QAOpen == nil || *in.QAOpen}
+	if t.Title, err = koe.CleanLine("title", in.Title, 1, koe.MaxTitleLen); err != nil {
+		return nil, err
+	}
+	if t.Speaker, err = koe.CleanLine("speaker", in.Speaker, 0, koe.MaxSpeakerLen); err != nil {
+		return nil, err
+	}
+	if t.Track, err = koe.CleanLine("track", in.Track, 0, koe.MaxTrackLen); err != nil {
+		return nil, err
+	}
+	if err := koe.ValidateSpan(t.StartsAt, t.EndsAt); err != nil {
+		return nil, err
+	}
+	if err := a.store.CreateTalk(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// UpdateTalk changes a talk.
+func (a *Actions) UpdateTalk(ctx context.Context, eventID, talkID int64, in TalkPatch) (*koe.Talk, error) {
+	ctx, _, err := a.begin(ctx, Manage, eventID)
+	if err != nil {
+		return nil, err
+	}
+	u := koe.TalkUpdate{StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), QAOpen: in.QAOpen}
+	for _, f := range []struct {
+		name     string
+		in       *string
+		out      **string
+		min, max int
+	}{
+		{"title", in.Title, &u.Title, 1, koe.MaxTitleLen},
+		{"speaker", in.Speaker, &u.Speaker, 0, koe.MaxSpeakerLen},
+		{"track", in.Track, &u.Track, 0, koe.MaxTrackLen},
+	} {
+		if f.in == nil {
+			continue
+		}
+		v, err := koe.CleanLine(f.name, *f.in, f.min, f.max)
+		if err != nil {
+			return nil, err
+		}
+		*f.out = &v
+	}
+	cur, err := a.store.Talk(ctx, eventID, talkID)
+	if err != nil {
+		return nil, err
+	}
+	next := *cur
+	u.Apply(&next)
+	if err := koe.ValidateSpan(next.StartsAt, next.EndsAt); err != nil {
+		return nil, err
+	}
+	return a.store.UpdateTalk(ctx, eventID, talkID, u)
+}
+
+// HighlightRequest names the question to show on a talk's screen, nil to
+// clear it.
+type HighlightRequest struct {
+	QuestionID *int64 `json:"question_id"`
+}
+
+// Highlight shows a question on the talk's screen, or clears it.
+func (a *Actions) Highlight(ctx context.Context, eventID, talkID int64, in HighlightRequest) (*koe.Talk, error) {
+	ctx, _, err := a.begin(ctx, Present, eventID)
+	if err != nil {
+		return nil, err
+	}
+	var questionID int64
+	if in.QuestionID != nil {
+		if questionID = *in.QuestionID; questionID <= 0 {
+			return nil, koe.Errorf(koe.EINVALID, "question_id must be a positive integer or null")
+		}
+	}
+	return a.store.SetHighlight(ctx, eventID, talkID, questionID)
+}
+
+// stored is a time as koe keeps it: UTC, whole microseconds; so that a
+// change to the same instant is seen as no change.
+func stored(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC().Truncate(time.Microsecond)
+	return &v
+}
+
+func storedUpdate(o Optional[time.Time]) **time.Time {
+	o.Value = stored(o.Value)
+	return o.update()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

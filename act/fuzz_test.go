@@ -1,0 +1,139 @@
+package act
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+func FuzzSignerVerify(f *testing.F) {
+	s := participantTokens{key: []byte("0123456789abcdef0123456789abcdef")}
+	other := participantTokens{key: []byte("fedcba9876543210fedcba9876543210")}
+	valid := s.issue(12, 34)
+	f.Add(valid, int64(12), int64(34))
+	f.Add(valid+"x", int64(1), int64(1))
+	f.Add(strings.TrimSuffix(valid, valid[len(valid)-1:]), int64(1), int64(2))
+	f.Add("p1.12.34.", int64(0), int64(0))
+	f.Add("p1.12.34", int64(-1), int64(5))
+	f.Add("p1...", int64(9223372036854775807), int64(1))
+	f.Add("p1.012.34.AAAA", int64(12), int64(34))
+	f.Add("p1.-1.34.AAAA", int64(1), int64(1))
+	f.Add("p2.12.34.AAAA", int64(1), int64(1))
+	f.Add("", int64(1), int64(1))
+	f.Add(strings.Repeat("p1.", 80), int64(1), int64(1))
+	f.Fuzz(func(t *testing.T, tok string, eventID, participantID int64) {
+		// Random strings never verify unless they are exactly what the
+		// signer would have issued for the ids they name.
+		if e, p, ok := s.verify(tok); ok {
+			if e <= 0 || p <= 0 {
+				t.Fatalf("verify(%q) = %d, %d", tok, e, p)
+			}
+			if tok != s.issue(e, p) {
+				t.Fatalf("verify accepted %q, which the signer would issue as %q", tok, s.issue(e, p))
+			}
+		}
+		// A token of another key never verifies.
+		if eventID > 0 && participantID > 0 {
+			if _, _, ok := s.verify(other.issue(eventID, participantID)); ok {
+				t.Fatal("a token signed with another key verified")
+			}
+			// Round trip.
+			tok := s.issue(eventID, participantID)
+			e, p, ok := s.verify(tok)
+			if !ok || e != eventID || p != participantID {
+				t.Fatalf("issue(%d, %d) = %q verifies as %d, %d, %v", eventID, participantID, tok, e, p, ok)
+			}
+			// Any change to it breaks it.
+			for i := range tok {
+				b := []byte(tok)
+				b[i] ^= 1
+				if e2, p2, ok := s.verify(string(b)); ok {
+					t.Fatalf("flipping byte %d of %q gave a valid token %q (%d, %d)", i, tok, b, e2, p2)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseQuestionQuery(f *testing.F) {
+	for _, sort := range []string{"", "top", "recent", "answered", "hidden", "best", "TOP"} {
+		for _, limit := range []string{"", "1", "50", "200", "0", "201", "-1", "abc", "1.5", "99999999999999999999"} {
+			f.Add(sort, "", limit)
+		}
+	}
+	for _, c := range []*koe.Cursor{
+		{Sort: koe.SortTop, Key: 3, ID: 17},
+		{Sort: koe.SortRecent, ID: 1},
+		{Sort: koe.SortAnswered, Key: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano(), ID: 99},
+		{Sort: koe.SortHidden, ID: 5},
+	} {
+		f.Add(string(c.Sort), c.String(), "10")
+		f.Add("top", c.String(), "")
+	}
+	f.Add("top", "%%%", "")
+	f.Add("top", strings.Repeat("A", 101), "")
+	f.Add("recent", "cmVjZW50OjA6MA", "")
+	f.Fuzz(func(t *testing.T, sort, cursor, limit string) {
+		qq, err := parseListQuery(ListQuery{Sort: sort, Cursor: cursor, Limit: limit})
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("error %v has code %q", err, koe.ErrorCode(err))
+			}
+			return
+		}
+		switch qq.Sort {
+		case koe.SortTop, koe.SortRecent, koe.SortAnswered, koe.SortHidden:
+		default:
+			t.Fatalf("sort %q accepted as %q", sort, qq.Sort)
+		}
+		if sort != "" && string(qq.Sort) != sort {
+			t.Fatalf("sort %q became %q", sort, qq.Sort)
+		}
+		if qq.Limit < 1 || qq.Limit > koe.MaxPageSize {
+			t.Fatalf("limit %q became %d", limit, qq.Limit)
+		}
+		if limit == "" && qq.Limit != koe.DefaultPageSize {
+			t.Fatalf("default limit %d", qq.Limit)
+		}
+		if limit != "" {
+			if n, err := strconv.Atoi(limit); err != nil || n != qq.Limit {
+				t.Fatalf("limit %q became %d", limit, qq.Limit)
+			}
+		}
+		if (cursor == "") != (qq.After == nil) {
+			t.Fatalf("cursor %q gave After %v", cursor, qq.After)
+		}
+		if qq.After != nil {
+			if qq.After.Sort != qq.Sort || qq.After.ID <= 0 || qq.After.Key < 0 {
+				t.Fatalf("cursor %q gave %+v for sort %q", cursor, *qq.After, qq.Sort)
+			}
+			// The cursor survives printing and parsing.
+			again, err := koe.ParseCursor(qq.Sort, qq.After.String())
+			if err != nil || *again != *qq.After {
+				t.Fatalf("cursor %+v does not round-trip: %v %v", *qq.After, again, err)
+			}
+		}
+	})
+}
+
+// FuzzParseID: ids in URLs and topics are read one way only.
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{"1", "12", "01", "+1", "-1", "0", "", " 1", "1 ", "9223372036854775807", "9223372036854775808", "1e3", "0x10", "１"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseID("id", s)
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("ParseID(%q): code %q", s, koe.ErrorCode(err))
+			}
+			return
+		}
+		if id <= 0 || strconv.FormatInt(id, 10) != s {
+			t.Fatalf("ParseID(%q) = %d", s, id)
+		}
+	})
+}

@@ -1,0 +1,82 @@
+package act
+
+import (
+	"slices"
+
+	"github.com/koehq/koe"
+)
+
+// Action is something a principal may be allowed to do in an event.
+type Action string
+
+const (
+	// Read: the event, its talks, visible questions and their replies,
+	// and its public streams.
+	Read Action = "read"
+	// ReadHidden: hidden questions and the staff streams.
+	ReadHidden Action = "read_hidden"
+	// ListEvents: every event of the installation.
+	ListEvents Action = "list_events"
+	// Manage: create and change events and talks (open and close Q&A).
+	Manage Action = "manage"
+	// Ask a question.
+	Ask Action = "ask"
+	// Like or unlike a question.
+	Like Action = "like"
+	// Reply under a question; a participant also needs the event to allow
+	// participant replies.
+	Reply Action = "reply"
+	// Moderate: hide and show questions, fix their text.
+	Moderate Action = "moderate"
+	// Present: highlight a question on the screen, mark it answered.
+	Present Action = "present"
+)
+
+// permissions is who may do what: the one table every action is decided
+// by. Roles are those of SPEC.md §2; koe itself (RoleSystem) acts for
+// timers and ingest.
+var permissions = map[Action][]koe.Role{
+	Read:       {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleViewer, koe.RoleSystem},
+	ReadHidden: {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	ListEvents: {koe.RoleOwner, koe.RoleSystem},
+	Manage:     {koe.RoleOwner, koe.RoleSystem},
+	Ask:        {koe.RoleParticipant},
+	Like:       {koe.RoleParticipant},
+	Reply:      {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant},
+	Moderate:   {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
+	Present:    {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+}
+
+// authorize returns the role in which p may do the action in the event
+// (the first of p's roles the table allows: koe itself, then staff, then
+// participant), or the error to answer: EUNAUTHORIZED for nobody,
+// EFORBIDDEN for a principal without the right.
+func authorize(p koe.Principal, do Action, eventID int64) (koe.Role, error) {
+	allowed := permissions[do]
+	roles := p.Roles(eventID)
+	for _, r := range roles {
+		if slices.Contains(allowed, r) {
+			return r, nil
+		}
+	}
+	switch {
+	case len(roles) > 0:
+		return "", koe.Errorf(koe.EFORBIDDEN, "%s", refusal(do))
+	case p.ParticipantID != 0:
+		return "", koe.Errorf(koe.EFORBIDDEN, "your participant token is for another event")
+	case slices.Contains(allowed, koe.RoleParticipant):
+		return "", koe.Errorf(koe.EUNAUTHORIZED, "join the event first (POST /api/v1/join)")
+	}
+	return "", koe.Errorf(koe.EUNAUTHORIZED, "staff credentials required")
+}
+
+// refusal explains to a principal with some role why it may not act.
+func refusal(do Action) string {
+	switch do {
+	case Ask, Like:
+		return "only participants can do this; join the event with its code"
+	case ReadHidden:
+		return "only staff can see hidden questions"
+	}
+	return "staff only"
+}

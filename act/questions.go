@@ -1,0 +1,275 @@
+package act
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/koehq/koe"
+	"github.com/koehq/koe/realtime"
+)
+
+// QuestionList is one page of a talk's questions and the position of the
+// talk's stream, read before the page (docs/architecture.md).
+type QuestionList struct {
+	Questions  []*koe.Question `json:"questions"`
+	NextCursor *string         `json:"next_cursor"`
+	Stream     StreamPosition  `json:"stream"`
+}
+
+// ListQuery is a question list as a client asks for it: sort, the cursor
+// of the page before, and a page size, unparsed.
+type ListQuery struct {
+	Sort, Cursor, Limit string
+}
+
+// Questions returns one page of a talk's questions; the hidden list is for
+// those who may see hidden questions.
+func (a *Actions) Questions(ctx context.Context, eventID, talkID int64, lq ListQuery) (*QuestionList, error) {
+	_, p, err := a.begin(ctx, Read, eventID)
+	if err != nil {
+		return nil, err
+	}
+	qq, err := parseListQuery(lq)
+	if err != nil {
+		return nil, err
+	}
+	staff := a.may(p, ReadHidden, eventID)
+	if qq.Sort == koe.SortHidden && !staff {
+		return nil, koe.Errorf(koe.EFORBIDDEN, "only staff can list hidden questions")
+	}
+	qq.EventID, qq.TalkID, qq.Viewer = eventID, talkID, p.ParticipantID
+	if !p.IsParticipantOf(eventID) {
+		qq.Viewer = 0
+	}
+	if _, err := a.store.Talk(ctx, eventID, talkID); err != nil {
+		return nil, err
+	}
+	pos := StreamPosition{Topic: realtime.TalkTopic(talkID), Cursor: a.hub.Cursor(realtime.TalkStream(eventID, talkID, staff))}
+	page, err := a.store.Questions(ctx, qq)
+	if err != nil {
+		return nil, err
+	}
+	list := &QuestionList{Questions: page.Questions, Stream: pos}
+	if page.Next != nil {
+		next := page.Next.String()
+		list.NextCursor = &next
+	}
+	return list, nil
+}
+
+// parseListQuery reads the list parameters.
+func parseListQuery(lq ListQuery) (koe.QuestionQuery, error) {
+	var qq koe.QuestionQuery
+	var err error
+	if qq.Sort, err = koe.ParseQuestionSort(lq.Sort); err != nil {
+		return qq, err
+	}
+	if lq.Cursor != "" {
+		if qq.After, err = koe.ParseCursor(qq.Sort, lq.Cursor); err != nil {
+			return qq, err
+		}
+	}
+	qq.Limit = koe.DefaultPageSize
+	if lq.Limit != "" {
+		n, err := strconv.Atoi(lq.Limit)
+		if err != nil || n < 1 || n > koe.MaxPageSize || strconv.Itoa(n) != lq.Limit {
+			return qq, koe.Errorf(koe.EINVALID, "limit must be between 1 and %d", koe.MaxPageSize)
+		}
+		qq.Limit = n
+	}
+	return qq, nil
+}
+
+// may reports whether p may do the action, without an error to answer.
+func (a *Actions) may(p koe.Principal, do Action, eventID int64) bool {
+	_, err := authorize(p, do, eventID)
+	return err == nil
+}
+
+// Question returns one question; a hidden one only to those who may see
+// it.
+func (a *Actions) Question(ctx context.Context, eventID, talkID, questionID int64) (*koe.Question, error) {
+	_, p, err := a.begin(ctx, Read, eventID)
+	if err != nil {
+		return nil, err
+	}
+	viewer := int64(0)
+	if p.IsParticipantOf(eventID) {
+		viewer = p.ParticipantID
+	}
+	return a.visibleQuestion(ctx, p, eventID, talkID, questionID, viewer)
+}
+
+func (a *Actions) visibleQuestion(ctx context.Context, p koe.Principal, eventID, talkID, questionID, viewer int64) (*koe.Question, error) {
+	q, err := a.store.Question(ctx, eventID, talkID, questionID, viewer)
+	if err != nil {
+		return nil, err
+	}
+	if !q.Public() && !a.may(p, ReadHidden, eventID) {
+		return nil, koe.Errorf(koe.ENOTFOUND, "question not found")
+	}
+	return q, nil
+}
+
+// NewQuestion is a question as a participant asks it.
+type NewQuestion struct {
+	Body string `json:"body"`
+	// Anonymous hides the asker's display name.
+	Anonymous bool `json:"anonymous"`
+}
+
+// Ask asks a question in a talk.
+func (a *Actions) Ask(ctx context.Context, eventID, talkID int64, in NewQuestion) (*koe.Question, error) {
+	ctx, p, err := a.begin(ctx, Ask, eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.limit(ctx, "ask", p); err != nil {
+		return nil, err
+	}
+	body, err := koe.CleanText("body", in.Body, 1, koe.MaxQuestionLen)
+	if err != nil {
+		return nil, err
+	}
+	q := &koe.Question{EventID: eventID, TalkID: talkID, ParticipantID: p.ParticipantID, Body: body}
+	if !in.Anonymous {
+		asker, err := a.store.Participant(ctx, eventID, p.ParticipantID)
+		if err != nil {
+			return nil, err
+		}
+		q.AuthorName = asker.DisplayName
+	}
+	if err := a.store.CreateQuestion(ctx, q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// QuestionPatch changes a question: its text (moderators), hidden
+// (moderators), answered (presenters and moderators).
+type QuestionPatch struct {
+	Body     *string `json:"body"`
+	Answered *bool   `json:"answered"`
+	Hidden   *bool   `json:"hidden"`
+}
+
+// UpdateQuestion changes a question.
+func (a *Actions) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, in QuestionPatch) (*koe.Question, error) {
+	do := Present
+	if in.Body != nil || in.Hidden != nil {
+		do = Moderate
+	}
+	ctx, _, err := a.begin(ctx, do, eventID)
+	if err != nil {
+		return nil, err
+	}
+	u := koe.QuestionUpdate{Answered: in.Answered, Hidden: in.Hidden}
+	if in.Body != nil {
+		body, err := koe.CleanText("body", *in.Body, 1, koe.MaxQuestionLen)
+		if err != nil {
+			return nil, err
+		}
+		u.Body = &body
+	}
+	ch, err := a.store.UpdateQuestion(ctx, eventID, talkID, questionID, u)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Question, nil
+}
+
+// Like likes (like=true) or unlikes a question, at most once per
+// participant. Likes are limited per participant and per address, and so
+// are likes on one question from one address, however many identities it
+// holds.
+func (a *Actions) Like(ctx context.Context, eventID, talkID, questionID int64, like bool) (*koe.LikeResult, error) {
+	ctx, p, err := a.begin(ctx, Like, eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.limit(ctx, "like", p); err != nil {
+		return nil, err
+	}
+	if like && p.Addr != "" {
+		if err := a.limiter.Allow(ctx, "like.question_ip", itoa(questionID)+"|"+p.Addr); err != nil {
+			return nil, err
+		}
+	}
+	return a.store.SetLike(ctx, eventID, talkID, questionID, p.ParticipantID, like)
+}
+
+// Replies lists the replies under a visible question.
+func (a *Actions) Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*koe.Reply, error) {
+	_, p, err := a.begin(ctx, Read, eventID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.visibleQuestion(ctx, p, eventID, talkID, questionID, 0); err != nil {
+		return nil, err
+	}
+	return a.store.Replies(ctx, eventID, talkID, questionID)
+}
+
+// NewReply is a reply as it is written.
+type NewReply struct {
+	Body string `json:"body"`
+	// AuthorName signs a staff reply (e.g. the speaker's name);
+	// participants reply under their display name.
+	AuthorName string `json:"author_name"`
+	Anonymous  bool   `json:"anonymous"`
+}
+
+// Reply writes a reply under a question: staff always, participants when
+// the event allows it.
+func (a *Actions) Reply(ctx context.Context, eventID, talkID, questionID int64, in NewReply) (*koe.Reply, error) {
+	ctx, p, err := a.begin(ctx, Reply, eventID)
+	if err != nil {
+		return nil, err
+	}
+	rep := &koe.Reply{EventID: eventID, TalkID: talkID, QuestionID: questionID}
+	if rep.Body, err = koe.CleanText("body", in.Body, 1, koe.MaxReplyLen); err != nil {
+		return nil, err
+	}
+	if p.IsStaff() { // staff reply as staff, even from a browser that also joined
+		rep.Staff = true
+		if rep.AuthorName, err = koe.CleanLine("author_name", in.AuthorName, 0, koe.MaxDisplayNameLen); err != nil {
+			return nil, err
+		}
+	} else if err := a.participantReply(ctx, p, in, rep); err != nil {
+		return nil, err
+	}
+	if _, err := a.store.CreateReply(ctx, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// participantReply checks that the event allows participant replies and
+// the rate limit, and signs the reply with the participant's name.
+func (a *Actions) participantReply(ctx context.Context, p koe.Principal, in NewReply, rep *koe.Reply) error {
+	if in.AuthorName != "" {
+		return koe.Errorf(koe.EINVALID, "author_name is for staff replies; participants reply under their display name")
+	}
+	e, err := a.store.Event(ctx, rep.EventID)
+	if err != nil {
+		return err
+	}
+	if !e.Settings.ParticipantReplies {
+		return koe.Errorf(koe.EFORBIDDEN, "only staff can reply in this event")
+	}
+	if err := a.limit(ctx, "reply", p); err != nil {
+		return err
+	}
+	if _, err := a.visibleQuestion(ctx, p, rep.EventID, rep.TalkID, rep.QuestionID, 0); err != nil {
+		return err
+	}
+	rep.ParticipantID = p.ParticipantID
+	if !in.Anonymous {
+		author, err := a.store.Participant(ctx, rep.EventID, p.ParticipantID)
+		if err != nil {
+			return err
+		}
+		rep.AuthorName = author.DisplayName
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package act
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/koehq/koe"
+	"github.com/koehq/koe/outbox"
+	"github.com/koehq/koe/realtime"
+)
+
+// Consumers are the outbox consumers that deliver committed changes to the
+// real-time streams (docs/architecture.md, "Real-time delivery from the
+// outbox"):
+//
+//   - without a broker, a local consumer feeds this process's hub;
+//   - with one, a shared consumer on the lease holder publishes to the
+//     broker, which carries every message to every replica; each replica's
+//     local consumer feeds its own hub while the broker is unavailable.
+func (a *Actions) Consumers() []outbox.Consumer {
+	local := &localStreams{a: a}
+	consumers := []outbox.Consumer{{Name: "realtime-local", Handle: local.handle}}
+	if a.hub.Scaled() {
+		consumers = append(consumers, outbox.Consumer{
+			Name:   "realtime",
+			Shared: true,
+			Handle: func(_ context.Context, changes []koe.Change) error {
+				if !a.hub.Degraded() { // the local consumers have it meanwhile
+					a.publish(changes)
+				}
+				return nil
+			},
+			Flush: a.hub.FlushLatest,
+		})
+	}
+	return consumers
+}
+
+// localStreams feeds this process's hub: always without a broker, and
+// while the broker is unavailable with one. When the broker fails it first
+// delivers again the last few seconds of changes, which the broker may
+// have failed to carry (the relay calls it at least once a second, so it
+// does so within a second, changes or not); clients then see a new epoch
+// and reload anyway, and a message that arrives twice changes nothing
+// (versions).
+type localStreams struct {
+	a      *Actions
+	mu     sync.Mutex
+	needed bool
+	recent []koe.Change // the last rewind of changes, while not needed
+}
+
+// rewind is how far back a replica whose broker fails delivers again: more
+// than the broker's timeouts, in which its failure is noticed.
+const rewind = 10 * time.Second
+
+func (l *localStreams) handle(ctx context.Context, changes []koe.Change) error {
+	hub := l.a.hub
+	needed := !hub.Scaled() || hub.Degraded()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !needed {
+		l.needed = false
+		l.recent = append(l.recent, changes...)
+		cut := l.a.now().Add(-rewind)
+		i := 0
+		for i < len(l.recent) && l.recent[i].At.Before(cut) {
+			i++
+		}
+		l.recent = l.recent[i:]
+		return nil
+	}
+	if !l.needed {
+		l.needed = true
+		changes = append(l.recent, changes...)
+		l.recent = nil
+	}
+	l.a.publish(changes)
+	return nil
+}
+
+// publish routes each change to the streams it concerns: staff streams
+// get everything, public streams what is public; a question that became
+// hidden is removed from the public stream; like counts go through the
+// coalescer. Each message names its change, so that the broker takes it
+// once however often it is published.
+func (a *Actions) publish(changes []koe.Change) {
+	for _, c := range changes {
+		m := realtime.Message{Type: string(c.Type), At: c.At, Data: json.RawMessage(c.Data), Source: c.Pos.String()}
+		switch c.Type {
+		case koe.EventCreated:
+			// Nobody follows an event before it exists.
+		case koe.EventUpdated, koe.TalkCreated:
+			a.hub.Publish(realtime.EventStream(c.EventID), m)
+		case koe.TalkUpdated:
+			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
+			a.hub.Publish(realtime.EventStream(c.EventID), m)
+		case koe.QuestionLikes:
+			var n koe.LikeCount
+			if err := json.Unmarshal(c.Data, &n); err != nil {
+				a.log.Error("undecodable change", "type", c.Type, "error", err)
+				continue
+			}
+			m.Source = "" // coalesced: any newer count supersedes it
+			streams := []realtime.StreamID{realtime.TalkStream(c.EventID, c.TalkID, false), realtime.TalkStream(c.EventID, c.TalkID, true)}
+			a.hub.PublishLatest(itoa(c.EventID)+"/"+itoa(c.TalkID)+"/"+itoa(n.ID), streams, n.Version, m)
+		default:
+			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
+			if c.Visibility == koe.VisiblePublic {
+				a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+			} else if c.Type == koe.QuestionUpdated {
+				a.removed(c, m)
+			}
+		}
+	}
+}
+
+// removed tells the public stream that a question it showed is gone.
+func (a *Actions) removed(c koe.Change, m realtime.Message) {
+	var q struct {
+		ID      int64 `json:"id"`
+		Version int64 `json:"version"`
+	}
+	if err := json.Unmarshal(c.Data, &q); err != nil {
+		a.log.Error("undecodable change", "type", c.Type, "error", err)
+		return
+	}
+	m.Type, m.Data = "question.removed", map[string]int64{"id": q.ID, "version": q.Version}
+	a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+}
