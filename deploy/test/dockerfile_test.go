@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -92,7 +93,8 @@ func TestDockerfileMistakes(t *testing.T) {
 
 // TestBuildInfo runs the Dockerfile's go build line on the repository and
 // checks what the image promises: a static binary whose `koe version` and
-// /metrics (koe_build_info) carry the version and commit given to the build.
+// /metrics (koe_build_info, on the metrics listener) carry the version and
+// commit given to the build.
 func TestBuildInfo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds koe")
@@ -153,13 +155,24 @@ func TestBuildInfo(t *testing.T) {
 }
 
 // scrapeServe starts `koe serve` on a loopback port with an empty data
-// directory, reads /metrics once it is ready, and stops it with SIGTERM.
+// directory and its metrics listener on another loopback port
+// (KOE_METRICS_ADDR, as the kit sets it), reads /metrics there once it is
+// ready, checks that the public listener does not serve the metrics, and
+// stops koe with SIGTERM.
 func scrapeServe(t *testing.T, bin string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// A free loopback port for the metrics listener (it could be taken
+	// before koe binds it; unlikely on loopback within milliseconds).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := l.Addr().String()
+	l.Close()
 	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
-	cmd.Env = append(os.Environ(), "KOE_OWNER_TOKEN=deploy-test-owner-token-0123456789")
+	cmd.Env = append(os.Environ(), "KOE_OWNER_TOKEN=deploy-test-owner-token-0123456789", "KOE_METRICS_ADDR="+metricsAddr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -199,18 +212,29 @@ func scrapeServe(t *testing.T, bin string) string {
 		t.Fatal("koe serve did not start within 60 s")
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
+	get := func(url string) (int, string, error) {
+		resp, err := client.Get(url)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
 	for {
-		resp, err := client.Get(base + "/metrics")
-		if err == nil {
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err == nil && resp.StatusCode == http.StatusOK {
-				return string(b)
+		code, body, err := get("http://" + metricsAddr + "/metrics")
+		if err == nil && code == http.StatusOK {
+			// The public listener (behind the Ingress) must not expose them.
+			if _, pub, err := get(base + "/metrics"); err != nil {
+				t.Errorf("GET %s/metrics: %v", base, err)
+			} else if strings.Contains(pub, "koe_build_info") {
+				t.Errorf("the public listener %s serves the metrics; they belong on KOE_METRICS_ADDR only", base)
 			}
+			return body
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("GET %s/metrics: %v", base, err)
+			t.Fatalf("GET http://%s/metrics (KOE_METRICS_ADDR): %d %v", metricsAddr, code, err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -2,6 +2,9 @@ package deploytest
 
 import (
 	"fmt"
+	"maps"
+	"net"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,6 +20,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // The invariants every rendered environment must keep. Each check returns
@@ -167,7 +171,7 @@ func CheckPods(objs []Object) []string {
 				p.add("%s: the startup probe gives up in under 30 s", cid)
 			}
 			if strings.HasPrefix(c.Image, Image+":") || strings.HasPrefix(c.Image, Image+"@") {
-				p = append(p, checkKoeContainer(cid, s, c)...)
+				p = append(p, checkKoeContainer(objs, pod, cid, c)...)
 			}
 		}
 	}
@@ -251,9 +255,11 @@ func checkSecurity(id string, psc *corev1.PodSecurityContext, sc *corev1.Securit
 // checkKoeContainer checks a container running the koe image: its
 // configuration comes from koe-config and koe-secrets, /tmp is writable,
 // and GOMEMLIMIT (when set) is below the memory limit. The server
-// container also needs its probes and the drain timing.
-func checkKoeContainer(id string, s *corev1.PodSpec, c corev1.Container) []string {
+// container also needs its probes, the drain timing and its two
+// listeners: the public port http and the metrics port (checkListeners).
+func checkKoeContainer(objs []Object, pod Pod, id string, c corev1.Container) []string {
 	var p problems
+	s := pod.Spec
 	var cm, sec bool
 	for _, e := range c.EnvFrom {
 		if e.ConfigMapRef != nil && strings.HasPrefix(e.ConfigMapRef.Name, "koe-config") {
@@ -317,7 +323,153 @@ func checkKoeContainer(id string, s *corev1.PodSpec, c corev1.Container) []strin
 	if len(s.TopologySpreadConstraints) == 0 {
 		p.add("%s: pods need topologySpreadConstraints", id)
 	}
+	p = append(p, checkListeners(objs, pod, id, c)...)
 	return p
+}
+
+// koe serve's listeners. The public one (KOE_ADDR, port http) serves the
+// app, the API, the real-time streams and the probes, and never /metrics;
+// Prometheus metrics have their own listener (KOE_METRICS_ADDR, port
+// metrics), whose default in koe is loopback only, so Kubernetes must set
+// it to every pod address. pprof (KOE_DEBUG_ADDR) is opt-in and never
+// exposed by the kit.
+const (
+	HTTPPortName    = "http"
+	HTTPPort        = 8080
+	MetricsPortName = "metrics"
+	MetricsPort     = 9090
+	MetricsPath     = "/metrics"
+)
+
+// The only peers that may reach the metrics port: Prometheus's pods, as
+// base/networkpolicy.yaml identifies them (the kube-prometheus-stack
+// chart's labels; patch both together if yours differ).
+var (
+	MonitoringNamespace = "monitoring"
+	PrometheusPodLabels = map[string]string{LabelName: "prometheus"}
+)
+
+// envValue is a variable as a container will see it: a literal value, or
+// a downward API field.
+type envValue struct {
+	value     string
+	fieldPath string
+}
+
+// containerEnv resolves a container's environment as the kubelet would,
+// as far as the manifests tell: envFrom sources in order (a later one
+// wins; ConfigMaps found among objs, Secrets unknown), then env, which
+// overrides them. Values from Secrets outside the manifests are missing.
+func containerEnv(objs []Object, c corev1.Container) map[string]envValue {
+	env := map[string]envValue{}
+	for _, from := range c.EnvFrom {
+		if from.ConfigMapRef == nil {
+			continue
+		}
+		if o := Find(objs, "ConfigMap", from.ConfigMapRef.Name); o != nil {
+			for k, v := range o.Obj.(*corev1.ConfigMap).Data {
+				env[from.Prefix+k] = envValue{value: v}
+			}
+		}
+	}
+	for _, e := range c.Env {
+		switch {
+		case e.ValueFrom == nil:
+			env[e.Name] = envValue{value: e.Value}
+		case e.ValueFrom.FieldRef != nil:
+			env[e.Name] = envValue{fieldPath: e.ValueFrom.FieldRef.FieldPath}
+		default:
+			delete(env, e.Name) // from a Secret or a resource: unknown here
+		}
+	}
+	return env
+}
+
+// checkListeners checks koe serve's ports and listen addresses: the
+// container ports http (8080) and metrics (9090) and no other (pprof is
+// never exposed), KOE_METRICS_ADDR on a non-loopback address at the
+// metrics port, KOE_ADDR (when set) at the http port, KOE_DEBUG_ADDR (when
+// set) on loopback, and scrape annotations (when present) on the metrics
+// port.
+func checkListeners(objs []Object, pod Pod, id string, c corev1.Container) []string {
+	var p problems
+	var metrics bool
+	for _, cp := range c.Ports {
+		switch {
+		case cp.Name == HTTPPortName && cp.ContainerPort == HTTPPort:
+		case cp.Name == MetricsPortName && cp.ContainerPort == MetricsPort && (cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP):
+			metrics = true
+		default:
+			p.add("%s: koe serve declares only the ports http (%d) and metrics (%d), not %s %d; pprof (KOE_DEBUG_ADDR) is never exposed",
+				id, HTTPPort, MetricsPort, cp.Name, cp.ContainerPort)
+		}
+	}
+	if !metrics {
+		p.add("%s: needs the container port metrics (%d/TCP): Prometheus scrapes the metrics listener there", id, MetricsPort)
+	}
+	env := containerEnv(objs, c)
+	if v, ok := env["KOE_METRICS_ADDR"]; !ok {
+		p.add("%s: KOE_METRICS_ADDR must be set to :%d (koe's default, 127.0.0.1:%d, cannot be scraped from outside the pod)", id, MetricsPort, MetricsPort)
+	} else if err := metricsAddr(v.value, env); err != nil {
+		p.add("%s: KOE_METRICS_ADDR %q: %v", id, v.value, err)
+	}
+	if v, ok := env["KOE_ADDR"]; ok {
+		if _, port, err := net.SplitHostPort(v.value); err != nil || port != strconv.Itoa(HTTPPort) {
+			p.add("%s: KOE_ADDR %q must listen on port %d, the container port http", id, v.value, HTTPPort)
+		}
+	}
+	if v, ok := env["KOE_DEBUG_ADDR"]; ok && v.value != "" {
+		if host, _, err := net.SplitHostPort(v.value); err != nil || !loopback(host) {
+			p.add("%s: KOE_DEBUG_ADDR %q serves pprof: keep it on loopback (127.0.0.1:PORT) or unset, never reachable from outside the pod", id, v.value)
+		}
+	}
+	if a := pod.Annotations; a["prometheus.io/scrape"] == "true" {
+		if a["prometheus.io/port"] != strconv.Itoa(MetricsPort) || (a["prometheus.io/path"] != "" && a["prometheus.io/path"] != MetricsPath) {
+			p.add("%s: the prometheus.io annotations must scrape %s on port %d (the metrics listener), not %q %q",
+				pod.Owner.ID(), MetricsPath, MetricsPort, a["prometheus.io/port"], a["prometheus.io/path"])
+		}
+	}
+	return p
+}
+
+// metricsAddr checks a KOE_METRICS_ADDR value: port 9090 on every address
+// (":9090", "0.0.0.0:9090", "[::]:9090"), on a non-loopback address, or on
+// the pod's IP from the downward API ("$(POD_IP):9090").
+func metricsAddr(addr string, env map[string]envValue) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not HOST:PORT: %v", err)
+	}
+	if port != strconv.Itoa(MetricsPort) {
+		return fmt.Errorf("must listen on port %d, the container port metrics", MetricsPort)
+	}
+	if m := envRefRE.FindStringSubmatch(host); m != nil {
+		if v, ok := env[m[1]]; ok && (v.fieldPath == "status.podIP") {
+			return nil
+		}
+		return fmt.Errorf("$(%s) is not the pod's IP (fieldRef status.podIP)", m[1])
+	}
+	if host == "" {
+		return nil
+	}
+	if loopback(host) {
+		return fmt.Errorf("loopback: Prometheus cannot scrape it; use :%d", MetricsPort)
+	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		return fmt.Errorf("host %q: use :%d, or an IP address", host, MetricsPort)
+	}
+	return nil
+}
+
+var envRefRE = regexp.MustCompile(`^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$`)
+
+// loopback reports whether host names only the loopback interface.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // parseGoMemLimit parses GOMEMLIMIT's syntax: bytes with an optional
@@ -467,6 +619,7 @@ func checkNetworkPolicy(objs []Object, tmpl Pod) []string {
 	if len(np.Spec.Ingress) == 0 {
 		p.add("NetworkPolicy koe admits nobody: the ingress controller must reach koe")
 	}
+	var scraped, public bool
 	for _, rule := range np.Spec.Ingress {
 		if len(rule.From) == 0 {
 			p.add("NetworkPolicy koe: an ingress rule admits every source")
@@ -476,7 +629,29 @@ func checkNetworkPolicy(objs []Object, tmpl Pod) []string {
 				!slices.Contains(allowedIngressNamespaces, peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]) {
 				p.add("NetworkPolicy koe: ingress only from the pods of namespaces %v", allowedIngressNamespaces)
 			}
+			if isPrometheus(peer) {
+				// Prometheus scrapes the metrics listener and needs nothing else.
+				if len(rule.Ports) == 1 && rule.Ports[0].Port != nil && rule.Ports[0].EndPort == nil &&
+					(rule.Ports[0].Port.String() == MetricsPortName || rule.Ports[0].Port.String() == strconv.Itoa(MetricsPort)) {
+					scraped = true
+				} else {
+					p.add("NetworkPolicy koe: Prometheus must be admitted to the port metrics only, not %v", portList(rule.Ports))
+				}
+			}
+			if peer.NamespaceSelector != nil && peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "ingress-nginx" &&
+				(len(rule.Ports) == 0 || slices.ContainsFunc(rule.Ports, func(pp networkingv1.NetworkPolicyPort) bool {
+					return pp.Port == nil || pp.Port.String() == HTTPPortName || pp.Port.String() == strconv.Itoa(HTTPPort) ||
+						(pp.EndPort != nil && pp.Port.Type == intstr.Int && pp.Port.IntVal <= HTTPPort && HTTPPort <= *pp.EndPort)
+				})) {
+				public = true
+			}
 		}
+	}
+	if !scraped {
+		p.add("NetworkPolicy koe: no rule admits Prometheus (namespace %s, pods %v) to the port metrics", MonitoringNamespace, PrometheusPodLabels)
+	}
+	if !public {
+		p.add("NetworkPolicy koe: no rule admits the ingress controller to the port http")
 	}
 	for _, rule := range np.Spec.Egress {
 		if len(rule.Ports) == 0 {
@@ -489,6 +664,178 @@ func checkNetworkPolicy(objs []Object, tmpl Pod) []string {
 		}
 	}
 	return p
+}
+
+// isPrometheus reports whether a NetworkPolicy peer is exactly Prometheus's
+// pods: the namespace monitoring and the pod labels PrometheusPodLabels,
+// nothing wider.
+func isPrometheus(peer networkingv1.NetworkPolicyPeer) bool {
+	ns, pod := peer.NamespaceSelector, peer.PodSelector
+	return peer.IPBlock == nil && ns != nil && pod != nil &&
+		len(ns.MatchExpressions) == 0 && maps.Equal(ns.MatchLabels, map[string]string{"kubernetes.io/metadata.name": MonitoringNamespace}) &&
+		len(pod.MatchExpressions) == 0 && len(pod.MatchLabels) > 0 && maps.Equal(pod.MatchLabels, PrometheusPodLabels)
+}
+
+// coversMetrics reports whether a NetworkPolicy rule's ports include the
+// metrics port: by name, by number or range, or because it lists none
+// (every port).
+func coversMetrics(ports []networkingv1.NetworkPolicyPort) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, pp := range ports {
+		if pp.Protocol != nil && *pp.Protocol != corev1.ProtocolTCP {
+			continue
+		}
+		switch {
+		case pp.Port == nil:
+			return true
+		case pp.Port.Type == intstr.String:
+			if pp.Port.StrVal == MetricsPortName {
+				return true
+			}
+		case pp.Port.IntVal == MetricsPort || (pp.EndPort != nil && pp.Port.IntVal <= MetricsPort && MetricsPort <= *pp.EndPort):
+			return true
+		}
+	}
+	return false
+}
+
+func portList(ports []networkingv1.NetworkPolicyPort) []string {
+	if len(ports) == 0 {
+		return []string{"every port"}
+	}
+	var out []string
+	for _, pp := range ports {
+		switch {
+		case pp.Port == nil:
+			out = append(out, "every port")
+		case pp.EndPort != nil:
+			out = append(out, fmt.Sprintf("%s-%d", pp.Port.String(), *pp.EndPort))
+		default:
+			out = append(out, pp.Port.String())
+		}
+	}
+	return out
+}
+
+// CheckMetricsExposure checks that koe's metrics stay inside the cluster,
+// for Prometheus only: no Ingress backend leads to the metrics port, and
+// no port of a Service that an Ingress routes to does (counting the
+// Services of a Rollout whose traffic ingress-nginx splits: the controller
+// makes a canary Ingress for its canaryService); and every NetworkPolicy
+// that selects the server pods admits the metrics port from Prometheus's
+// pods only (NetworkPolicies add up, so one lax policy opens it to all).
+func CheckMetricsExposure(objs []Object) []string {
+	var p problems
+	// A Service port leads to the metrics port when its targetPort (or,
+	// without one, its port) names or numbers it.
+	toMetrics := func(sp corev1.ServicePort) bool {
+		t := sp.TargetPort
+		if t.Type == intstr.String && t.StrVal != "" {
+			return t.StrVal == MetricsPortName
+		}
+		if t.Type == intstr.Int && t.IntVal != 0 {
+			return t.IntVal == MetricsPort
+		}
+		return sp.Port == MetricsPort
+	}
+	routed := map[string][]string{} // Service → the Ingresses (or Rollouts) that route to it
+	checkBackend := func(where string, b *networkingv1.IngressBackend) {
+		if b == nil || b.Service == nil {
+			return
+		}
+		bs := b.Service
+		if bs.Port.Name == MetricsPortName || bs.Port.Number == MetricsPort {
+			p.add("%s: routes to the metrics port of Service %s; /metrics must never be reachable through an Ingress", where, bs.Name)
+		}
+		routed[bs.Name] = append(routed[bs.Name], where)
+		if o := Find(objs, "Service", bs.Name); o != nil {
+			for _, sp := range o.Obj.(*corev1.Service).Spec.Ports {
+				if (bs.Port.Name != "" && sp.Name == bs.Port.Name || bs.Port.Number != 0 && sp.Port == bs.Port.Number) && toMetrics(sp) {
+					p.add("%s: routes to Service %s port %s, which leads to the metrics port; /metrics must never be reachable through an Ingress", where, bs.Name, sp.Name)
+				}
+			}
+		}
+	}
+	for _, o := range OfKind(objs, "Ingress") {
+		ing := o.Obj.(*networkingv1.Ingress)
+		checkBackend(o.ID(), ing.Spec.DefaultBackend)
+		for _, r := range ing.Spec.Rules {
+			if r.HTTP == nil {
+				continue
+			}
+			for i := range r.HTTP.Paths {
+				checkBackend(o.ID(), &r.HTTP.Paths[i].Backend)
+			}
+		}
+	}
+	for _, o := range OfKind(objs, "Rollout") {
+		c := o.Obj.(*rollouts.Rollout).Spec.Strategy.Canary
+		if c != nil && c.TrafficRouting != nil && c.TrafficRouting.Nginx != nil {
+			for _, svc := range []string{c.StableService, c.CanaryService} {
+				if svc != "" {
+					routed[svc] = append(routed[svc], o.ID()+" (ingress-nginx canary)")
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(routed)) {
+		o := Find(objs, "Service", name)
+		if o == nil {
+			continue
+		}
+		for _, sp := range o.Obj.(*corev1.Service).Spec.Ports {
+			if toMetrics(sp) {
+				p.add("%s: port %s leads to the metrics port, but %v route to this Service; Prometheus scrapes the pods, so leave the metrics port out of it",
+					o.ID(), sp.Name, slices.Compact(routed[name]))
+			}
+		}
+	}
+
+	server := map[string]string{LabelPartOf: "koe"}
+	maps.Copy(server, ServerLabels)
+	if pods := serverPods(objs); len(pods) > 0 {
+		server = pods[0].Labels
+	}
+	for _, o := range OfKind(objs, "NetworkPolicy") {
+		np := o.Obj.(*networkingv1.NetworkPolicy)
+		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		if err != nil || !sel.Matches(labels.Set(server)) {
+			continue
+		}
+		for _, rule := range np.Spec.Ingress {
+			if !coversMetrics(rule.Ports) {
+				continue
+			}
+			if len(rule.From) == 0 {
+				p.add("%s: admits every source to the metrics port (ports %v); only Prometheus may reach it", o.ID(), portList(rule.Ports))
+			}
+			for _, peer := range rule.From {
+				if !isPrometheus(peer) {
+					p.add("%s: admits %s to the metrics port (ports %v); only Prometheus (namespace %s, pods %v) may reach it",
+						o.ID(), peerString(peer), portList(rule.Ports), MonitoringNamespace, PrometheusPodLabels)
+				}
+			}
+		}
+	}
+	return p
+}
+
+func peerString(peer networkingv1.NetworkPolicyPeer) string {
+	var parts []string
+	if peer.IPBlock != nil {
+		parts = append(parts, "ipBlock "+peer.IPBlock.CIDR)
+	}
+	if peer.NamespaceSelector != nil {
+		parts = append(parts, "namespaces "+metav1.FormatLabelSelector(peer.NamespaceSelector))
+	} else if peer.PodSelector != nil {
+		parts = append(parts, "this namespace's")
+	}
+	if peer.PodSelector != nil {
+		parts = append(parts, "pods "+metav1.FormatLabelSelector(peer.PodSelector))
+	}
+	return strings.Join(parts, " ")
 }
 
 // CheckIngress checks the Ingress koe: class nginx, koe's Service, timeouts
@@ -751,8 +1098,8 @@ func metricQuery(at *rollouts.AnalysisTemplate, name string) string {
 	return ""
 }
 
-// CheckPodMonitor checks that Prometheus Operator scrapes the server pods
-// with the label the canary analysis selects on.
+// CheckPodMonitor checks that Prometheus Operator scrapes the server pods'
+// metrics port, with the label the canary analysis selects on.
 func CheckPodMonitor(objs []Object) []string {
 	o := Find(objs, "PodMonitor", "koe")
 	if o == nil {
@@ -766,8 +1113,9 @@ func CheckPodMonitor(objs []Object) []string {
 	if !slices.Contains(pm.Spec.PodTargetLabels, "rollouts-pod-template-hash") {
 		p.add("PodMonitor koe must copy rollouts-pod-template-hash onto the series")
 	}
-	if len(pm.Spec.PodMetricsEndpoints) != 1 || pm.Spec.PodMetricsEndpoints[0].Port == nil || *pm.Spec.PodMetricsEndpoints[0].Port != "http" {
-		p.add("PodMonitor koe must scrape the port http")
+	if eps := pm.Spec.PodMetricsEndpoints; len(eps) != 1 || eps[0].Port == nil || *eps[0].Port != MetricsPortName ||
+		eps[0].PortNumber != nil || eps[0].TargetPort != nil || (eps[0].Path != "" && eps[0].Path != MetricsPath) {
+		p.add("PodMonitor koe must scrape %s on the pod port %s (the metrics listener, %d), and nothing else", MetricsPath, MetricsPortName, MetricsPort)
 	}
 	return p
 }

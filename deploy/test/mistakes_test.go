@@ -1,10 +1,12 @@
 package deploytest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	rollouts "github.com/argoproj/argo-rollouts/pkg/apis/rollouts/v1alpha1"
+	monitoring "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +35,7 @@ func TestInvariantMistakes(t *testing.T) {
 		p = append(p, ing...)
 		p = append(p, CheckCanary(objs)...)
 		p = append(p, CheckPodMonitor(objs)...)
+		p = append(p, CheckMetricsExposure(objs)...)
 		return p
 	}
 	if p := all(render(t, prod)); len(p) > 0 {
@@ -52,6 +55,43 @@ func TestInvariantMistakes(t *testing.T) {
 	ingress := func(objs []Object) *networkingv1.Ingress {
 		return Find(objs, "Ingress", "koe").Obj.(*networkingv1.Ingress)
 	}
+	service := func(objs []Object, name string) *corev1.Service {
+		return Find(objs, "Service", name).Obj.(*corev1.Service)
+	}
+	podMonitor := func(objs []Object) *monitoring.PodMetricsEndpoint {
+		return &Find(objs, "PodMonitor", "koe").Obj.(*monitoring.PodMonitor).Spec.PodMetricsEndpoints[0]
+	}
+	// containerPort returns the koe container's port of that name.
+	containerPort := func(objs []Object, name string) *corev1.ContainerPort {
+		c := koe(objs)
+		for i := range c.Ports {
+			if c.Ports[i].Name == name {
+				return &c.Ports[i]
+			}
+		}
+		t.Fatalf("no container port %s", name)
+		return nil
+	}
+	// rule returns the ingress rule of NetworkPolicy koe that admits the
+	// namespace ns.
+	rule := func(objs []Object, ns string) *networkingv1.NetworkPolicyIngressRule {
+		np := policy(objs)
+		for i, r := range np.Spec.Ingress {
+			for _, peer := range r.From {
+				if peer.NamespaceSelector != nil && peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == ns {
+					return &np.Spec.Ingress[i]
+				}
+			}
+		}
+		t.Fatalf("NetworkPolicy koe has no rule for namespace %s", ns)
+		return nil
+	}
+	withEnv := func(objs []Object, name, value string) []Object {
+		c := koe(objs)
+		c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+		return objs
+	}
+	metricsPort := networkingv1.NetworkPolicyPort{Port: ptr.To(intstr.FromString(MetricsPortName)), Protocol: ptr.To(corev1.ProtocolTCP)}
 	cases := []struct {
 		name   string
 		mutate func(objs []Object) []Object
@@ -170,6 +210,99 @@ func TestInvariantMistakes(t *testing.T) {
 			Find(o, "PodMonitor", "koe").Obj.(interface{ SetName(string) }).SetName("other")
 			return o
 		}, "PodMonitor koe missing"},
+
+		// The metrics listener: declared, set, scraped, and for Prometheus only.
+		{"no metrics port", func(o []Object) []Object {
+			c := koe(o)
+			c.Ports = slices.DeleteFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == MetricsPortName })
+			return o
+		}, "needs the container port metrics"},
+		{"metrics port number", func(o []Object) []Object { containerPort(o, MetricsPortName).ContainerPort = 9100; return o }, "needs the container port metrics"},
+		{"debug port exposed", func(o []Object) []Object {
+			c := koe(o)
+			c.Ports = append(c.Ports, corev1.ContainerPort{Name: "debug", ContainerPort: 6060})
+			return o
+		}, "declares only the ports http (8080) and metrics (9090)"},
+		{"metrics addr unset", func(o []Object) []Object { delete(ConfigData(o), "KOE_METRICS_ADDR"); return o }, "KOE_METRICS_ADDR must be set"},
+		{"metrics addr loopback", func(o []Object) []Object { ConfigData(o)["KOE_METRICS_ADDR"] = "127.0.0.1:9090"; return o }, `KOE_METRICS_ADDR "127.0.0.1:9090": loopback`},
+		{"metrics addr localhost in env", func(o []Object) []Object { return withEnv(o, "KOE_METRICS_ADDR", "localhost:9090") }, `KOE_METRICS_ADDR "localhost:9090": loopback`},
+		{"metrics addr ipv6 loopback", func(o []Object) []Object { return withEnv(o, "KOE_METRICS_ADDR", "[::1]:9090") }, `KOE_METRICS_ADDR "[::1]:9090": loopback`},
+		{"metrics addr other port", func(o []Object) []Object { ConfigData(o)["KOE_METRICS_ADDR"] = ":9091"; return o }, "must listen on port 9090"},
+		{"metrics addr on public port", func(o []Object) []Object { ConfigData(o)["KOE_METRICS_ADDR"] = ":8080"; return o }, "must listen on port 9090"},
+		{"public addr on metrics port", func(o []Object) []Object { ConfigData(o)["KOE_ADDR"] = ":9090"; return o }, "KOE_ADDR \":9090\" must listen on port 8080"},
+		{"debug addr exposed", func(o []Object) []Object { ConfigData(o)["KOE_DEBUG_ADDR"] = ":6060"; return o }, "KOE_DEBUG_ADDR \":6060\" serves pprof"},
+		{"scrape annotation on http", func(o []Object) []Object {
+			server(o).Spec.Template.Annotations["prometheus.io/port"] = "8080"
+			return o
+		}, "prometheus.io annotations must scrape /metrics on port 9090"},
+		{"pod monitor on http", func(o []Object) []Object { podMonitor(o).Port = ptr.To("http"); return o }, "PodMonitor koe must scrape /metrics on the pod port metrics"},
+		{"pod monitor path", func(o []Object) []Object { podMonitor(o).Path = "/metrics/"; return o }, "PodMonitor koe must scrape /metrics on the pod port metrics"},
+		{"ingress to metrics port", func(o []Object) []Object {
+			svc := service(o, "koe")
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromString(MetricsPortName)})
+			ingress(o).Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = networkingv1.ServiceBackendPort{Name: MetricsPortName}
+			return o
+		}, "routes to the metrics port of Service koe"},
+		{"ingress to metrics port number", func(o []Object) []Object {
+			ingress(o).Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = networkingv1.ServiceBackendPort{Number: MetricsPort}
+			return o
+		}, "routes to the metrics port of Service koe"},
+		{"service http to metrics", func(o []Object) []Object {
+			service(o, "koe").Spec.Ports[0].TargetPort = intstr.FromString(MetricsPortName)
+			return o
+		}, "routes to Service koe port http, which leads to the metrics port"},
+		{"service metrics port beside http", func(o []Object) []Object {
+			svc := service(o, "koe")
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromInt32(MetricsPort)})
+			return o
+		}, "Service koe-production/koe: port metrics leads to the metrics port"},
+		{"canary service to metrics", func(o []Object) []Object {
+			svc := service(o, "koe-canary")
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromString(MetricsPortName)})
+			return o
+		}, "Service koe-production/koe-canary: port metrics leads to the metrics port"},
+		{"ingress controller on metrics", func(o []Object) []Object {
+			r := rule(o, "ingress-nginx")
+			r.Ports = append(r.Ports, metricsPort)
+			return o
+		}, "NetworkPolicy koe-production/koe: admits namespaces kubernetes.io/metadata.name=ingress-nginx pods app.kubernetes.io/name=ingress-nginx to the metrics port"},
+		{"ingress controller on every port", func(o []Object) []Object { rule(o, "ingress-nginx").Ports = nil; return o }, "to the metrics port (ports [every port])"},
+		{"metrics in a port range", func(o []Object) []Object {
+			r := rule(o, "ingress-nginx")
+			r.Ports = []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(8000)), EndPort: ptr.To[int32](9999)}}
+			return o
+		}, "to the metrics port (ports [8000-9999])"},
+		{"monitoring namespace, any pod", func(o []Object) []Object {
+			rule(o, "monitoring").From[0].PodSelector = &metav1.LabelSelector{}
+			return o
+		}, "admits namespaces kubernetes.io/metadata.name=monitoring pods <none> to the metrics port"},
+		{"prometheus on http", func(o []Object) []Object {
+			rule(o, "monitoring").Ports = []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromString("http")), Protocol: ptr.To(corev1.ProtocolTCP)}}
+			return o
+		}, "no rule admits Prometheus"},
+		{"prometheus on both ports", func(o []Object) []Object {
+			r := rule(o, "monitoring")
+			r.Ports = append(r.Ports, networkingv1.NetworkPolicyPort{Port: ptr.To(intstr.FromString("http"))})
+			return o
+		}, "Prometheus must be admitted to the port metrics only"},
+		{"ingress controller lost http", func(o []Object) []Object {
+			rule(o, "ingress-nginx").Ports = []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(8443))}}
+			return o
+		}, "no rule admits the ingress controller to the port http"},
+		{"another policy opens metrics", func(o []Object) []Object {
+			np := &networkingv1.NetworkPolicy{
+				ObjectMeta: metav1.ObjectMeta{Name: "koe-extra", Namespace: prod.namespace, Labels: map[string]string{LabelPartOf: "koe", LabelName: "koe", LabelComponent: "server"}},
+				Spec: networkingv1.NetworkPolicySpec{
+					PodSelector: metav1.LabelSelector{MatchLabels: ServerLabels},
+					PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+					Ingress: []networkingv1.NetworkPolicyIngressRule{{
+						From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelName: "koe"}}}},
+						Ports: []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(MetricsPort))}},
+					}},
+				},
+			}
+			return append(o, Object{GVK: networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"), Meta: np, Obj: np})
+		}, "NetworkPolicy koe-production/koe-extra: admits this namespace's pods app.kubernetes.io/name=koe to the metrics port"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

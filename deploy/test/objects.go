@@ -79,11 +79,12 @@ func Decode(m resmap.ResMap) ([]Object, error) {
 
 // Pod is a pod template found in an object, with where it came from.
 type Pod struct {
-	Owner    Object
-	Kind     string // the owner's kind, or "AnalysisTemplate job"
-	Labels   map[string]string
-	Spec     *corev1.PodSpec
-	LongLife bool // a server (Deployment, StatefulSet, Rollout), not a run-to-completion task
+	Owner       Object
+	Kind        string // the owner's kind, or "AnalysisTemplate job"
+	Labels      map[string]string
+	Annotations map[string]string
+	Spec        *corev1.PodSpec
+	LongLife    bool // a server (Deployment, StatefulSet, Rollout), not a run-to-completion task
 }
 
 // Pods lists every pod template of the objects: workloads, Jobs, CronJobs,
@@ -91,7 +92,7 @@ type Pod struct {
 func Pods(objs []Object) []Pod {
 	var pods []Pod
 	add := func(o Object, kind string, t *corev1.PodTemplateSpec, long bool) {
-		pods = append(pods, Pod{Owner: o, Kind: kind, Labels: t.Labels, Spec: &t.Spec, LongLife: long})
+		pods = append(pods, Pod{Owner: o, Kind: kind, Labels: t.Labels, Annotations: t.Annotations, Spec: &t.Spec, LongLife: long})
 	}
 	for _, o := range objs {
 		switch v := o.Obj.(type) {

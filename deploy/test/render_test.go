@@ -79,6 +79,7 @@ func TestEnvironments(t *testing.T) {
 			report(t, "objects", CheckObjects(objs, e.namespace))
 			report(t, "config", CheckConfig(objs, known))
 			report(t, "pods", CheckPods(objs))
+			report(t, "metrics", CheckMetricsExposure(objs))
 			e.check(t, objs)
 		})
 	}
@@ -236,7 +237,7 @@ func checkBench(t *testing.T, objs []Object) {
 		t.Error("a load test is not retried: backoffLimit 0")
 	}
 	if Find(objs, "NetworkPolicy", "koe-bench") == nil {
-		t.Error("NetworkPolicy koe-bench missing: koe admits only the ingress controller and Prometheus otherwise")
+		t.Error("NetworkPolicy koe-bench missing: koe's public port admits only the ingress controller otherwise")
 	}
 	for _, o := range objs {
 		if o.Meta.GetNamespace() != "" {
