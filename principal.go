@@ -25,9 +25,9 @@ const (
 // both at once (a staff member's browser that also joined the event), koe
 // itself, or nobody (the zero value).
 type Principal struct {
-	// StaffRole is the staff role over every event ("" for none): for now
-	// an owner token gives RoleOwner.
-	StaffRole Role
+	// Role is the role a token or session gives over every event ("" for
+	// none): for now an owner token gives RoleOwner.
+	Role Role
 	// EventID and ParticipantID name the participant (0 for none). A
 	// participant belongs to one event.
 	EventID, ParticipantID int64
@@ -47,8 +47,15 @@ func (p Principal) IsParticipantOf(eventID int64) bool {
 	return p.ParticipantID != 0 && p.EventID == eventID
 }
 
-// IsStaff reports whether p has a staff role.
-func (p Principal) IsStaff() bool { return p.StaffRole != "" }
+// IsStaff reports whether p has a staff role (owner, moderator,
+// presenter); a viewer link is not staff.
+func (p Principal) IsStaff() bool {
+	switch p.Role {
+	case RoleOwner, RoleModerator, RolePresenter:
+		return true
+	}
+	return false
+}
 
 // Roles returns the roles p holds in the event.
 func (p Principal) Roles(eventID int64) []Role {
@@ -56,8 +63,8 @@ func (p Principal) Roles(eventID int64) []Role {
 	if p.System {
 		roles = append(roles, RoleSystem)
 	}
-	if p.StaffRole != "" {
-		roles = append(roles, p.StaffRole)
+	if p.Role != "" {
+		roles = append(roles, p.Role)
 	}
 	if p.IsParticipantOf(eventID) {
 		roles = append(roles, RoleParticipant)

@@ -57,7 +57,7 @@ func (a *Actions) Authenticate(ctx context.Context, c Credentials, eventID int64
 		if role == "" {
 			return p, a.invalidToken(ctx, c.Addr)
 		}
-		p.StaffRole = role
+		p.Role = role
 		return p, nil
 	}
 	if c.StaffCookie != "" {
@@ -65,7 +65,7 @@ func (a *Actions) Authenticate(ctx context.Context, c Credentials, eventID int64
 		if err != nil {
 			return p, err
 		}
-		p.StaffRole = role
+		p.Role = role
 	}
 	if eventID != 0 {
 		for _, tok := range c.Participant {

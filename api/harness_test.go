@@ -349,6 +349,15 @@ func (r *response) errorCode() string {
 	return e.Error.Code
 }
 
+// errorMessage is the message of an error response ("" if none).
+func (r *response) errorMessage() string {
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Message
+}
+
 // want checks the status and, for errors, the error code.
 func (r *response) want(t testing.TB, status int, code string) bool {
 	t.Helper()

@@ -134,7 +134,12 @@ func (r *Relay) runShared(ctx context.Context, c Consumer) {
 		r.log.Info("outbox consumer leads", "consumer", c.Name)
 		pos, ok, err := r.store.OutboxCursor(held, c.Name)
 		if err == nil && !ok {
-			pos, err = r.store.OutboxHead(held)
+			// The first leader starts now, and says so at once: a leader
+			// that died before saving would otherwise leave the next one
+			// starting at its own now, past what came in between.
+			if pos, err = r.store.OutboxHead(held); err == nil {
+				err = r.store.SaveOutboxCursor(held, c.Name, pos)
+			}
 		}
 		if err == nil {
 			saved := pos

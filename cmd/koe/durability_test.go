@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,14 +21,21 @@ const testOwnerToken = "durability-test-owner-token"
 
 // server is a koe serve subprocess.
 type server struct {
-	cmd  *exec.Cmd
-	base string
+	cmd     *exec.Cmd
+	base    string
+	metrics string // its metrics listener's /metrics
 }
 
-func buildKoe(t *testing.T) string {
+// buildKoe builds koe, with the build tags given (faultinject: see
+// fault.go).
+func buildKoe(t *testing.T, tags ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "koe")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	args := []string{"build", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -48,13 +56,14 @@ func freeAddr(t *testing.T) string {
 // variables (KOE_DATABASE_URL, KOE_REDIS_URL…).
 func startServer(t *testing.T, bin, dataDir, addr string, env ...string) *server {
 	t.Helper()
+	metrics := freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "KOE_OWNER_TOKEN="+testOwnerToken, "KOE_RATE_LIMITS=off"), env...)
+	cmd.Env = append(append(os.Environ(), "KOE_OWNER_TOKEN="+testOwnerToken, "KOE_RATE_LIMITS=off", "KOE_METRICS_ADDR="+metrics), env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr}
+	s := &server{cmd: cmd, base: "http://" + addr, metrics: "http://" + metrics + "/metrics"}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

@@ -74,7 +74,7 @@ func seedDemo(ctx context.Context, st koe.Store, now time.Time) (*koe.Event, err
 	if err != nil {
 		return nil, err
 	}
-	owner := koe.NewContext(ctx, koe.Principal{StaffRole: koe.RoleOwner})
+	owner := koe.NewContext(ctx, koe.Principal{Role: koe.RoleOwner})
 	events, err := a.Events(owner)
 	if err != nil {
 		return nil, err
