@@ -29,6 +29,9 @@
 #   BENCH_REPLICAS        scaled: replicas (3)
 #   BENCH_LOG_DIR         if set, every server's log is copied there at the end
 #                         (server-PORT.log; scaled-RUN-replica-N.log, RUN 1 fanout, 2 likes)
+#   BENCH_SERVER_BIN      the koe binary to serve (default: built from this
+#                         checkout); the generator is always this checkout's, so
+#                         that two builds are measured by the same one
 set -euo pipefail
 
 subscribers=${BENCH_SUBSCRIBERS:-10000}
@@ -43,6 +46,7 @@ pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
 replicas=${BENCH_REPLICAS:-3}
 log_dir=${BENCH_LOG_DIR:-}
+server_bin=${BENCH_SERVER_BIN:-}
 # Each replica's pool: 3 × 16 connections stay well inside PostgreSQL's
 # default max_connections (100), which the default 32 each would not.
 pool_max_conns=16
@@ -95,8 +99,8 @@ start_server() {
 	url=http://127.0.0.1:$port
 	rm -rf "$tmp/data"
 	# taskset and env exec, so $! is the server's own pid (idle reads its RSS).
-	taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" \
-		"$tmp/koe" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$tmp/server-$port.log" 2>&1 &
+	taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
+		"$server_bin" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$tmp/server-$port.log" 2>&1 &
 	server_pid=$!
 	wait_ready "$url" "$server_pid" "$tmp/server-$port.log"
 }
@@ -134,9 +138,9 @@ start_replicas() {
 	for i in $(seq "$replicas"); do
 		port=$((port + 1))
 		log=$tmp/scaled-$scaled_runs-replica-$i.log
-		taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" \
+		taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
 			KOE_DATABASE_URL="$db_url" KOE_REDIS_URL="$redis_url" KOE_REDIS_PREFIX="$scaled_prefix" \
-			"$tmp/koe" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$log" 2>&1 &
+			"$server_bin" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$log" 2>&1 &
 		replica_pids+=($!)
 		urls+=${urls:+,}http://127.0.0.1:$port
 	done
@@ -220,8 +224,14 @@ source_ips() {
 
 go build -o "$tmp/koe" ./cmd/koe
 go build -o "$tmp/writecost" ./bench/writecost
+if [[ -z $server_bin ]]; then
+	server_bin=$tmp/koe
+fi
 
 echo "# koe bench $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
+if [[ $server_bin != "$tmp/koe" ]]; then
+	echo "# server: $server_bin ($("$server_bin" version 2>/dev/null || echo unknown version)); generator: this checkout"
+fi
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r), $(go version | cut -d' ' -f3)"
 echo "# server pinned to CPU 0 with GOMAXPROCS=1 and KOE_RATE_LIMITS=off; generator pinned to CPU 1"
 if [[ " $scenarios " == *" scaled "* ]]; then
