@@ -172,8 +172,8 @@ func (r *Relay) runShared(ctx context.Context, c Consumer) {
 			r.log.Warn("outbox consumer cannot start", "consumer", c.Name, "error", err)
 			sleep(ctx, r.opts.Poll)
 		}
-		release()
 		r.metrics.leader.WithLabelValues(c.Name).Set(0)
+		release()
 	}
 }
 
@@ -198,7 +198,7 @@ func (r *Relay) follow(ctx context.Context, c Consumer, pos koe.OutboxPos, save 
 			sleep(ctx, r.opts.Poll)
 			continue
 		}
-		if save != nil && time.Since(lastSave) >= r.opts.SaveEvery {
+		if save != nil && ctx.Err() == nil && time.Since(lastSave) >= r.opts.SaveEvery {
 			save(ctx, pos)
 			lastSave = time.Now()
 		}

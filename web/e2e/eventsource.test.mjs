@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launch } from './lib/browser.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
+import { until } from './lib/until.mjs';
 
 const token = 'e2e-owner-token-0123456789';
 // Chromium's EventSource waits 3 s before reconnecting (koe sends no
@@ -19,21 +20,6 @@ const TYPES = ['subscribed', 'reset', 'presence', 'question.created', 'question.
 
 let koe, api, browser, event, asker;
 const contexts = [];
-
-async function until(what, fn, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { launch } from './lib/browser.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
+import { until } from './lib/until.mjs';
 
 const token = 'e2e-owner-token-0123456789';
 const shots = new URL('../../test-results/', import.meta.url).pathname;
@@ -14,21 +15,6 @@ const projector = { width: 1920, height: 1080 };
 
 let koe, api, browser, event, talk, talk2;
 const ctx = {};
-
-async function until(what, fn, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function newPage(name, { viewport = phone, locale = 'en-US', staff = false } = {}) {
   const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
