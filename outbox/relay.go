@@ -92,28 +92,24 @@ func New(store koe.Outbox, consumers []Consumer, opts Options) *Relay {
 	return &Relay{store: store, consumers: consumers, opts: opts, log: opts.Logger, metrics: newMetrics(opts.Registry)}
 }
 
-// Start positions every local consumer at the outbox's head, so that what
-// is committed from now on reaches them, and runs the relay until ctx
+// Start reads the outbox's head, where local consumers start and where a
+// shared consumer that never saved a cursor starts, so that whatever is
+// committed once Start returns reaches them; it runs the relay until ctx
 // ends. The returned function waits for it to stop.
 func (r *Relay) Start(ctx context.Context) (wait func(), err error) {
 	var wg sync.WaitGroup
-	heads := make([]koe.OutboxPos, len(r.consumers))
-	for i, c := range r.consumers {
-		if c.Shared {
-			continue
-		}
-		if heads[i], err = r.store.OutboxHead(ctx); err != nil {
-			return nil, err
-		}
+	head, err := r.store.OutboxHead(ctx)
+	if err != nil {
+		return nil, err
 	}
-	for i, c := range r.consumers {
+	for _, c := range r.consumers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if c.Shared {
-				r.runShared(ctx, c)
+				r.runShared(ctx, c, head)
 			} else {
-				r.follow(ctx, c, heads[i], nil)
+				r.follow(ctx, c, head, nil)
 			}
 		}()
 	}
@@ -123,8 +119,9 @@ func (r *Relay) Start(ctx context.Context) (wait func(), err error) {
 }
 
 // runShared holds the consumer's lease whenever it can and follows the
-// outbox from its saved cursor while it does.
-func (r *Relay) runShared(ctx context.Context, c Consumer) {
+// outbox from its saved cursor while it does; from start when none was
+// ever saved.
+func (r *Relay) runShared(ctx context.Context, c Consumer, start koe.OutboxPos) {
 	for ctx.Err() == nil {
 		held, release, err := r.store.Lead(ctx, c.Name)
 		if err != nil {
@@ -134,12 +131,12 @@ func (r *Relay) runShared(ctx context.Context, c Consumer) {
 		r.log.Info("outbox consumer leads", "consumer", c.Name)
 		pos, ok, err := r.store.OutboxCursor(held, c.Name)
 		if err == nil && !ok {
-			// The first leader starts now, and says so at once: a leader
-			// that died before saving would otherwise leave the next one
-			// starting at its own now, past what came in between.
-			if pos, err = r.store.OutboxHead(held); err == nil {
-				err = r.store.SaveOutboxCursor(held, c.Name, pos)
-			}
+			// The first leader starts where its relay started, and says
+			// so at once: a leader that died before saving would otherwise
+			// leave the next one starting at its own start, past what
+			// came in between.
+			pos = start
+			err = r.store.SaveOutboxCursor(held, c.Name, pos)
 		}
 		if err == nil {
 			saved := pos
