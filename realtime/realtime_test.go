@@ -361,7 +361,10 @@ func TestSSEResumeWithLastEventID(t *testing.T) {
 // A client that never reads must not hold back the others: they get every
 // event, and the stuck one is dropped once its write has hung too long.
 func TestSlowClientDoesNotSlowOthers(t *testing.T) {
-	h, srv := newTestServer(t, Options{WriteTimeout: 500 * time.Millisecond})
+	// Short enough for the stuck client to be dropped soon, long enough that
+	// the fast one, decoding 25 MB under the race detector on a busy
+	// machine, is never taken for stuck.
+	h, srv := newTestServer(t, Options{WriteTimeout: 3 * time.Second})
 	stuck := &wsClient{msgs: make(chan wireMessage)} // unbuffered and never drained
 	conn, _, err := gws.NewClient(stuck, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"})
 	if err != nil {
@@ -401,7 +404,7 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	// A write stuck past the timeout fails and closes the connection, or a
 	// sweep (which events cause) finds it stuck first: either way only the
 	// fast client is left following the talk.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for h.stream(talk1).subscribers() > 1 && time.Now().Before(deadline) {
 		h.Publish(talk1, Message{Type: "test.tick", At: time.Now(), Data: 0})
 		time.Sleep(50 * time.Millisecond)
