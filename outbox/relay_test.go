@@ -904,13 +904,16 @@ type writer struct {
 }
 
 func startWriter(t *testing.T, s koe.Store, sc scene) *writer {
-	ctx, cancel := context.WithCancel(t.Context())
+	// Each write runs to its end: a write cancelled half-way may still
+	// commit after stop returned, and the tests compare what was written
+	// once it has.
+	var stopping atomic.Bool
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for i := 0; ctx.Err() == nil; i++ {
-			err := s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[0].ID, Body: fmt.Sprintf("question %d", i)})
-			if err != nil && ctx.Err() == nil {
+		for i := 0; !stopping.Load(); i++ {
+			err := s.CreateQuestion(t.Context(), &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[0].ID, Body: fmt.Sprintf("question %d", i)})
+			if err != nil {
 				t.Errorf("CreateQuestion: %v", err)
 				return
 			}
@@ -918,7 +921,7 @@ func startWriter(t *testing.T, s koe.Store, sc scene) *writer {
 		}
 	}()
 	var once sync.Once
-	return &writer{stop: func() { once.Do(func() { cancel(); <-done }) }}
+	return &writer{stop: func() { once.Do(func() { stopping.Store(true); <-done }) }}
 }
 
 type scene struct {
