@@ -99,7 +99,7 @@ start_server() {
 	url=http://127.0.0.1:$port
 	rm -rf "$tmp/data"
 	# taskset and env exec, so $! is the server's own pid (idle reads its RSS).
-	taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
+	taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_MAX_STREAMS_PER_ADDRESS=1000000 KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
 		"$server_bin" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$tmp/server-$port.log" 2>&1 &
 	server_pid=$!
 	wait_ready "$url" "$server_pid" "$tmp/server-$port.log"
@@ -138,7 +138,7 @@ start_replicas() {
 	for i in $(seq "$replicas"); do
 		port=$((port + 1))
 		log=$tmp/scaled-$scaled_runs-replica-$i.log
-		taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
+		taskset -c 0 env GOMAXPROCS=1 KOE_RATE_LIMITS=off KOE_MAX_STREAMS_PER_ADDRESS=1000000 KOE_OWNER_TOKEN="$token" KOE_METRICS_ADDR=off \
 			KOE_DATABASE_URL="$db_url" KOE_REDIS_URL="$redis_url" KOE_REDIS_PREFIX="$scaled_prefix" \
 			"$server_bin" serve --addr "127.0.0.1:$port" --data-dir "$tmp/data" >"$log" 2>&1 &
 		replica_pids+=($!)
@@ -233,7 +233,7 @@ if [[ $server_bin != "$tmp/koe" ]]; then
 	echo "# server: $server_bin ($("$server_bin" version 2>/dev/null || echo unknown version)); generator: this checkout"
 fi
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r), $(go version | cut -d' ' -f3)"
-echo "# server pinned to CPU 0 with GOMAXPROCS=1 and KOE_RATE_LIMITS=off; generator pinned to CPU 1"
+echo "# server pinned to CPU 0 with GOMAXPROCS=1, KOE_RATE_LIMITS=off and no bound on connections per address (the generator dials from four); generator pinned to CPU 1"
 if [[ " $scenarios " == *" scaled "* ]]; then
 	if ! pg_version=$(psql "$pg_admin" -XqAt -c 'SHOW server_version' | cut -d' ' -f1); then
 		echo "run.sh: scaled: PostgreSQL at $pg_admin does not answer (BENCH_POSTGRES_URL)" >&2
