@@ -22,8 +22,12 @@ type Change struct {
 	At         time.Time
 	Actor      Actor
 	Visibility Visibility
-	// Data is the JSON of the payload that Type names.
+	// Data is the JSON of the payload that Type names: the record after the
+	// change.
 	Data json.RawMessage
+	// Before is the record before the change, for changes of a record
+	// that existed (the audit log shows both); nil otherwise.
+	Before json.RawMessage
 }
 
 // ChangeType names what a change did. The names are the event types the
@@ -40,6 +44,17 @@ const (
 	QuestionUpdated ChangeType = "question.updated" // *Question, viewer fields false
 	QuestionLikes   ChangeType = "question.likes"   // LikeCount
 	ReplyCreated    ChangeType = "reply.created"    // *Reply
+
+	// Staff and their accounts: for the audit log, never on the streams.
+	AccountCreated     ChangeType = "account.created"     // *Account
+	AccountUpdated     ChangeType = "account.updated"     // *Account
+	StaffSet           ChangeType = "staff.set"           // *Membership
+	StaffRemoved       ChangeType = "staff.removed"       // *Membership (as it was)
+	InvitationCreated  ChangeType = "invitation.created"  // *Invitation
+	InvitationAccepted ChangeType = "invitation.accepted" // *Invitation
+	InvitationRevoked  ChangeType = "invitation.revoked"  // *Invitation
+	TokenCreated       ChangeType = "token.created"       // *APIToken
+	TokenRevoked       ChangeType = "token.revoked"       // *APIToken
 )
 
 // Visibility says who may see a change.
@@ -62,11 +77,49 @@ func visibility(public bool) Visibility {
 // newChange encodes data, one of koe's own types; failing to encode it is
 // a bug.
 func newChange(typ ChangeType, eventID, talkID int64, vis Visibility, data any) Change {
-	raw, err := json.Marshal(data)
+	return Change{Type: typ, EventID: eventID, TalkID: talkID, Visibility: vis, Data: encode(typ, data)}
+}
+
+func encode(typ ChangeType, v any) json.RawMessage {
+	raw, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("koe: cannot encode %s: %v", typ, err))
 	}
-	return Change{Type: typ, EventID: eventID, TalkID: talkID, Visibility: vis, Data: raw}
+	return raw
+}
+
+// WithBefore returns c recording before as the record before the change.
+func (c Change) WithBefore(before any) Change {
+	c.Before = encode(c.Type, before)
+	return c
+}
+
+// Change records a's new state as typ; before, if not nil, is how it was.
+func (a *Account) Change(typ ChangeType, before *Account) Change {
+	c := newChange(typ, 0, 0, VisibleStaff, a)
+	if before != nil {
+		c = c.WithBefore(before)
+	}
+	return c
+}
+
+// Change records m as typ; before, if not nil, is how it was.
+func (m *Membership) Change(typ ChangeType, before *Membership) Change {
+	c := newChange(typ, m.EventID, 0, VisibleStaff, m)
+	if before != nil {
+		c = c.WithBefore(before)
+	}
+	return c
+}
+
+// Change records inv as typ.
+func (inv *Invitation) Change(typ ChangeType) Change {
+	return newChange(typ, inv.EventID, 0, VisibleStaff, inv)
+}
+
+// Change records t as typ.
+func (t *APIToken) Change(typ ChangeType) Change {
+	return newChange(typ, 0, 0, VisibleStaff, t)
 }
 
 // Change records e's new state as typ (EventCreated or EventUpdated).

@@ -43,6 +43,7 @@ type Store interface {
 	TalkStore
 	ParticipantStore
 	QuestionStore
+	AccountStore
 	Outbox
 }
 
@@ -119,9 +120,12 @@ type QuestionStore interface {
 	Questions(ctx context.Context, q QuestionQuery) (*QuestionPage, error)
 	// SetLike records that participant likes (like=true) or no longer likes
 	// the question. It is idempotent and exact under any concurrency; the
-	// question's version grows only when the state changed. The likes
-	// committed together record one QuestionLikes per question, with the
-	// count after them. ENOTFOUND for a question that is not Public.
+	// question's version grows only when the state changed. It records
+	// QuestionLikes with the count it left, coalesced: one change per
+	// question for the likes committed together, and a store may hold a
+	// count back a moment (at most 50 ms) to record one per interval; the
+	// last count recorded is always the question's. ENOTFOUND for a
+	// question that is not Public.
 	SetLike(ctx context.Context, eventID, talkID, questionID, participantID int64, like bool) (*LikeResult, error)
 	// UpdateQuestion applies u with QuestionUpdate.Apply, bumps the version
 	// and records QuestionUpdated (neither when u changes nothing). A

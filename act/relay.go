@@ -3,7 +3,6 @@ package act
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"time"
 
 	"github.com/koehq/koe"
@@ -18,68 +17,36 @@ import (
 //   - without a broker, a local consumer feeds this process's hub;
 //   - with one, a shared consumer on the lease holder publishes to the
 //     broker, which carries every message to every replica; each replica's
-//     local consumer feeds its own hub while the broker is unavailable.
+//     local consumer stands by, and feeds its own hub while the broker is
+//     unavailable, starting a little before the failure (the broker may
+//     have failed to carry the last changes; clients then see a new epoch
+//     and reload anyway, and a message that arrives twice changes nothing).
 func (a *Actions) Consumers() []outbox.Consumer {
-	local := &localStreams{a: a}
-	consumers := []outbox.Consumer{{Name: "realtime-local", Handle: local.handle}}
-	if a.hub.Scaled() {
-		consumers = append(consumers, outbox.Consumer{
-			Name:   "realtime",
-			Shared: true,
-			Handle: func(_ context.Context, changes []koe.Change) error {
-				if !a.hub.Degraded() { // the local consumers have it meanwhile
-					a.publish(changes)
-				}
-				return nil
-			},
-			Flush: a.hub.FlushLatest,
-		})
+	local := outbox.Consumer{
+		Name:    "realtime-local",
+		Handle:  func(_ context.Context, changes []koe.Change) error { a.publish(changes); return nil },
+		Standby: func() bool { return a.hub.Scaled() && !a.hub.Degraded() },
+		Rewind:  rewind,
 	}
-	return consumers
-}
-
-// localStreams feeds this process's hub: always without a broker, and
-// while the broker is unavailable with one. When the broker fails it first
-// delivers again the last few seconds of changes, which the broker may
-// have failed to carry (the relay calls it at least once a second, so it
-// does so within a second, changes or not); clients then see a new epoch
-// and reload anyway, and a message that arrives twice changes nothing
-// (versions).
-type localStreams struct {
-	a      *Actions
-	mu     sync.Mutex
-	needed bool
-	recent []koe.Change // the last rewind of changes, while not needed
+	if !a.hub.Scaled() {
+		return []outbox.Consumer{local}
+	}
+	return []outbox.Consumer{local, {
+		Name:   "realtime",
+		Shared: true,
+		Handle: func(_ context.Context, changes []koe.Change) error {
+			if !a.hub.Degraded() { // the local consumers have it meanwhile
+				a.publish(changes)
+			}
+			return nil
+		},
+		Flush: a.hub.FlushLatest,
+	}}
 }
 
 // rewind is how far back a replica whose broker fails delivers again: more
 // than the broker's timeouts, in which its failure is noticed.
 const rewind = 10 * time.Second
-
-func (l *localStreams) handle(ctx context.Context, changes []koe.Change) error {
-	hub := l.a.hub
-	needed := !hub.Scaled() || hub.Degraded()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !needed {
-		l.needed = false
-		l.recent = append(l.recent, changes...)
-		cut := l.a.now().Add(-rewind)
-		i := 0
-		for i < len(l.recent) && l.recent[i].At.Before(cut) {
-			i++
-		}
-		l.recent = l.recent[i:]
-		return nil
-	}
-	if !l.needed {
-		l.needed = true
-		changes = append(l.recent, changes...)
-		l.recent = nil
-	}
-	l.a.publish(changes)
-	return nil
-}
 
 // publish routes each change to the streams it concerns: staff streams
 // get everything, public streams what is public; a question that became

@@ -33,6 +33,11 @@ type Consumer struct {
 	// Flush, if set, runs before a shared consumer's cursor is saved: once
 	// it returns, everything handled so far must have been delivered.
 	Flush func()
+	// Standby, if set, says when a local consumer is not needed: it then
+	// reads nothing, and when it is needed again it starts Rewind back
+	// (with what it may then be given twice).
+	Standby func() bool
+	Rewind  time.Duration
 }
 
 // Options tune a Relay. Zero values take the defaults.
@@ -43,6 +48,11 @@ type Options struct {
 	// Poll is how often consumers look for changes when nothing woke them
 	// (default 1 s).
 	Poll time.Duration
+	// Gap is the least time between two reads of a consumer (default
+	// 5 ms): under load, the commits of that time are read at once, instead
+	// of one read for each (a like group commits hundreds of times a
+	// second).
+	Gap time.Duration
 	// SaveEvery is how often a shared consumer saves its cursor (default
 	// 1 s); it is saved when the consumer stops too.
 	SaveEvery time.Duration
@@ -73,6 +83,9 @@ func New(store koe.Outbox, consumers []Consumer, opts Options) *Relay {
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
+	}
+	if opts.Gap <= 0 {
+		opts.Gap = 5 * time.Millisecond
 	}
 	if opts.SaveEvery <= 0 {
 		opts.SaveEvery = time.Second
@@ -179,7 +192,22 @@ func (r *Relay) runShared(ctx context.Context, c Consumer, start koe.OutboxPos) 
 // SaveEvery with the position reached.
 func (r *Relay) follow(ctx context.Context, c Consumer, pos koe.OutboxPos, save func(context.Context, koe.OutboxPos)) koe.OutboxPos {
 	lastSave := time.Now()
+	var lastRead time.Time
+	var heads []mark // while on standby
 	for ctx.Err() == nil {
+		if c.Standby != nil && c.Standby() {
+			heads = r.standby(ctx, heads, c.Rewind)
+			if len(heads) > 0 && !c.Standby() {
+				pos = heads[0].pos // the oldest head kept: at least Rewind ago
+				heads = heads[:0]
+			}
+			continue
+		}
+		heads = heads[:0]
+		if wait := r.opts.Gap - time.Since(lastRead); wait > 0 {
+			sleep(ctx, wait)
+		}
+		lastRead = time.Now()
 		written := r.store.OutboxWritten() // before reading: a write after the read wakes us
 		changes, more, err := r.store.Changes(ctx, pos, r.opts.Batch)
 		if err == nil {
@@ -203,8 +231,8 @@ func (r *Relay) follow(ctx context.Context, c Consumer, pos koe.OutboxPos, save 
 		case more && len(changes) > 0:
 			// A full batch: go on at once.
 		case more:
-			// Changes are being committed behind an older transaction.
-			sleep(ctx, 2*time.Millisecond)
+			// Changes are being committed behind an older transaction: read
+			// again after the gap.
 		default:
 			wait := r.opts.Poll
 			if save != nil {
@@ -218,6 +246,30 @@ func (r *Relay) follow(ctx context.Context, c Consumer, pos koe.OutboxPos, save 
 		}
 	}
 	return pos
+}
+
+// A mark is where the outbox's head was at a time.
+type mark struct {
+	at  time.Time
+	pos koe.OutboxPos
+}
+
+// standby waits a Poll and notes the head, keeping the marks of the last
+// rewind (and the newest one older than that).
+func (r *Relay) standby(ctx context.Context, heads []mark, rewind time.Duration) []mark {
+	if len(heads) > 0 && !sleep(ctx, r.opts.Poll) {
+		return heads
+	}
+	head, err := r.store.OutboxHead(ctx)
+	if err != nil {
+		return heads
+	}
+	now := time.Now()
+	heads = append(heads, mark{now, head})
+	for len(heads) > 1 && now.Sub(heads[1].at) >= rewind {
+		heads = heads[1:]
+	}
+	return heads
 }
 
 // prune deletes, once per PruneEvery, the changes older than the retention

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/likes"
 	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/store/postgres"
 	"github.com/koehq/koe/store/sqlite"
@@ -84,6 +86,9 @@ func TestLocalFromHeadInOrderOnce(t *testing.T) {
 	for err := range errs {
 		must(t, "concurrent write", err)
 	}
+	// The store holds a like count back for up to likes.Every before it
+	// records it: let the last one go in.
+	time.Sleep(3 * likes.Every)
 
 	want := readAll(t, s, before)
 	asked := 0
@@ -120,6 +125,49 @@ func TestLocalFromHeadInOrderOnce(t *testing.T) {
 	if got := c.handledChanges(); len(got) != len(want) {
 		t.Errorf("idle: the consumer was given %d more changes", len(got)-len(want))
 	}
+}
+
+// TestLocalStandby: a local consumer on standby is given nothing; when it
+// is needed again it is given what came since about Rewind before, and
+// everything after.
+func TestLocalStandby(t *testing.T) {
+	s := openSQLite(t)
+	sc := newScene(t, s, "standby", 1)
+	var standby atomic.Bool
+	standby.Store(true)
+	c := &rec{}
+	consumer := c.consumer("standby", false)
+	consumer.Standby, consumer.Rewind = standby.Load, 300*time.Millisecond
+	stop := startRelay(t, s, []Consumer{consumer}, Options{Poll: 50 * time.Millisecond})
+	defer stop()
+
+	old := ask(t, s, sc, 0, "long before") // more than Rewind before the switch
+	time.Sleep(800 * time.Millisecond)
+	recent := ask(t, s, sc, 0, "just before")
+	time.Sleep(100 * time.Millisecond)
+	if n := len(c.handledChanges()); n != 0 {
+		t.Fatalf("on standby the consumer was given %d changes", n)
+	}
+	standby.Store(false)
+	after := ask(t, s, sc, 0, "after")
+	waitFor(t, "the consumer gets the question asked after", func() bool { return c.has(after.ID) })
+	if !c.has(recent.ID) {
+		t.Error("the question asked just before the switch was not given again")
+	}
+	if c.has(old.ID) {
+		t.Error("the question asked long before the switch was given too: the rewind is not bounded")
+	}
+}
+
+// has reports whether the consumer was given question.created of id.
+func (r *rec) has(id int64) bool {
+	for _, ch := range r.handledChanges() {
+		var q koe.Question
+		if ch.Type == koe.QuestionCreated && json.Unmarshal(ch.Data, &q) == nil && q.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // TestLocalRetriesAfterError: a batch Handle fails comes again, from the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/internal/batch"
+	"github.com/koehq/koe/internal/likes"
 )
 
 // Likes are most of the writes, and each commit waits for a WAL flush while
@@ -115,12 +117,14 @@ const applyLikes = `
 		WHERE q.id = t.question_id
 		RETURNING q.id, q.event_id, q.talk_id, q.likes, q.version, t.first
 	), recorded AS (
-		-- One change per question: the count the group left (koe.LikeCount,
-		-- encoded as koe encodes it), at the earliest of its likes.
+		-- One change per question whose turn has come ($7, see package
+		-- likes): the count the group left (koe.LikeCount, encoded as koe
+		-- encodes it), at the earliest of its likes.
 		INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
 		SELECT 'question.likes', b.event_id, b.talk_id, b.first, 'participant', 0, 'public',
 			format('{"id":%s,"likes":%s,"version":%s}', b.id, b.likes, b.version)
 		FROM bumped b
+		WHERE b.id = ANY($7::bigint[])
 		ORDER BY b.id
 	)
 	-- base_likes and base_version are the question's as this statement
@@ -170,10 +174,13 @@ type likeWriter struct {
 	ops     chan *likeOp
 	quit    chan struct{}
 	stopped chan struct{}
+	// log holds the counts that wait for their turn in the outbox (see
+	// package likes); owned by run.
+	log *likes.Log
 }
 
 func startLikeWriter(s *Store) *likeWriter {
-	w := &likeWriter{s: s, ops: make(chan *likeOp), quit: make(chan struct{}), stopped: make(chan struct{})}
+	w := &likeWriter{s: s, ops: make(chan *likeOp), quit: make(chan struct{}), stopped: make(chan struct{}), log: likes.NewLog()}
 	go w.run()
 	return w
 }
@@ -207,11 +214,14 @@ func (w *likeWriter) run() {
 		case op := <-w.ops:
 			group = batch.Gather(w.ops, append(group[:0], op), maxLikeBatch)
 			w.commit(group)
+		case <-w.log.C():
+			w.recordWaiting(false)
 		case <-w.quit:
 			// Callers racing with close may still have handed over a like.
 			if group = batch.Gather(w.ops, group[:0], maxLikeBatch); len(group) > 0 {
 				w.commit(group)
 			}
+			w.recordWaiting(true)
 			return
 		}
 	}
@@ -228,27 +238,102 @@ func (w *likeWriter) commit(batch []*likeOp) {
 	ctx, cancel := w.s.bound(context.Background())
 	defer cancel()
 	slices.SortStableFunc(batch, func(a, b *likeOp) int { return cmp.Compare(a.questionID, b.questionID) })
-	err := w.exec(ctx, batch)
+	now := time.Now()
+	// The group's questions whose turn has come get their count recorded
+	// by the group's own statement.
+	var turn []int64
+	for i, op := range batch {
+		if (i == 0 || batch[i-1].questionID != op.questionID) && w.log.Turn(op.questionID, now) {
+			turn = append(turn, op.questionID)
+		}
+	}
+	err := w.exec(ctx, batch, turn)
 	var refused *pgconn.PgError
 	if len(batch) > 1 && errors.As(err, &refused) && !isUnavailable(err) {
+		turn = nil
 		for _, op := range batch {
-			op.err = w.exec(ctx, []*likeOp{op})
+			op.err = w.exec(ctx, []*likeOp{op}, nil)
 		}
 	} else {
 		for _, op := range batch {
 			op.err = err
 		}
 	}
-	if slices.ContainsFunc(batch, func(op *likeOp) bool { return op.err == nil && op.res.Changed }) {
+	// Each question the group changed: its count after the group (that of
+	// its last like, changed or not) is recorded now, or waits.
+	var recorded []int64
+	for start := 0; start < len(batch); {
+		end, changed, first := start, false, time.Time{}
+		var last *likeOp
+		for ; end < len(batch) && batch[end].questionID == batch[start].questionID; end++ {
+			if op := batch[end]; op.err == nil {
+				last = op
+				if op.res.Changed {
+					changed = true
+					if first.IsZero() {
+						first = op.at
+					}
+				}
+			}
+		}
+		start = end
+		if !changed {
+			continue
+		}
+		c := likes.Count{EventID: last.eventID, TalkID: last.talkID, At: first,
+			Count: koe.LikeCount{ID: last.questionID, Likes: last.res.Likes, Version: last.res.Version}}
+		if waiting, ok := w.log.Take(last.questionID); ok {
+			c = likes.Merge(waiting, c)
+		}
+		if slices.Contains(turn, last.questionID) {
+			recorded = append(recorded, last.questionID)
+		} else {
+			w.log.Wait(c)
+		}
+	}
+	if len(recorded) > 0 {
 		w.s.committed(koe.QuestionLikes)
 	}
+	w.log.Recorded(recorded, now)
 	for _, op := range batch {
 		close(op.done)
 	}
 }
 
-// exec runs batch, sorted by question, as one transaction in one round trip.
-func (w *likeWriter) exec(ctx context.Context, batch []*likeOp) error {
+// recordWaiting records the waiting counts whose turn has come (all of
+// them when closing), in a transaction of their own.
+func (w *likeWriter) recordWaiting(all bool) {
+	now := time.Now()
+	due := w.log.Due(now, all)
+	if len(due) == 0 {
+		w.log.Arm(now)
+		return
+	}
+	ids := make([]int64, len(due))
+	err := w.s.inTx(context.Background(), func(ctx context.Context, tx pgx.Tx) error {
+		for i, c := range due {
+			ids[i] = c.Count.ID
+			if err := record(ctx, tx, c.Origin(), c.Change()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		slog.Warn("like counts not recorded in the outbox; trying again", "error", err)
+		for _, c := range due {
+			w.log.Wait(c)
+		}
+		ids = nil
+	} else {
+		w.s.committed(koe.QuestionLikes)
+	}
+	w.log.Recorded(ids, now)
+}
+
+// exec runs batch, sorted by question, as one transaction in one round
+// trip, recording the counts of the questions turn.
+func (w *likeWriter) exec(ctx context.Context, batch []*likeOp, turn []int64) error {
 	var (
 		questions                 []int64 // distinct, ascending
 		events, talks, qs, people = make([]int64, len(batch)), make([]int64, len(batch)), make([]int64, len(batch)), make([]int64, len(batch))
@@ -264,8 +349,10 @@ func (w *likeWriter) exec(ctx context.Context, batch []*likeOp) error {
 	}
 	var b pgx.Batch
 	b.Queue(lockQuestions, questions)
-	b.Queue(applyLikes, events, talks, qs, people, liked, at)
-	b.Queue(`SELECT pg_notify('` + outboxChannel + `', '')`)
+	b.Queue(applyLikes, events, talks, qs, people, liked, at, turn)
+	if len(turn) > 0 {
+		b.Queue(`SELECT pg_notify('` + outboxChannel + `', '')`)
+	}
 	br := w.s.likePool.SendBatch(ctx, &b)
 	err := func() error {
 		if _, err := br.Exec(); err != nil {

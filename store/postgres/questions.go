@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,27 +49,28 @@ func scanQuestion(row pgx.Row) (*koe.Question, error) {
 const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
 	WHERE q.event_id = $2 AND q.talk_id = $3 AND q.id = $4`
 
-// CreateQuestion implements koe.Store. The question's id is taken from its
-// sequence first, so that its change can be recorded in the statement that
-// inserts it: one statement, one transaction. The talk's row is locked FOR
-// SHARE while the question goes in, so a concurrent close either comes
-// first (and the question is refused) or waits for it.
+// CreateQuestion implements koe.Store. It is one statement, which also
+// records the change: koe encodes the question with id 0, and the
+// statement puts the id it got in place of the 0 (the encoding starts
+// with it). The talk's row is locked FOR SHARE while the question goes
+// in, so a concurrent close either comes first (and the question is
+// refused) or waits for it.
 func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 	o := koe.OriginFrom(ctx, s.now)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	created := koe.Question{EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
-		AuthorName: q.AuthorName, Body: q.Body, Version: 1}
-	if err := s.pool.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('questions', 'id'))`).Scan(&created.ID); err != nil {
-		return s.fail(fmt.Errorf("question id: %w", err))
-	}
 	now := s.stamp()
-	created.CreatedAt, created.UpdatedAt = now, now
+	created := koe.Question{EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
+		AuthorName: q.AuthorName, Body: q.Body, Version: 1, CreatedAt: now, UpdatedAt: now}
 	c := created.Change(koe.QuestionCreated)
+	rest, ok := strings.CutPrefix(string(c.Data), `{"id":0,`)
+	if !ok {
+		panic("postgres: a question's encoding does not start with its id") // koe.Question's first field
+	}
 	var (
-		open     *bool // nil: no such talk in the event
-		asker    bool
-		inserted bool
+		open  *bool // nil: no such talk in the event
+		asker bool
+		id    *int64
 	)
 	err := s.pool.QueryRow(ctx, `
 		WITH talk AS (
@@ -76,23 +78,22 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		), asker AS (
 			SELECT id FROM participants WHERE event_id = $1 AND id = $3
 		), inserted AS (
-			INSERT INTO questions (id, event_id, talk_id, participant_id, author_name, body,
+			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
 				version, created_at, updated_at)
-			OVERRIDING SYSTEM VALUE
-			SELECT $7, $1, $2, asker.id, $4::text, $5::text, 1, $6::timestamptz, $6::timestamptz
+			SELECT $1, $2, asker.id, $4::text, $5::text, 1, $6::timestamptz, $6::timestamptz
 			FROM talk, asker
 			WHERE talk.qa_open
 			RETURNING id
 		), recorded AS (
 			INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
-			SELECT $8, $1, $2, $9, $10, $11, $12, $13 FROM inserted
+			SELECT $7, $1, $2, $8, $9, $10, $11, '{"id":' || inserted.id || ',' || $12 FROM inserted
 			RETURNING 1
 		)
-		SELECT (SELECT qa_open FROM talk), EXISTS (SELECT 1 FROM asker), EXISTS (SELECT 1 FROM recorded),
+		SELECT (SELECT qa_open FROM talk), EXISTS (SELECT 1 FROM asker), (SELECT id FROM inserted),
 			(SELECT pg_notify('`+outboxChannel+`', '') FROM recorded)`,
-		q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, now, created.ID,
-		string(c.Type), o.At, string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data),
-	).Scan(&open, &asker, &inserted, nil)
+		q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, now,
+		string(c.Type), o.At, string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), rest,
+	).Scan(&open, &asker, &id, nil)
 	switch {
 	case err != nil:
 		return s.fail(fmt.Errorf("insert question: %w", err))
@@ -102,10 +103,11 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		return koe.Errorf(koe.EQACLOSED, "Q&A for this talk is closed")
 	case !asker:
 		return koe.Errorf(koe.ENOTFOUND, "participant not found")
-	case !inserted:
+	case id == nil:
 		return fmt.Errorf("insert question: no row inserted")
 	}
 	s.committed(koe.QuestionCreated)
+	created.ID = *id
 	*q = created
 	q.Mine = true
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/likes"
 )
 
 // The outbox: every write records its changes with record, in its own
@@ -16,14 +17,14 @@ import (
 // so ids grow in commit order and a position is just the id.
 
 const insertChange = `
-	INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data, before)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // record adds changes made on behalf of o to the outbox.
 func (tx *txn) record(o koe.Origin, changes ...koe.Change) error {
 	for _, c := range changes {
-		_, err := tx.Exec(insertChange, string(c.Type), c.EventID, c.TalkID, micros(o.At),
-			string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data))
+		_, err := tx.Stmt(tx.store.record).Exec(string(c.Type), c.EventID, c.TalkID, micros(o.At),
+			string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data), nullString(string(c.Before)))
 		if err != nil {
 			return fmt.Errorf("record %s: %w", c.Type, err)
 		}
@@ -32,48 +33,49 @@ func (tx *txn) record(o koe.Origin, changes ...koe.Change) error {
 	return nil
 }
 
-// pendingLikes is what the likes of a batch left of one question.
-type pendingLikes struct {
-	eventID, talkID int64
-	count           koe.LikeCount
-	at              time.Time // the earliest like's origin
-}
-
-// addLikes notes the count a like left; the batch records the last count
-// of each question once, when it commits.
+// addLikes notes the count a like left; the writer records each
+// question's last count of a batch (see recordLikes).
 func (tx *txn) addLikes(eventID, talkID int64, c koe.LikeCount, at time.Time) {
 	if tx.likes == nil {
-		tx.likes = make(map[int64]*pendingLikes)
+		tx.likes = make(map[int64]likes.Count)
 	}
-	p := tx.likes[c.ID]
-	if p == nil {
-		tx.likes[c.ID] = &pendingLikes{eventID: eventID, talkID: talkID, count: c, at: at}
-		return
+	n := likes.Count{EventID: eventID, TalkID: talkID, Count: c, At: at}
+	if cur, ok := tx.likes[c.ID]; ok {
+		n = likes.Merge(cur, n)
 	}
-	if c.Version > p.count.Version {
-		p.count = c
-	}
-	if at.Before(p.at) {
-		p.at = at
-	}
+	tx.likes[c.ID] = n
 }
 
-// recordLikes records the batch's like counts, in question order.
-func (tx *txn) recordLikes() error {
+// recordLikes records the like counts whose turn has come (see package
+// likes): the batch's own, and those that waited; the others wait. It
+// returns the questions it recorded, for the log once the batch commits.
+func (tx *txn) recordLikes(log *likes.Log, now time.Time, all bool) ([]int64, error) {
 	ids := make([]int64, 0, len(tx.likes))
 	for id := range tx.likes {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var due []likes.Count
 	for _, id := range ids {
-		p := tx.likes[id]
-		// Several participants' likes: no one actor.
-		o := koe.Origin{Actor: koe.Actor{Kind: koe.ActorParticipant}, At: p.at}
-		if err := tx.record(o, p.count.Change(p.eventID, p.talkID)); err != nil {
-			return err
+		c := tx.likes[id]
+		if waiting, ok := log.Take(id); ok {
+			c = likes.Merge(waiting, c)
+		}
+		if all || log.Turn(id, now) {
+			due = append(due, c)
+		} else {
+			log.Wait(c)
 		}
 	}
-	return nil
+	due = append(due, log.Due(now, all)...)
+	recorded := make([]int64, 0, len(due))
+	for _, c := range due {
+		if err := tx.record(c.Origin(), c.Change()); err != nil {
+			return nil, err
+		}
+		recorded = append(recorded, c.Count.ID)
+	}
+	return recorded, nil
 }
 
 // committed runs after a batch that recorded changes is durable: the
@@ -95,11 +97,13 @@ func (s *Store) OutboxWritten() <-chan struct{} {
 	return s.written
 }
 
+const readChanges = `
+	SELECT id, type, event_id, talk_id, at, actor_kind, actor_id, visibility, data, COALESCE(before, '')
+	FROM outbox WHERE id > ? ORDER BY id LIMIT ?`
+
 // Changes implements koe.Outbox.
 func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]koe.Change, bool, error) {
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, type, event_id, talk_id, at, actor_kind, actor_id, visibility, data
-		FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, after.ID, limit+1)
+	rows, err := s.changes.QueryContext(ctx, after.ID, limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("read outbox: %w", err)
 	}
@@ -107,12 +111,15 @@ func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]
 	var changes []koe.Change
 	for rows.Next() {
 		var c koe.Change
-		var typ, kind, vis, data string
-		err := rows.Scan(&c.Pos.ID, &typ, &c.EventID, &c.TalkID, timeDest{&c.At}, &kind, &c.Actor.ID, &vis, &data)
+		var typ, kind, vis, data, before string
+		err := rows.Scan(&c.Pos.ID, &typ, &c.EventID, &c.TalkID, timeDest{&c.At}, &kind, &c.Actor.ID, &vis, &data, &before)
 		if err != nil {
 			return nil, false, fmt.Errorf("read outbox: %w", err)
 		}
 		c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
+		if before != "" {
+			c.Before = []byte(before)
+		}
 		changes = append(changes, c)
 	}
 	if err := rows.Err(); err != nil {

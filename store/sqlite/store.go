@@ -36,9 +36,13 @@ var embedded embed.FS
 type Store struct {
 	read   *sql.DB
 	writer *writer
-	likes  *likeStmts      // prepared on the writer's database
-	schema *goose.Provider // reads the schema version through read
-	now    func() time.Time
+	likes  *likeStmts // prepared on the writer's database
+	// record inserts into the outbox (on the writer's database) and
+	// changes reads it (on the readers'): both run for nearly every write,
+	// and parsing their SQL would cost more than running them.
+	record, changes *sql.Stmt
+	schema          *goose.Provider // reads the schema version through read
+	now             func() time.Time
 	// onCommit sees the change types of each batch that recorded some, once
 	// it is durable and before the outbox's readers hear of it.
 	onCommit func([]koe.ChangeType)
@@ -116,6 +120,12 @@ func Open(ctx context.Context, path string, opts ...Option) (_ *Store, err error
 	if s.likes, err = prepareLikes(ctx, wdb); err != nil {
 		return nil, err
 	}
+	if s.record, err = wdb.PrepareContext(ctx, insertChange); err != nil {
+		return nil, fmt.Errorf("prepare outbox: %w", err)
+	}
+	if s.changes, err = rdb.PrepareContext(ctx, readChanges); err != nil {
+		return nil, fmt.Errorf("prepare outbox: %w", err)
+	}
 	if s.schema, err = newProvider(rdb); err != nil {
 		return nil, err
 	}
@@ -176,7 +186,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writer.close()
-		s.closeErr = errors.Join(s.likes.close(), s.writer.db.Close(), s.read.Close())
+		s.closeErr = errors.Join(s.likes.close(), s.record.Close(), s.changes.Close(), s.writer.db.Close(), s.read.Close())
 	})
 	return s.closeErr
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/internal/batch"
+	"github.com/koehq/koe/internal/likes"
 )
 
 // maxBatch bounds how many writes share one transaction, so that a burst
@@ -29,9 +31,9 @@ type txn struct {
 	// recorded lists the types of the changes recorded by the writes that
 	// succeeded so far and by the write running now.
 	recorded []koe.ChangeType
-	// likes holds, per question, the like count that the likes of the batch
-	// left: recorded as one change each when the batch commits.
-	likes map[int64]*pendingLikes
+	// likes holds, per question, the like count the likes of this batch
+	// left (see recordLikes).
+	likes map[int64]likes.Count
 }
 
 // writer is the only goroutine that writes to the database. Each commit
@@ -44,6 +46,8 @@ type writer struct {
 	ops     chan *writeOp
 	quit    chan struct{}
 	stopped chan struct{}
+	likes   *likes.Log // owned by run
+	closing bool       // the last batch records every waiting like count
 }
 
 func startWriter(s *Store, db *sql.DB) *writer {
@@ -53,6 +57,7 @@ func startWriter(s *Store, db *sql.DB) *writer {
 		ops:     make(chan *writeOp),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
+		likes:   likes.NewLog(),
 	}
 	go w.run()
 	return w
@@ -89,11 +94,13 @@ func (w *writer) run() {
 		case op := <-w.ops:
 			group = batch.Gather(w.ops, append(group[:0], op), maxBatch)
 			w.commit(group)
+		case <-w.likes.C():
+			w.commit(nil) // record the like counts that have waited their turn
 		case <-w.quit:
 			// Callers racing with close may still have handed over a write.
-			if group = batch.Gather(w.ops, group[:0], maxBatch); len(group) > 0 {
-				w.commit(group)
-			}
+			group = batch.Gather(w.ops, group[:0], maxBatch)
+			w.closing = true
+			w.commit(group)
 			return
 		}
 	}
@@ -147,12 +154,17 @@ func (w *writer) exec(batch []*writeOp, errs []error) (_ []koe.ChangeType, err e
 			return nil, fmt.Errorf("release savepoint: %w", err)
 		}
 	}
-	if err := tx.recordLikes(); err != nil {
+	now := time.Now()
+	liked, err := tx.recordLikes(w.likes, now, w.closing)
+	if err != nil {
+		w.likes.Reset(now)
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
+		w.likes.Reset(now)
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	w.likes.Recorded(liked, now)
 	return tx.recorded, nil
 }
 

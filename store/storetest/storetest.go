@@ -56,6 +56,11 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"OutboxConcurrent", testOutboxConcurrent},
 		{"OutboxCursors", testOutboxCursors},
 		{"Lead", testLead},
+		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
+		{"Memberships", testMemberships},
+		{"Invitations", testInvitations},
+		{"APITokens", testAPITokens},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

@@ -1,0 +1,227 @@
+package koe
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Account is a member of staff: someone who signs in (docs/architecture.md,
+// "Staff accounts, sessions and roles"). Accounts are disabled, never
+// deleted, so that the audit log keeps who did what.
+type Account struct {
+	ID int64 `json:"id"`
+	// Login is the name one signs in with, normalised by NormalizeLogin.
+	Login       string `json:"login"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	// Admin holds every right in every event and manages accounts.
+	Admin    bool `json:"admin"`
+	Disabled bool `json:"disabled"`
+	// PasswordHash is an argon2id PHC string, "" for none.
+	PasswordHash string `json:"-"`
+	// OIDCIssuer and OIDCSubject name the account at an OpenID provider.
+	OIDCIssuer  string    `json:"-"`
+	OIDCSubject string    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// AccountUpdate changes the non-nil fields of an account.
+type AccountUpdate struct {
+	DisplayName  *string
+	Email        *string
+	Admin        *bool
+	Disabled     *bool
+	PasswordHash *string
+}
+
+// Apply sets the fields of a that u changes and reports whether anything
+// changed.
+func (u AccountUpdate) Apply(a *Account) bool {
+	before := *a
+	set(&a.DisplayName, u.DisplayName)
+	set(&a.Email, u.Email)
+	set(&a.Admin, u.Admin)
+	set(&a.Disabled, u.Disabled)
+	set(&a.PasswordHash, u.PasswordHash)
+	return *a != before
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// MaxLoginLen bounds login names.
+const MaxLoginLen = 64
+
+// NormalizeLogin returns the form a login name is kept and compared in:
+// NFKC, case-folded, trimmed, so that "Ａｉｋｏ" and "aiko" are one login.
+// EINVALID unless it is 1–64 characters of one line.
+func NormalizeLogin(login string) (string, error) {
+	s := strings.TrimSpace(norm.NFKC.String(cases.Fold().String(login)))
+	s, err := CleanLine("login", s, 1, MaxLoginLen)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(s, " \u3000") {
+		return "", Errorf(EINVALID, "login must not contain spaces")
+	}
+	return s, nil
+}
+
+// Session is a signed-in browser (or API client) of an account, or of the
+// owner token (AccountID 0).
+type Session struct {
+	ID        int64
+	Hash      []byte // SHA-256 of the secret in the cookie
+	AccountID int64
+	// Method is how it was signed in: password, passkey, oidc, owner_token,
+	// setup.
+	Method     string
+	UserAgent  string
+	Addr       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+	// Rotate is set when the account's roles changed: the session's next
+	// request gets a new id.
+	Rotate bool
+}
+
+// Live reports whether s may still be used at now, with idle the longest
+// it may go unused.
+func (s *Session) Live(now time.Time, idle time.Duration) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt) && now.Sub(s.LastSeenAt) < idle
+}
+
+// Membership gives an account a role in one event.
+type Membership struct {
+	EventID   int64 `json:"event_id"`
+	AccountID int64 `json:"account_id"`
+	Role      Role  `json:"role"`
+	// Talks limits a presenter to these talks; empty for all.
+	Talks     []int64   `json:"talks"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// EventRoles are the roles a membership may give, strongest first.
+var EventRoles = []Role{RoleOwner, RoleModerator, RolePresenter}
+
+// ValidEventRole reports whether r is one of EventRoles.
+func ValidEventRole(r Role) bool {
+	for _, er := range EventRoles {
+		if r == er {
+			return true
+		}
+	}
+	return false
+}
+
+// Invitation is a single-use link that makes whoever accepts it a member
+// of an event in a role.
+type Invitation struct {
+	ID        int64      `json:"id"`
+	Hash      []byte     `json:"-"`
+	EventID   int64      `json:"event_id"`
+	Role      Role       `json:"role"`
+	Talks     []int64    `json:"talks"`
+	CreatedBy int64      `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at"`
+	UsedBy    int64      `json:"used_by"`
+}
+
+// APIToken lets a program act for an account, within its scopes.
+type APIToken struct {
+	ID        int64  `json:"id"`
+	AccountID int64  `json:"account_id"`
+	Name      string `json:"name"`
+	Hash      []byte `json:"-"`
+	// Events limits the token to these events; empty for all the
+	// account's.
+	Events []int64 `json:"events"`
+	// Roles are the roles the token may act with; in an event it acts
+	// with the strongest of them the account holds there.
+	Roles      []Role     `json:"roles"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// AccountStore keeps accounts, their sessions, memberships, invitations
+// and API tokens. Its writes record changes like the others' (members,
+// invitations and tokens are staff actions the audit log keeps).
+type AccountStore interface {
+	// CreateAccount stores a, setting ID, CreatedAt and UpdatedAt.
+	// ECONFLICT if the login, the e-mail or the OpenID identity is taken.
+	CreateAccount(ctx context.Context, a *Account) error
+	// Account returns one account.
+	Account(ctx context.Context, id int64) (*Account, error)
+	// AccountBy finds an account by its login, or by its OpenID identity
+	// when login is "".
+	AccountBy(ctx context.Context, login, issuer, subject string) (*Account, error)
+	// Accounts lists every account, by login.
+	Accounts(ctx context.Context) ([]*Account, error)
+	// UpdateAccount applies u (nothing when it changes nothing).
+	UpdateAccount(ctx context.Context, id int64, u AccountUpdate) (*Account, error)
+	// CountAdmins counts the admin accounts that are not disabled.
+	CountAdmins(ctx context.Context) (int, error)
+
+	// CreateSession stores s, setting ID.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash finds a session by the hash of its secret, live or
+	// not; ENOTFOUND if none.
+	SessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// TouchSession records that the session was used at at.
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	// RevokeSessions revokes an account's live sessions (accountID 0: the
+	// owner token's), only the one with id when id is not 0, all but keep
+	// when keep is not 0; it returns how many it revoked.
+	RevokeSessions(ctx context.Context, accountID, id, keep int64) (int, error)
+	// Sessions lists an account's live sessions at now, newest first.
+	Sessions(ctx context.Context, accountID int64, now time.Time) ([]*Session, error)
+
+	// SetMembership gives m.AccountID the role in m.EventID (replacing
+	// any), and marks the account's sessions to be rotated. ENOTFOUND if
+	// the event or the account does not exist.
+	SetMembership(ctx context.Context, m *Membership) error
+	// RemoveMembership takes the account out of the event's staff.
+	RemoveMembership(ctx context.Context, eventID, accountID int64) error
+	// Membership returns the account's membership of the event; ENOTFOUND
+	// if it has none.
+	Membership(ctx context.Context, eventID, accountID int64) (*Membership, error)
+	// Memberships lists an event's staff (eventID not 0) or an account's
+	// memberships (eventID 0).
+	Memberships(ctx context.Context, eventID, accountID int64) ([]*Membership, error)
+
+	// CreateInvitation stores inv, setting ID and CreatedAt.
+	CreateInvitation(ctx context.Context, inv *Invitation) error
+	// AcceptInvitation uses the invitation whose secret hashes to hash, at
+	// now, for the account, and gives it the invitation's role: one
+	// transaction, once. ENOTFOUND for an unknown, used or expired one.
+	AcceptInvitation(ctx context.Context, hash []byte, accountID int64, now time.Time) (*Membership, error)
+	// Invitations lists an event's invitations, newest first.
+	Invitations(ctx context.Context, eventID int64) ([]*Invitation, error)
+	// RevokeInvitation deletes an unused invitation of the event.
+	RevokeInvitation(ctx context.Context, eventID, id int64) error
+
+	// CreateAPIToken stores t, setting ID and CreatedAt.
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// APITokenByHash finds a token, live or not; ENOTFOUND if none.
+	APITokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
+	// APITokens lists an account's tokens, newest first.
+	APITokens(ctx context.Context, accountID int64) ([]*APIToken, error)
+	// TouchAPIToken records that the token was used at at.
+	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
+	// RevokeAPIToken revokes one of the account's tokens.
+	RevokeAPIToken(ctx context.Context, accountID, id int64, at time.Time) error
+}

@@ -1,0 +1,8 @@
+-- The outbox keeps the record before a change too (the audit log shows
+-- both), NULL for changes of records that did not exist.
+
+-- +goose Up
+ALTER TABLE outbox ADD COLUMN before text;
+
+-- +goose Down
+ALTER TABLE outbox DROP COLUMN before;

@@ -1,0 +1,258 @@
+package storetest
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/koehq/koe"
+)
+
+func newAccount(t *testing.T, s koe.Store, login string) *koe.Account {
+	t.Helper()
+	a := &koe.Account{Login: login, DisplayName: "Staff " + login}
+	must(t, "CreateAccount", s.CreateAccount(t.Context(), a))
+	return a
+}
+
+// testAccounts: accounts are unique by login, e-mail and OpenID identity,
+// found by each, updated only when something changes.
+func testAccounts(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	a := &koe.Account{Login: "aiko", Email: "aiko@example.com", DisplayName: "Aiko", Admin: true, PasswordHash: "$argon2id$x"}
+	must(t, "CreateAccount", s.CreateAccount(ctx, a))
+	if a.ID == 0 || a.CreatedAt.IsZero() || a.UpdatedAt != a.CreatedAt {
+		t.Errorf("created account %+v", a)
+	}
+	checkTime(t, "CreatedAt", a.CreatedAt)
+	o := &koe.Account{Login: "ken", DisplayName: "Ken", OIDCIssuer: "https://id.example", OIDCSubject: "123"}
+	must(t, "CreateAccount(oidc)", s.CreateAccount(ctx, o))
+	for name, dup := range map[string]*koe.Account{
+		"login":  {Login: "aiko", DisplayName: "x"},
+		"e-mail": {Login: "other", Email: "aiko@example.com", DisplayName: "x"},
+		"oidc":   {Login: "other2", DisplayName: "x", OIDCIssuer: "https://id.example", OIDCSubject: "123"},
+	} {
+		wantCode(t, "CreateAccount(same "+name+")", s.CreateAccount(ctx, dup), koe.ECONFLICT)
+	}
+	// No e-mail and no OpenID identity are no conflicts.
+	newAccount(t, s, "mika")
+	newAccount(t, s, "yuki")
+
+	got, err := s.AccountBy(ctx, "aiko", "", "")
+	must(t, "AccountBy(login)", err)
+	same(t, "AccountBy(login)", got, a)
+	if got.PasswordHash != a.PasswordHash {
+		t.Errorf("password hash %q, want %q", got.PasswordHash, a.PasswordHash)
+	}
+	got, err = s.AccountBy(ctx, "", "https://id.example", "123")
+	must(t, "AccountBy(oidc)", err)
+	same(t, "AccountBy(oidc)", got, o)
+	_, err = s.AccountBy(ctx, "nobody", "", "")
+	wantCode(t, "AccountBy(unknown)", err, koe.ENOTFOUND)
+	_, err = s.Account(ctx, a.ID+1000)
+	wantCode(t, "Account(unknown)", err, koe.ENOTFOUND)
+	list, err := s.Accounts(ctx)
+	must(t, "Accounts", err)
+	var logins []string
+	for _, x := range list {
+		logins = append(logins, x.Login)
+	}
+	if !slices.Equal(logins, []string{"aiko", "ken", "mika", "yuki"}) {
+		t.Errorf("Accounts = %v", logins)
+	}
+
+	if n, err := s.CountAdmins(ctx); err != nil || n != 1 {
+		t.Errorf("CountAdmins = %d, %v; want 1", n, err)
+	}
+	up, err := s.UpdateAccount(ctx, a.ID, koe.AccountUpdate{DisplayName: ptr("Aiko T."), Disabled: ptr(true)})
+	must(t, "UpdateAccount", err)
+	if up.DisplayName != "Aiko T." || !up.Disabled || !up.UpdatedAt.After(a.UpdatedAt) && up.UpdatedAt != a.UpdatedAt {
+		t.Errorf("updated account %+v", up)
+	}
+	if n, err := s.CountAdmins(ctx); err != nil || n != 0 {
+		t.Errorf("CountAdmins with the admin disabled = %d, %v; want 0", n, err)
+	}
+	same2, err := s.UpdateAccount(ctx, a.ID, koe.AccountUpdate{DisplayName: ptr("Aiko T.")})
+	must(t, "UpdateAccount(same)", err)
+	if same2.UpdatedAt != up.UpdatedAt {
+		t.Error("an update that changes nothing moved UpdatedAt")
+	}
+	_, err = s.UpdateAccount(ctx, o.ID, koe.AccountUpdate{Email: ptr("aiko@example.com")})
+	wantCode(t, "UpdateAccount(taken e-mail)", err, koe.ECONFLICT)
+	_, err = s.UpdateAccount(ctx, a.ID+1000, koe.AccountUpdate{DisplayName: ptr("x")})
+	wantCode(t, "UpdateAccount(unknown)", err, koe.ENOTFOUND)
+}
+
+// testSessions: sessions are found by the hash of their secret, touched,
+// listed while live, and revoked one, all, or all but one.
+func testSessions(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "sessions")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	mk := func(hash byte, expires time.Time) *koe.Session {
+		ss := &koe.Session{Hash: bytes.Repeat([]byte{hash}, 32), AccountID: a.ID, Method: "password",
+			UserAgent: "test", Addr: "192.0.2.1", CreatedAt: now, LastSeenAt: now, ExpiresAt: expires}
+		must(t, "CreateSession", s.CreateSession(ctx, ss))
+		return ss
+	}
+	first, second, third := mk(1, now.Add(time.Hour)), mk(2, now.Add(time.Hour)), mk(3, now.Add(time.Hour))
+	mk(4, now.Add(-time.Minute)) // expired
+	if first.ID == 0 || first.ID == second.ID {
+		t.Fatalf("session ids %d, %d", first.ID, second.ID)
+	}
+	got, err := s.SessionByHash(ctx, first.Hash)
+	must(t, "SessionByHash", err)
+	if got.ID != first.ID || got.AccountID != a.ID || !got.ExpiresAt.Equal(first.ExpiresAt) || got.RevokedAt != nil || got.Rotate {
+		t.Errorf("SessionByHash = %+v", got)
+	}
+	_, err = s.SessionByHash(ctx, bytes.Repeat([]byte{9}, 32))
+	wantCode(t, "SessionByHash(unknown)", err, koe.ENOTFOUND)
+
+	later := now.Add(10 * time.Minute)
+	must(t, "TouchSession", s.TouchSession(ctx, first.ID, later))
+	must(t, "TouchSession(older)", s.TouchSession(ctx, first.ID, now))
+	if got, _ := s.SessionByHash(ctx, first.Hash); !got.LastSeenAt.Equal(later) {
+		t.Errorf("LastSeenAt = %v, want %v (touching goes forward only)", got.LastSeenAt, later)
+	}
+	live, err := s.Sessions(ctx, a.ID, now)
+	must(t, "Sessions", err)
+	if len(live) != 3 || live[0].ID != third.ID {
+		t.Errorf("Sessions = %d, first %d; want 3, newest first", len(live), live[0].ID)
+	}
+
+	if n, err := s.RevokeSessions(ctx, a.ID, second.ID, 0); err != nil || n != 1 {
+		t.Errorf("RevokeSessions(one) = %d, %v", n, err)
+	}
+	if got, _ := s.SessionByHash(ctx, second.Hash); got.RevokedAt == nil || got.Live(now, time.Hour) {
+		t.Errorf("revoked session %+v", got)
+	}
+	if n, err := s.RevokeSessions(ctx, a.ID, 0, first.ID); err != nil || n != 2 {
+		t.Errorf("RevokeSessions(all but one) = %d, %v; want 2 (the expired one too)", n, err)
+	}
+	if live, _ := s.Sessions(ctx, a.ID, now); len(live) != 1 || live[0].ID != first.ID {
+		t.Errorf("after revoking all but one: %d sessions", len(live))
+	}
+	other := newAccount(t, s, "other")
+	if n, err := s.RevokeSessions(ctx, other.ID, first.ID, 0); err != nil || n != 0 {
+		t.Errorf("RevokeSessions of another account's session = %d, %v", n, err)
+	}
+}
+
+// testMemberships: a role per account and event, replaced, listed both
+// ways, removed; a change of role marks the account's sessions.
+func testMemberships(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	e1, e2 := newEvent(t, s, "m1"), newEvent(t, s, "m2")
+	a, b := newAccount(t, s, "owner"), newAccount(t, s, "speaker")
+	now := time.Now().UTC()
+	ss := &koe.Session{Hash: bytes.Repeat([]byte{7}, 32), AccountID: b.ID, Method: "password", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateSession", s.CreateSession(ctx, ss))
+
+	must(t, "SetMembership", s.SetMembership(ctx, &koe.Membership{EventID: e1.ID, AccountID: a.ID, Role: koe.RoleOwner}))
+	must(t, "SetMembership", s.SetMembership(ctx, &koe.Membership{EventID: e1.ID, AccountID: b.ID, Role: koe.RolePresenter, Talks: []int64{3, 4}}))
+	must(t, "SetMembership", s.SetMembership(ctx, &koe.Membership{EventID: e2.ID, AccountID: b.ID, Role: koe.RoleModerator}))
+	if got, _ := s.SessionByHash(ctx, ss.Hash); !got.Rotate {
+		t.Error("a new role did not mark the account's session for rotation")
+	}
+	m, err := s.Membership(ctx, e1.ID, b.ID)
+	must(t, "Membership", err)
+	if m.Role != koe.RolePresenter || !slices.Equal(m.Talks, []int64{3, 4}) {
+		t.Errorf("Membership = %+v", m)
+	}
+	must(t, "SetMembership(replace)", s.SetMembership(ctx, &koe.Membership{EventID: e1.ID, AccountID: b.ID, Role: koe.RoleModerator}))
+	if m2, _ := s.Membership(ctx, e1.ID, b.ID); m2.Role != koe.RoleModerator || len(m2.Talks) != 0 || !m2.CreatedAt.Equal(m.CreatedAt) {
+		t.Errorf("replaced membership %+v", m2)
+	}
+	staff, err := s.Memberships(ctx, e1.ID, 0)
+	must(t, "Memberships(event)", err)
+	if len(staff) != 2 || staff[0].AccountID != a.ID {
+		t.Errorf("Memberships(event) = %+v", staff)
+	}
+	mine, err := s.Memberships(ctx, 0, b.ID)
+	must(t, "Memberships(account)", err)
+	if len(mine) != 2 || mine[0].EventID != e1.ID || mine[1].EventID != e2.ID {
+		t.Errorf("Memberships(account) = %+v", mine)
+	}
+	must(t, "RemoveMembership", s.RemoveMembership(ctx, e1.ID, b.ID))
+	_, err = s.Membership(ctx, e1.ID, b.ID)
+	wantCode(t, "Membership(removed)", err, koe.ENOTFOUND)
+	wantCode(t, "RemoveMembership(again)", s.RemoveMembership(ctx, e1.ID, b.ID), koe.ENOTFOUND)
+	wantCode(t, "SetMembership(no event)", s.SetMembership(ctx, &koe.Membership{EventID: e2.ID + 100, AccountID: a.ID, Role: koe.RoleOwner}), koe.ENOTFOUND)
+	wantCode(t, "SetMembership(no account)", s.SetMembership(ctx, &koe.Membership{EventID: e1.ID, AccountID: b.ID + 100, Role: koe.RoleOwner}), koe.ENOTFOUND)
+}
+
+// testInvitations: an invitation is accepted once, before it expires, and
+// then gives its role.
+func testInvitations(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	e := newEvent(t, s, "inv")
+	owner, guest, late := newAccount(t, s, "host"), newAccount(t, s, "guest"), newAccount(t, s, "late")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	inv := &koe.Invitation{Hash: bytes.Repeat([]byte{5}, 32), EventID: e.ID, Role: koe.RolePresenter, Talks: []int64{9}, CreatedBy: owner.ID, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateInvitation", s.CreateInvitation(ctx, inv))
+	old := &koe.Invitation{Hash: bytes.Repeat([]byte{6}, 32), EventID: e.ID, Role: koe.RoleModerator, CreatedBy: owner.ID, ExpiresAt: now.Add(-time.Second)}
+	must(t, "CreateInvitation(expired)", s.CreateInvitation(ctx, old))
+	wantCode(t, "CreateInvitation(no event)", s.CreateInvitation(ctx, &koe.Invitation{Hash: bytes.Repeat([]byte{8}, 32), EventID: e.ID + 100, Role: koe.RoleOwner, ExpiresAt: now.Add(time.Hour)}), koe.ENOTFOUND)
+
+	m, err := s.AcceptInvitation(ctx, inv.Hash, guest.ID, now)
+	must(t, "AcceptInvitation", err)
+	if m.EventID != e.ID || m.Role != koe.RolePresenter || !slices.Equal(m.Talks, []int64{9}) {
+		t.Errorf("membership from the invitation %+v", m)
+	}
+	if got, err := s.Membership(ctx, e.ID, guest.ID); err != nil || got.Role != koe.RolePresenter {
+		t.Errorf("Membership after accepting = %+v, %v", got, err)
+	}
+	_, err = s.AcceptInvitation(ctx, inv.Hash, late.ID, now)
+	wantCode(t, "AcceptInvitation(used)", err, koe.ENOTFOUND)
+	_, err = s.AcceptInvitation(ctx, old.Hash, late.ID, now)
+	wantCode(t, "AcceptInvitation(expired)", err, koe.ENOTFOUND)
+	if _, err := s.Membership(ctx, e.ID, late.ID); koe.ErrorCode(err) != koe.ENOTFOUND {
+		t.Error("a refused invitation gave a role")
+	}
+	list, err := s.Invitations(ctx, e.ID)
+	must(t, "Invitations", err)
+	if len(list) != 2 || list[0].ID != old.ID || list[1].UsedAt == nil || list[1].UsedBy != guest.ID {
+		t.Errorf("Invitations = %+v", list)
+	}
+	wantCode(t, "RevokeInvitation(used)", s.RevokeInvitation(ctx, e.ID, inv.ID), koe.ENOTFOUND)
+	must(t, "RevokeInvitation", s.RevokeInvitation(ctx, e.ID, old.ID))
+	if list, _ := s.Invitations(ctx, e.ID); len(list) != 1 {
+		t.Errorf("after revoking: %d invitations", len(list))
+	}
+}
+
+// testAPITokens: tokens keep their scopes, are found by hash, touched and
+// revoked by their account only.
+func testAPITokens(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	a, b := newAccount(t, s, "bot-owner"), newAccount(t, s, "someone")
+	exp := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Microsecond)
+	tok := &koe.APIToken{AccountID: a.ID, Name: "CI", Hash: bytes.Repeat([]byte{4}, 32), Events: []int64{1, 2}, Roles: []koe.Role{koe.RoleModerator}, ExpiresAt: &exp}
+	must(t, "CreateAPIToken", s.CreateAPIToken(ctx, tok))
+	all := &koe.APIToken{AccountID: a.ID, Name: "all", Hash: bytes.Repeat([]byte{3}, 32), Roles: []koe.Role{koe.RoleOwner, koe.RolePresenter}}
+	must(t, "CreateAPIToken", s.CreateAPIToken(ctx, all))
+	got, err := s.APITokenByHash(ctx, tok.Hash)
+	must(t, "APITokenByHash", err)
+	if got.ID != tok.ID || got.Name != "CI" || !slices.Equal(got.Events, []int64{1, 2}) || !slices.Equal(got.Roles, []koe.Role{koe.RoleModerator}) ||
+		got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) || got.LastUsedAt != nil || got.RevokedAt != nil {
+		t.Errorf("APITokenByHash = %+v", got)
+	}
+	if got, _ := s.APITokenByHash(ctx, all.Hash); got.Events == nil || len(got.Events) != 0 || got.ExpiresAt != nil {
+		t.Errorf("token without events or expiry = %+v", got)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	must(t, "TouchAPIToken", s.TouchAPIToken(ctx, tok.ID, at))
+	if got, _ := s.APITokenByHash(ctx, tok.Hash); got.LastUsedAt == nil || !got.LastUsedAt.Equal(at) {
+		t.Errorf("LastUsedAt = %v, want %v", got.LastUsedAt, at)
+	}
+	wantCode(t, "RevokeAPIToken(another account's)", s.RevokeAPIToken(ctx, b.ID, tok.ID, at), koe.ENOTFOUND)
+	must(t, "RevokeAPIToken", s.RevokeAPIToken(ctx, a.ID, tok.ID, at))
+	wantCode(t, "RevokeAPIToken(again)", s.RevokeAPIToken(ctx, a.ID, tok.ID, at), koe.ENOTFOUND)
+	list, err := s.APITokens(ctx, a.ID)
+	must(t, "APITokens", err)
+	if len(list) != 2 || list[0].ID != all.ID || list[1].RevokedAt == nil {
+		t.Errorf("APITokens = %+v", list)
+	}
+	wantCode(t, "CreateAPIToken(no account)", s.CreateAPIToken(ctx, &koe.APIToken{AccountID: b.ID + 100, Name: "x", Hash: bytes.Repeat([]byte{2}, 32)}), koe.ENOTFOUND)
+}
