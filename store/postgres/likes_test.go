@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/internal/likes"
 )
 
 // TestLikeGroups hands the writer groups of likes that the conformance
@@ -18,6 +19,7 @@ import (
 // must be what applying the likes one at a time gives.
 func TestLikeGroups(t *testing.T) {
 	s := openTemp(t)
+	w := idleWriter(s)
 	ctx := t.Context()
 	e := &koe.Event{Slug: "conf", Title: "Conf", TimeZone: "UTC"}
 	must(t, s.CreateEvent(ctx, e))
@@ -92,7 +94,7 @@ func TestLikeGroups(t *testing.T) {
 			want[i] = &koe.LikeResult{QuestionID: q.ID, Likes: likes[q.ID], Liked: like, Version: versions[q.ID], Changed: changed}
 		}
 		ops := append([]*likeOp(nil), batch...)
-		s.likes.commit(batch) // sorts batch by question
+		w.commit(batch) // sorts batch by question
 		for i, op := range ops {
 			must(t, op.err)
 			acted := op.found && !op.hidden && op.participantFound
@@ -157,7 +159,7 @@ func TestLikeGroupRefused(t *testing.T) {
 		})
 	}
 	poison.Store(true)
-	s.likes.commit(batch)
+	idleWriter(s).commit(batch)
 	for i, op := range batch {
 		want := koe.LikeResult{QuestionID: q.ID, Likes: i + 1, Liked: true, Version: int64(i + 2), Changed: true}
 		if op.err != nil || op.res != want {
@@ -169,4 +171,11 @@ func TestLikeGroupRefused(t *testing.T) {
 	if got.Likes != 8 || got.Version != 9 {
 		t.Errorf("after the refused group: %d likes, version %d; want 8, 9", got.Likes, got.Version)
 	}
+}
+
+// idleWriter returns a like writer of s that no goroutine runs, so that a
+// test may call its methods directly (the store's own writer owns its
+// state).
+func idleWriter(s *Store) *likeWriter {
+	return &likeWriter{s: s, log: likes.NewLog()}
 }
