@@ -308,8 +308,13 @@ func (h *Hub) stream(id StreamID) *stream {
 	}
 	s = newStream(h, id)
 	h.streams[id] = s
-	h.wg.Add(1)
-	go s.run()
+	// Once Shutdown waits for the hub's goroutines, no more may start (a
+	// relay may still publish then): such a stream keeps its history, and
+	// it has no subscribers to sweep to.
+	if !h.draining {
+		h.wg.Add(1)
+		go s.run()
+	}
 	if s.local {
 		return s
 	}

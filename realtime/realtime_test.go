@@ -582,3 +582,25 @@ func TestPublishSum(t *testing.T) {
 		t.Errorf("sums %v, want 👏 30 and 🎉 15", total)
 	}
 }
+
+// TestPublishDuringShutdown publishes to new streams while the hub shuts
+// down, as the outbox relay may: under the race detector this failed when
+// a new stream joined the wait group Shutdown was already waiting on.
+func TestPublishDuringShutdown(t *testing.T) {
+	for range 20 {
+		h := New(Options{FlushInterval: time.Millisecond})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for i := range 200 {
+				h.Publish(StreamID{EventID: 1, Topic: fmt.Sprintf("talk:%d", i+1)}, Message{Type: "talk.updated", Data: map[string]int{"id": i}})
+			}
+		})
+		if err := h.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if got := h.Cursor(StreamID{EventID: 1, Topic: "talk:200"}); got == "" {
+			t.Fatal("a stream published to after shutdown has no cursor")
+		}
+	}
+}
