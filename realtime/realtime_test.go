@@ -3,6 +3,7 @@ package realtime
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -602,5 +603,69 @@ func TestPublishDuringShutdown(t *testing.T) {
 		if got := h.Cursor(StreamID{EventID: 1, Topic: "talk:200"}); got == "" {
 			t.Fatal("a stream published to after shutdown has no cursor")
 		}
+	}
+}
+
+// slowReader is a WebSocket client that reads nothing until released, and
+// then records what it got and how the connection ended.
+type slowReader struct {
+	gws.BuiltinEventHandler
+	release chan struct{}
+	msgs    []wireMessage
+	closed  chan error
+}
+
+func (c *slowReader) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	<-c.release
+	var w wireMessage
+	if err := json.Unmarshal(m.Bytes(), &w); err == nil {
+		c.msgs = append(c.msgs, w)
+	}
+}
+
+func (c *slowReader) OnClose(_ *gws.Conn, err error) { c.closed <- err }
+
+// TestFloodingClientLearnsWhy: a client that floods its WebSocket and reads
+// slowly still gets the rate_limited errors and the 1008 close, because
+// the server does not reset the connection under what the client is still
+// sending (the kernel would then discard what the client had not read).
+func TestFloodingClientLearnsWhy(t *testing.T) {
+	_, srv := newTestServer(t, Options{})
+	c := &slowReader{release: make(chan struct{}), closed: make(chan error, 1)}
+	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go conn.ReadLoop()
+	for i := range 500 {
+		typ := "subscribe"
+		if i%2 == 1 {
+			typ = "unsubscribe"
+		}
+		if conn.WriteMessage(gws.OpcodeText, fmt.Appendf(nil, `{"type":%q,"topic":%q}`, typ, talk1.Topic)) != nil {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // the server has closed by now
+	close(c.release)
+	var end error
+	select {
+	case end = <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the flooding client was not disconnected")
+	}
+	var ce *gws.CloseError
+	if !errors.As(end, &ce) || ce.Code != 1008 {
+		t.Errorf("connection ended with %v, want close code 1008", end)
+	}
+	refused := 0
+	for _, m := range c.msgs {
+		if m.Type == "error" && m.Error != nil && m.Error.Code == koe.ERATELIMIT {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no rate_limited error among %d messages", len(c.msgs))
 	}
 }

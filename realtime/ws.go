@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ type wsConn struct {
 	// store lookup. refused counts messages refused in a row.
 	messages *rate.Limiter
 	refused  int
+	evicted  bool // closed for flooding: what it sends now is ignored
 
 	mu   sync.Mutex
 	subs map[string]*subscription // by topic
@@ -157,10 +159,14 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 }
 
 func (c *wsConn) handle(b []byte) {
+	if c.evicted {
+		return
+	}
 	if !c.messages.Allow() {
 		// A client that goes on sending while refused is not one of ours.
 		if c.refused++; c.refused > c.hub.opts.ClientMessages.Burst {
-			c.out.send(tooManyMessagesFrame, func(bool) { _ = c.socket.NetConn().Close() })
+			c.evicted = true
+			c.out.send(tooManyMessagesFrame, func(bool) { lingeringClose(c.socket.NetConn()) })
 			return
 		}
 		c.sendError(koe.Errorf(koe.ERATELIMIT, "too many messages: at most %d at once, then %g a second",
@@ -241,6 +247,21 @@ func (c *wsConn) ping() { c.out.send(pingFrame, nil) }
 func (c *wsConn) goAway() {
 	c.out.send(goingAwayFrame, func(bool) { _ = c.socket.NetConn().Close() })
 }
+
+// lingeringClose ends a connection whose client may still be sending:
+// closing it at once with unread data would make the kernel answer with a
+// reset, and the client could lose what it had not yet read of ours (the
+// errors that told it why). So the writing side is shut first, and the
+// reader goes on discarding until the client closes or a moment passes.
+func lingeringClose(nc net.Conn) {
+	cw, ok := nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil || nc.SetReadDeadline(time.Now().Add(lingerTime)) != nil {
+		_ = nc.Close()
+	}
+}
+
+// lingerTime bounds how long lingeringClose reads what a client still sends.
+const lingerTime = 2 * time.Second
 
 var goingAwayFrame = wsFrame(opClose, append([]byte{0x03, 0xE9}, "server shutting down"...)) // 1001
 
