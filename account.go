@@ -2,6 +2,7 @@ package koe
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,21 +79,21 @@ func NormalizeLogin(login string) (string, error) {
 // Session is a signed-in browser (or API client) of an account, or of the
 // owner token (AccountID 0).
 type Session struct {
-	ID        int64
-	Hash      []byte // SHA-256 of the secret in the cookie
-	AccountID int64
+	ID        int64  `json:"id"`
+	Hash      []byte `json:"-"` // SHA-256 of the secret in the cookie
+	AccountID int64  `json:"account_id"`
 	// Method is how it was signed in: password, passkey, oidc, owner_token,
-	// setup.
-	Method     string
-	UserAgent  string
-	Addr       string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	RevokedAt  *time.Time
+	// setup, invitation.
+	Method     string     `json:"method"`
+	UserAgent  string     `json:"user_agent"`
+	Addr       string     `json:"addr"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastSeenAt time.Time  `json:"last_seen_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
 	// Rotate is set when the account's roles changed: the session's next
 	// request gets a new id.
-	Rotate bool
+	Rotate bool `json:"-"`
 }
 
 // Live reports whether s may still be used at now, with idle the longest
@@ -157,6 +158,27 @@ type APIToken struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
+// Covers reports whether the token may act in the event.
+func (t *APIToken) Covers(eventID int64) bool {
+	return len(t.Events) == 0 || slices.Contains(t.Events, eventID)
+}
+
+// Allows reports whether the token carries the role.
+func (t *APIToken) Allows(r Role) bool { return slices.Contains(t.Roles, r) }
+
+// Within returns the strongest of the token's event roles that held, the
+// role its account holds, includes ("" for none): the role the token acts
+// with.
+func (t *APIToken) Within(held Role) Role {
+	var best Role
+	for _, r := range t.Roles {
+		if held.Stronger(r) && (best == "" || r.Stronger(best)) {
+			best = r
+		}
+	}
+	return best
+}
+
 // AccountStore keeps accounts, their sessions, memberships, invitations
 // and API tokens. Its writes record changes like the others' (members,
 // invitations and tokens are staff actions the audit log keeps).
@@ -175,6 +197,15 @@ type AccountStore interface {
 	UpdateAccount(ctx context.Context, id int64, u AccountUpdate) (*Account, error)
 	// CountAdmins counts the admin accounts that are not disabled.
 	CountAdmins(ctx context.Context) (int, error)
+	// SetupToken returns the one-time setup token and its expiry; when
+	// there is none, or it has expired at now, it stores a fresh one made
+	// by gen first. Every process on the database gets the same token.
+	SetupToken(ctx context.Context, now time.Time, gen func() (string, time.Time)) (string, time.Time, error)
+	// CreateFirstAdmin uses the setup token, given at now, to store a as
+	// the first admin (setting ID, CreatedAt, UpdatedAt, and Admin): one
+	// transaction, once, and only while no admin exists. ENOTFOUND for a
+	// wrong, used or expired token; ECONFLICT once an admin exists.
+	CreateFirstAdmin(ctx context.Context, a *Account, token string, now time.Time) error
 
 	// CreateSession stores s, setting ID.
 	CreateSession(ctx context.Context, s *Session) error
@@ -183,6 +214,12 @@ type AccountStore interface {
 	SessionByHash(ctx context.Context, hash []byte) (*Session, error)
 	// TouchSession records that the session was used at at.
 	TouchSession(ctx context.Context, id int64, at time.Time) error
+	// RotateSession replaces a session marked to be rotated with s (setting
+	// its ID), in one transaction: the old one stays valid until grace, for
+	// the requests already on their way with it, and is no longer marked.
+	// ok is false, and nothing is done, when the old session is not marked
+	// (any more: a concurrent request rotated it).
+	RotateSession(ctx context.Context, oldID int64, grace time.Time, s *Session) (ok bool, err error)
 	// RevokeSessions revokes an account's live sessions (accountID 0: the
 	// owner token's), only the one with id when id is not 0, all but keep
 	// when keep is not 0; it returns how many it revoked.
@@ -206,9 +243,14 @@ type AccountStore interface {
 	// CreateInvitation stores inv, setting ID and CreatedAt.
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	// AcceptInvitation uses the invitation whose secret hashes to hash, at
-	// now, for the account, and gives it the invitation's role: one
-	// transaction, once. ENOTFOUND for an unknown, used or expired one.
-	AcceptInvitation(ctx context.Context, hash []byte, accountID int64, now time.Time) (*Membership, error)
+	// now, for the account a, and gives it the invitation's role: one
+	// transaction, once. An a without an ID is created in the same
+	// transaction (setting its ID, CreatedAt and UpdatedAt). ENOTFOUND for
+	// an unknown, used or expired invitation; ECONFLICT as CreateAccount.
+	AcceptInvitation(ctx context.Context, hash []byte, a *Account, now time.Time) (*Membership, error)
+	// InvitationByHash finds an invitation by the hash of its secret, used
+	// or not; ENOTFOUND if none.
+	InvitationByHash(ctx context.Context, hash []byte) (*Invitation, error)
 	// Invitations lists an event's invitations, newest first.
 	Invitations(ctx context.Context, eventID int64) ([]*Invitation, error)
 	// RevokeInvitation deletes an unused invitation of the event.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -55,6 +57,8 @@ const (
 	InvitationRevoked  ChangeType = "invitation.revoked"  // *Invitation
 	TokenCreated       ChangeType = "token.created"       // *APIToken
 	TokenRevoked       ChangeType = "token.revoked"       // *APIToken
+	SessionCreated     ChangeType = "session.created"     // *Session: a sign-in
+	SessionRevoked     ChangeType = "session.revoked"     // *Session: a sign-out, or revoked
 )
 
 // Visibility says who may see a change.
@@ -122,6 +126,11 @@ func (t *APIToken) Change(typ ChangeType) Change {
 	return newChange(typ, 0, 0, VisibleStaff, t)
 }
 
+// Change records s as typ.
+func (s *Session) Change(typ ChangeType) Change {
+	return newChange(typ, 0, 0, VisibleStaff, s)
+}
+
 // Change records e's new state as typ (EventCreated or EventUpdated).
 func (e *Event) Change(typ ChangeType) Change {
 	return newChange(typ, e.ID, 0, VisiblePublic, e)
@@ -183,12 +192,32 @@ func (p OutboxPos) Before(q OutboxPos) bool {
 // last position each stream took that way).
 func (p OutboxPos) String() string { return fmt.Sprintf("%016x%016x", p.Tx, p.ID) }
 
+// ParseOutboxPos reads a position as String writes it; EINVALID for
+// anything else.
+func ParseOutboxPos(s string) (OutboxPos, error) {
+	var p OutboxPos
+	if len(s) != 32 || strings.ToLower(s) != s {
+		return p, Errorf(EINVALID, "not a position")
+	}
+	tx, err1 := strconv.ParseUint(s[:16], 16, 63)
+	id, err2 := strconv.ParseUint(s[16:], 16, 63)
+	if err1 != nil || err2 != nil {
+		return p, Errorf(EINVALID, "not a position")
+	}
+	return OutboxPos{Tx: int64(tx), ID: int64(id)}, nil
+}
+
 // Actor is who made a change, as the outbox records it.
 type Actor struct {
 	Kind ActorKind `json:"kind"`
-	// ID is the participant's id for participants, 0 otherwise (staff
-	// accounts will have theirs).
+	// ID is the participant's id for participants, the account's for
+	// staff (0 for the owner token), 0 for koe itself.
 	ID int64 `json:"id"`
+	// Via is how staff authenticated (ViaSession…); Addr is where staff
+	// acted from. Both "" for others: participants' addresses are not
+	// kept.
+	Via  string `json:"via,omitempty"`
+	Addr string `json:"addr,omitempty"`
 }
 
 // ActorKind says what kind of principal an actor is.

@@ -10,7 +10,9 @@ import (
 // Participant is a member of an event's audience, anonymous unless they gave
 // a display name. A participant belongs to exactly one event.
 type Participant struct {
-	ID          int64     `json:"id"`
+	// ID is never sent to clients: ids are sequential, and would tell how
+	// many people joined.
+	ID          int64     `json:"-"`
 	EventID     int64     `json:"event_id"`
 	DisplayName string    `json:"display_name"`
 	CreatedAt   time.Time `json:"created_at"`

@@ -5,15 +5,6 @@ import (
 	"time"
 )
 
-// Token is a staff credential. Only a hash of the secret is stored.
-type Token struct {
-	ID        int64
-	Hash      []byte // SHA-256 of the secret token
-	Role      Role   // RoleOwner for now
-	Label     string
-	CreatedAt time.Time
-}
-
 // Store keeps koe's state; each concern has an interface of its own, and
 // the conformance suite (store/storetest) has a part for each.
 //
@@ -44,21 +35,16 @@ type Store interface {
 	ParticipantStore
 	QuestionStore
 	AccountStore
+	AuditStore
 	Outbox
 }
 
-// SecretStore keeps server secrets and staff tokens.
+// SecretStore keeps server secrets.
 type SecretStore interface {
 	// Secret returns the named server secret, creating it with gen when
 	// it does not exist yet. Concurrent and later callers, in any process
 	// sharing the database, get the same value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
-	// CreateToken stores a staff token and sets its ID and CreatedAt.
-	CreateToken(ctx context.Context, t *Token) error
-	// TokenByHash finds a token by the hash of its secret; ENOTFOUND if none.
-	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
-	// CountTokens counts the tokens with the given role.
-	CountTokens(ctx context.Context, role Role) (int, error)
 }
 
 // EventStore keeps events.
@@ -139,6 +125,37 @@ type QuestionStore interface {
 	CreateReply(ctx context.Context, r *Reply) (*Question, error)
 	// Replies lists a question's replies, oldest first.
 	Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*Reply, error)
+}
+
+// AuditStore keeps the audit log: the changes staff and koe itself made,
+// copied from the outbox, where they outlive the outbox's day.
+type AuditStore interface {
+	// RecordAudit keeps changes (read from the outbox, so with their Pos)
+	// in the audit log; a change kept already is kept once.
+	RecordAudit(ctx context.Context, changes []Change) error
+	// Audit returns the entries q selects, newest first.
+	Audit(ctx context.Context, q AuditQuery) ([]Change, error)
+	// PruneAudit deletes the entries of changes made before before, and
+	// returns how many it deleted.
+	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AuditQuery selects audit entries. Zero fields select everything.
+type AuditQuery struct {
+	// EventID selects one event's entries; 0 selects every entry, the
+	// installation's own (accounts, event 0) included.
+	EventID int64
+	// Actor selects one actor's entries (by kind and id).
+	Actor *Actor
+	// TypePrefix selects the types that begin with it ("question.").
+	TypePrefix string
+	// Since and Until bound the time of the change: Since ≤ At < Until.
+	Since, Until time.Time
+	// Before selects entries older than this position: the page after
+	// the one that ended there.
+	Before OutboxPos
+	// Limit bounds the page; 0 means 100.
+	Limit int
 }
 
 // Outbox is what the outbox's consumers need of the store: the changes in

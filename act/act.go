@@ -11,11 +11,11 @@ package act
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
 )
@@ -36,33 +36,72 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// OwnerToken is the break-glass credential (KOE_OWNER_TOKEN), "" for
+	// none: it acts as an admin without an account. At least 32
+	// characters.
+	OwnerToken string
+	// Sessions bound staff sessions; zero values take the defaults.
+	Sessions SessionLimits
+	// ParticipantTokenTTL is how long a participant token is valid; 0
+	// means DefaultParticipantTokenTTL.
+	ParticipantTokenTTL time.Duration
+	// AuditRetention is how long the audit log keeps an entry; 0 means
+	// DefaultAuditRetention.
+	AuditRetention time.Duration
 }
+
+// SessionLimits bound staff sessions.
+type SessionLimits struct {
+	// Idle ends a session unused this long (default 24 h).
+	Idle time.Duration
+	// Max ends a session this long after sign-in, used or not (default
+	// 30 days).
+	Max time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultSessionIdle         = 24 * time.Hour
+	DefaultSessionMax          = 30 * 24 * time.Hour
+	DefaultParticipantTokenTTL = 90 * 24 * time.Hour
+	DefaultAuditRetention      = 365 * 24 * time.Hour
+	// MinOwnerTokenLen is the shortest KOE_OWNER_TOKEN accepted.
+	MinOwnerTokenLen = 32
+)
 
 // Actions carries out koe's actions.
 type Actions struct {
-	store   koe.Store
-	hub     *realtime.Hub
-	limiter *ratelimit.Limiter
-	tokens  participantTokens
-	conns   *connLimits
-	log     *slog.Logger
-	now     func() time.Time
+	store      koe.Store
+	hub        *realtime.Hub
+	limiter    *ratelimit.Limiter
+	tokens     *auth.ParticipantTokens
+	passwords  *auth.Passwords
+	backoff    *backoff
+	conns      *connLimits
+	log        *slog.Logger
+	now        func() time.Time
+	ownerToken string
+	sessions   SessionLimits
+	retention  time.Duration
 }
 
-// signingKeyName is the store secret that signs participant tokens; every
-// process on the same database shares it.
-const signingKeyName = "participant-token-key"
-
-// New returns the actions. It reads (or creates) the signing key of
-// participant tokens from the store.
+// New returns the actions.
 func New(ctx context.Context, cfg Config) (*Actions, error) {
-	key, err := cfg.Store.Secret(ctx, signingKeyName, func() ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return b, err
-	})
-	if err != nil {
-		return nil, err
+	if cfg.OwnerToken != "" && len(cfg.OwnerToken) < MinOwnerTokenLen {
+		return nil, koe.Errorf(koe.EINVALID, "KOE_OWNER_TOKEN must be at least %d characters", MinOwnerTokenLen)
+	}
+	if cfg.Sessions.Idle <= 0 {
+		cfg.Sessions.Idle = DefaultSessionIdle
+	}
+	if cfg.Sessions.Max <= 0 {
+		cfg.Sessions.Max = DefaultSessionMax
+	}
+	if cfg.ParticipantTokenTTL <= 0 {
+		cfg.ParticipantTokenTTL = DefaultParticipantTokenTTL
+	}
+	if cfg.AuditRetention <= 0 {
+		cfg.AuditRetention = DefaultAuditRetention
 	}
 	if cfg.Limits == nil {
 		cfg.Limits = ratelimit.Defaults()
@@ -73,16 +112,27 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	st := cfg.Store
 	return &Actions{
-		store:   cfg.Store,
+		store:   st,
 		hub:     cfg.Hub,
 		limiter: ratelimit.New(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
-		tokens:  participantTokens{key: key},
-		conns:   newConnLimits(cfg.Streams),
-		log:     cfg.Logger,
-		now:     cfg.Now,
+		tokens: auth.NewParticipantTokens(cfg.ParticipantTokenTTL, func(ctx context.Context, period int64) ([]byte, error) {
+			return st.Secret(ctx, "participant-key-"+itoa(period), auth.NewKey)
+		}),
+		passwords:  auth.NewPasswords(passwordSlots),
+		backoff:    newBackoff(cfg.Now),
+		conns:      newConnLimits(cfg.Streams),
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		ownerToken: cfg.OwnerToken,
+		sessions:   cfg.Sessions,
+		retention:  cfg.AuditRetention,
 	}, nil
 }
+
+// passwordSlots is how many password hashes run at once (19 MiB each).
+const passwordSlots = 2
 
 // Ready reports whether the store can serve.
 func (a *Actions) Ready(ctx context.Context) error {
@@ -96,12 +146,23 @@ func (a *Actions) Ready(ctx context.Context) error {
 // permission and returns the context the store is called with, carrying
 // who acts (in the role the permission was granted to) and when.
 func (a *Actions) begin(ctx context.Context, do Action, eventID int64) (context.Context, koe.Principal, error) {
+	return a.beginIn(ctx, do, eventID, 0)
+}
+
+// beginIn is begin for an action on one talk of the event.
+func (a *Actions) beginIn(ctx context.Context, do Action, eventID, talkID int64) (context.Context, koe.Principal, error) {
 	p := koe.PrincipalFrom(ctx)
-	role, err := authorize(p, do, eventID)
+	role, err := authorize(p, do, eventID, talkID)
 	if err != nil {
 		return ctx, p, err
 	}
 	return koe.WithOrigin(ctx, koe.Origin{Actor: p.ActorAs(role), At: a.now()}), p, nil
+}
+
+// may reports whether p may do the action, without an error to answer.
+func (a *Actions) may(p koe.Principal, do Action, eventID, talkID int64) bool {
+	_, err := authorize(p, do, eventID, talkID)
+	return err == nil
 }
 
 // limit counts an action of p against its limits per participant and per

@@ -81,18 +81,33 @@ func (o Optional[T]) update() **T {
 	return &o.Value
 }
 
-// Events lists every event, newest first.
+// Events lists the events the caller works on (an admin: all), newest
+// first.
 func (a *Actions) Events(ctx context.Context) ([]*koe.Event, error) {
-	if _, _, err := a.begin(ctx, ListEvents, 0); err != nil {
+	p := koe.PrincipalFrom(ctx)
+	switch {
+	case p.ParticipantID != 0 && !p.IsStaff():
+		return nil, koe.Errorf(koe.EFORBIDDEN, "only staff can list events")
+	case !p.IsStaff() && !p.System:
+		return nil, koe.Errorf(koe.EUNAUTHORIZED, "staff credentials required")
+	}
+	all, err := a.store.Events(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return a.store.Events(ctx)
+	mine := all[:0]
+	for _, e := range all {
+		if a.may(p, ListEvents, e.ID, 0) {
+			mine = append(mine, e)
+		}
+	}
+	return mine, nil
 }
 
 // CreateEvent creates an event; the slug defaults to a random one and the
 // time zone to UTC.
 func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, error) {
-	ctx, _, err := a.begin(ctx, Manage, 0)
+	ctx, _, err := a.begin(ctx, CreateEvent, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +216,13 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 	if err != nil {
 		return nil, err
 	}
-	if p, err := a.Authenticate(ctx, c, e.ID); err == nil && p.IsParticipantOf(e.ID) {
-		if known, err := a.store.Participant(ctx, e.ID, p.ParticipantID); err == nil {
-			return &Joined{Event: e, Participant: known, Token: a.tokens.issue(e.ID, known.ID), Existing: true}, nil
+	if id := a.participantOf(ctx, c, e.ID); id != 0 {
+		if known, err := a.store.Participant(ctx, e.ID, id); err == nil {
+			tok, err := a.tokens.Issue(ctx, e.ID, known.ID, a.now())
+			if err != nil {
+				return nil, err
+			}
+			return &Joined{Event: e, Participant: known, Token: tok, Existing: true}, nil
 		}
 	}
 	// New identities are limited per address: a room joins at once, then
@@ -215,12 +234,21 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 	if err := a.store.CreateParticipant(ctx, p); err != nil {
 		return nil, err
 	}
-	return &Joined{Event: e, Participant: p, Token: a.tokens.issue(e.ID, p.ID)}, nil
+	tok, err := a.tokens.Issue(ctx, e.ID, p.ID, a.now())
+	if err != nil {
+		return nil, err
+	}
+	return &Joined{Event: e, Participant: p, Token: tok}, nil
 }
 
 // Me says who the caller is in an event.
 type Me struct {
-	Role        string           `json:"role"` // staff | participant
+	Role string `json:"role"` // staff | participant
+	// StaffRole is staff's role in the event: owner, moderator or
+	// presenter; "" for participants.
+	StaffRole koe.Role `json:"staff_role,omitempty"`
+	// Talks limits a presenter to these talks; absent for all.
+	Talks       []int64          `json:"talks,omitempty"`
 	Participant *koe.Participant `json:"participant"`
 }
 
@@ -232,8 +260,8 @@ func (a *Actions) Me(ctx context.Context, eventID int64) (*Me, error) {
 		return nil, err
 	}
 	me := &Me{Role: "participant"}
-	if p.IsStaff() {
-		me.Role = "staff"
+	if r := p.StaffRole(eventID); r != "" {
+		me.Role, me.StaffRole, me.Talks = "staff", r, p.Talks[eventID]
 	}
 	if p.IsParticipantOf(eventID) {
 		if me.Participant, err = a.store.Participant(ctx, eventID, p.ParticipantID); err != nil {
@@ -275,7 +303,7 @@ func (a *Actions) Talks(ctx context.Context, eventID int64) (*TalkList, error) {
 
 // Talk returns one talk.
 func (a *Actions) Talk(ctx context.Context, eventID, talkID int64) (*koe.Talk, error) {
-	if _, _, err := a.begin(ctx, Read, eventID); err != nil {
+	if _, _, err := a.beginIn(ctx, Read, eventID, talkID); err != nil {
 		return nil, err
 	}
 	return a.store.Talk(ctx, eventID, talkID)
@@ -352,7 +380,7 @@ type HighlightRequest struct {
 
 // Highlight shows a question on the talk's screen, or clears it.
 func (a *Actions) Highlight(ctx context.Context, eventID, talkID int64, in HighlightRequest) (*koe.Talk, error) {
-	ctx, _, err := a.begin(ctx, Present, eventID)
+	ctx, _, err := a.beginIn(ctx, Present, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}

@@ -15,10 +15,20 @@ const (
 	Read Action = "read"
 	// ReadHidden: hidden questions and the staff streams.
 	ReadHidden Action = "read_hidden"
-	// ListEvents: every event of the installation.
+	// ListEvents: see the event in the list of events one works on.
 	ListEvents Action = "list_events"
-	// Manage: create and change events and talks (open and close Q&A).
+	// CreateEvent: create an event (its creator becomes its owner).
+	CreateEvent Action = "create_event"
+	// Manage: change events and talks (open and close Q&A).
 	Manage Action = "manage"
+	// ManageStaff: invite staff to the event, change their roles, remove
+	// them.
+	ManageStaff Action = "manage_staff"
+	// ReadAudit: read and export the event's audit log (in no event: the
+	// whole installation's).
+	ReadAudit Action = "read_audit"
+	// ManageAccounts: create, change and disable staff accounts.
+	ManageAccounts Action = "manage_accounts"
 	// Ask a question.
 	Ask Action = "ask"
 	// Like or unlike a question.
@@ -36,31 +46,41 @@ const (
 // by. Roles are those of SPEC.md §2; koe itself (RoleSystem) acts for
 // timers and ingest.
 var permissions = map[Action][]koe.Role{
-	Read:       {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleViewer, koe.RoleSystem},
-	ReadHidden: {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
-	ListEvents: {koe.RoleOwner, koe.RoleSystem},
-	Manage:     {koe.RoleOwner, koe.RoleSystem},
-	Ask:        {koe.RoleParticipant},
-	Like:       {koe.RoleParticipant},
-	Reply:      {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant},
-	Moderate:   {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
-	Present:    {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	Read:           {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleViewer, koe.RoleSystem},
+	ReadHidden:     {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	ListEvents:     {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	CreateEvent:    {koe.RoleAdmin, koe.RoleSystem},
+	Manage:         {koe.RoleOwner, koe.RoleSystem},
+	ManageStaff:    {koe.RoleOwner},
+	ReadAudit:      {koe.RoleOwner, koe.RoleAdmin},
+	ManageAccounts: {koe.RoleAdmin},
+	Ask:            {koe.RoleParticipant},
+	Like:           {koe.RoleParticipant},
+	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant},
+	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
+	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
 }
 
 // authorize returns the role in which p may do the action in the event
-// (the first of p's roles the table allows: koe itself, then staff, then
+// (eventID 0: in none) and, when talkID is not 0, the talk (the first of
+// p's roles the table allows: koe itself, then admin, then staff, then
 // participant), or the error to answer: EUNAUTHORIZED for nobody,
-// EFORBIDDEN for a principal without the right.
-func authorize(p koe.Principal, do Action, eventID int64) (koe.Role, error) {
+// EFORBIDDEN for a principal without the right. A presenter limited to
+// some talks presents only those: beyond reading, the role counts in
+// them alone.
+func authorize(p koe.Principal, do Action, eventID, talkID int64) (koe.Role, error) {
 	allowed := permissions[do]
 	roles := p.Roles(eventID)
 	for _, r := range roles {
+		if r == koe.RolePresenter && do != Read && !p.MayPresent(eventID, talkID) {
+			continue
+		}
 		if slices.Contains(allowed, r) {
 			return r, nil
 		}
 	}
 	switch {
-	case len(roles) > 0:
+	case len(roles) > 0 || p.IsStaff():
 		return "", koe.Errorf(koe.EFORBIDDEN, "%s", refusal(do))
 	case p.ParticipantID != 0:
 		return "", koe.Errorf(koe.EFORBIDDEN, "your participant token is for another event")
@@ -76,7 +96,13 @@ func refusal(do Action) string {
 	case Ask, Like:
 		return "only participants can do this; join the event with its code"
 	case ReadHidden:
-		return "only staff can see hidden questions"
+		return "only staff of this event can see hidden questions"
+	case CreateEvent, ManageAccounts:
+		return "only an admin can do this"
+	case ManageStaff, Manage:
+		return "only an owner of this event can do this"
+	case ReadAudit:
+		return "only an owner of this event, or an admin, can read its audit log"
 	}
-	return "staff only"
+	return "only staff of this event can do this"
 }

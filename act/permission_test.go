@@ -6,81 +6,152 @@ import (
 	"github.com/koehq/koe"
 )
 
-// TestPermissions holds the table to what SPEC.md §2 says each role does.
+// TestPermissions holds the table to what SPEC.md §2 says each role does,
+// in event 7 and its talks 1 and 2 (a presenter may be limited to talk 1).
 func TestPermissions(t *testing.T) {
-	const event = 7
-	principals := map[string]koe.Principal{
-		"nobody":                  {},
-		"participant":             {EventID: event, ParticipantID: 3},
-		"participant elsewhere":   {EventID: event + 1, ParticipantID: 4},
-		"owner":                   {Role: koe.RoleOwner},
-		"moderator":               {Role: koe.RoleModerator},
-		"presenter":               {Role: koe.RolePresenter},
-		"viewer":                  {Role: koe.RoleViewer},
-		"system":                  koe.System,
-		"owner who joined":        {Role: koe.RoleOwner, EventID: event, ParticipantID: 5},
-		"owner who joined elsewh": {Role: koe.RoleOwner, EventID: event + 1, ParticipantID: 6},
+	const event, talk, otherTalk = 7, 1, 2
+	staff := func(r koe.Role) koe.Principal {
+		return koe.Principal{AccountID: 1, Via: koe.ViaSession, Staff: map[int64]koe.Role{event: r}}
 	}
-	// What each may do, by action: "" allowed, else the error code.
-	want := map[Action]map[string]string{
+	limited := staff(koe.RolePresenter)
+	limited.Talks = map[int64][]int64{event: {talk}}
+	joined := staff(koe.RoleOwner)
+	joined.EventID, joined.ParticipantID = event, 5
+	principals := map[string]koe.Principal{
+		"nobody":                {},
+		"participant":           {EventID: event, ParticipantID: 3},
+		"participant elsewhere": {EventID: event + 1, ParticipantID: 4},
+		"owner":                 staff(koe.RoleOwner),
+		"moderator":             staff(koe.RoleModerator),
+		"presenter":             staff(koe.RolePresenter),
+		"presenter of talk 1":   limited,
+		"owner elsewhere":       {AccountID: 2, Via: koe.ViaSession, Staff: map[int64]koe.Role{event + 1: koe.RoleOwner}},
+		"admin":                 {AccountID: 3, Via: koe.ViaSession, Admin: true, Everywhere: koe.RoleOwner},
+		"owner token":           ownerPrincipal(),
+		"system":                koe.System,
+		"owner who joined":      joined,
+	}
+	const (
+		ok   = ""
+		none = koe.EUNAUTHORIZED
+		no   = koe.EFORBIDDEN
+	)
+	// What each may do, by action, in the event (talkID 0) and in talk 2:
+	// "" allowed, else the error code. Talk 1 is as the event except for
+	// the limited presenter, who may do there what a presenter may.
+	type row map[string][2]string
+	want := map[Action]row{
 		Read: {
-			"nobody": koe.EUNAUTHORIZED, "participant": "", "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": "", "presenter": "", "viewer": "", "system": "", "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {ok, ok},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
 		ReadHidden: {
-			"nobody": koe.EUNAUTHORIZED, "participant": koe.EFORBIDDEN, "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": "", "presenter": "", "viewer": koe.EFORBIDDEN, "system": "", "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+		},
+		ListEvents: {
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
 		Manage: {
-			"nobody": koe.EUNAUTHORIZED, "participant": koe.EFORBIDDEN, "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": koe.EFORBIDDEN, "presenter": koe.EFORBIDDEN, "viewer": koe.EFORBIDDEN, "system": "", "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+		},
+		ManageStaff: {
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
+		},
+		ReadAudit: {
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
 		},
 		Ask: {
-			"nobody": koe.EUNAUTHORIZED, "participant": "", "participant elsewhere": koe.EFORBIDDEN,
-			"owner": koe.EFORBIDDEN, "moderator": koe.EFORBIDDEN, "presenter": koe.EFORBIDDEN, "viewer": koe.EFORBIDDEN, "system": koe.EFORBIDDEN,
-			"owner who joined": "", "owner who joined elsewh": koe.EFORBIDDEN,
+			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
+			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
+		},
+		Like: {
+			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
+			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
 		},
 		Moderate: {
-			"nobody": koe.EUNAUTHORIZED, "participant": koe.EFORBIDDEN, "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": "", "presenter": koe.EFORBIDDEN, "viewer": koe.EFORBIDDEN, "system": "", "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
 		Present: {
-			"nobody": koe.EUNAUTHORIZED, "participant": koe.EFORBIDDEN, "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": "", "presenter": "", "viewer": koe.EFORBIDDEN, "system": "", "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
 		Reply: {
-			"nobody": koe.EUNAUTHORIZED, "participant": "", "participant elsewhere": koe.EFORBIDDEN,
-			"owner": "", "moderator": "", "presenter": "", "viewer": koe.EFORBIDDEN, "system": koe.EFORBIDDEN, "owner who joined": "", "owner who joined elsewh": "",
+			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
 		},
 	}
 	for do, byWho := range want {
-		for who, code := range byWho {
-			_, err := authorize(principals[who], do, event)
-			if got := koe.ErrorCode(err); got != code {
-				t.Errorf("%s may %s: got %q, want %q", who, do, got, code)
+		for who, codes := range byWho {
+			for i, talkID := range []int64{0, otherTalk} {
+				if got := koe.ErrorCode(authErr(principals[who], do, event, talkID)); got != codes[i] {
+					t.Errorf("%s may %s in talk %d: got %q, want %q", who, do, talkID, got, codes[i])
+				}
 			}
 		}
 	}
+	// The limited presenter presents talk 1.
+	for _, do := range []Action{Read, ReadHidden, Present, Reply} {
+		if err := authErr(limited, do, event, talk); err != nil {
+			t.Errorf("the presenter of talk 1 may not %s in it: %v", do, err)
+		}
+	}
 	// Every action of the table is held to something here, and every
-	// principal to every action.
+	// principal to every action; the installation-wide ones follow.
 	for do := range permissions {
-		if do != ListEvents && do != Like && len(want[do]) != len(principals) {
+		if do != CreateEvent && do != ManageAccounts && len(want[do]) != len(principals) {
 			t.Errorf("action %s is not covered for every principal", do)
 		}
 	}
+	for who, p := range principals {
+		for _, do := range []Action{CreateEvent, ManageAccounts} {
+			wantCode := map[string]string{"admin": ok, "owner token": ok, "system": ok, "nobody": none}[who]
+			if who != "admin" && who != "owner token" && who != "system" && who != "nobody" {
+				wantCode = no
+			}
+			if do == ManageAccounts && who == "system" {
+				wantCode = no
+			}
+			if got := koe.ErrorCode(authErr(p, do, 0, 0)); got != wantCode {
+				t.Errorf("%s may %s: got %q, want %q", who, do, got, wantCode)
+			}
+		}
+	}
+}
+
+func authErr(p koe.Principal, do Action, eventID, talkID int64) error {
+	_, err := authorize(p, do, eventID, talkID)
+	return err
 }
 
 // TestActorAs: the outbox records who acted in the role they were allowed
 // in: a staff member's browser that also joined acts as staff where staff
 // may, as a participant where only participants may.
 func TestActorAs(t *testing.T) {
-	both := koe.Principal{Role: koe.RoleOwner, EventID: 7, ParticipantID: 5}
+	both := koe.Principal{AccountID: 9, Via: koe.ViaSession, Addr: "192.0.2.1", Staff: map[int64]koe.Role{7: koe.RoleOwner}, EventID: 7, ParticipantID: 5}
+	staff := koe.Actor{Kind: koe.ActorStaff, ID: 9, Via: koe.ViaSession, Addr: "192.0.2.1"}
 	for do, want := range map[Action]koe.Actor{
-		Moderate: {Kind: koe.ActorStaff},
+		Moderate: staff,
 		Ask:      {Kind: koe.ActorParticipant, ID: 5},
-		Reply:    {Kind: koe.ActorStaff},
+		Reply:    staff,
 	} {
-		role, err := authorize(both, do, 7)
+		role, err := authorize(both, do, 7, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +159,7 @@ func TestActorAs(t *testing.T) {
 			t.Errorf("%s: acts as %+v, want %+v", do, got, want)
 		}
 	}
-	if role, _ := authorize(koe.System, Manage, 7); koe.System.ActorAs(role) != (koe.Actor{Kind: koe.ActorSystem}) {
+	if role, _ := authorize(koe.System, Manage, 7, 0); koe.System.ActorAs(role) != (koe.Actor{Kind: koe.ActorSystem}) {
 		t.Error("koe itself is not recorded as the system")
 	}
 }

@@ -25,7 +25,7 @@ type ListQuery struct {
 // Questions returns one page of a talk's questions; the hidden list is for
 // those who may see hidden questions.
 func (a *Actions) Questions(ctx context.Context, eventID, talkID int64, lq ListQuery) (*QuestionList, error) {
-	_, p, err := a.begin(ctx, Read, eventID)
+	_, p, err := a.beginIn(ctx, Read, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (a *Actions) Questions(ctx context.Context, eventID, talkID int64, lq ListQ
 	if err != nil {
 		return nil, err
 	}
-	staff := a.may(p, ReadHidden, eventID)
+	staff := a.may(p, ReadHidden, eventID, talkID)
 	if qq.Sort == koe.SortHidden && !staff {
 		return nil, koe.Errorf(koe.EFORBIDDEN, "only staff can list hidden questions")
 	}
@@ -80,16 +80,10 @@ func parseListQuery(lq ListQuery) (koe.QuestionQuery, error) {
 	return qq, nil
 }
 
-// may reports whether p may do the action, without an error to answer.
-func (a *Actions) may(p koe.Principal, do Action, eventID int64) bool {
-	_, err := authorize(p, do, eventID)
-	return err == nil
-}
-
 // Question returns one question; a hidden one only to those who may see
 // it.
 func (a *Actions) Question(ctx context.Context, eventID, talkID, questionID int64) (*koe.Question, error) {
-	_, p, err := a.begin(ctx, Read, eventID)
+	_, p, err := a.beginIn(ctx, Read, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +99,7 @@ func (a *Actions) visibleQuestion(ctx context.Context, p koe.Principal, eventID,
 	if err != nil {
 		return nil, err
 	}
-	if !q.Public() && !a.may(p, ReadHidden, eventID) {
+	if !q.Public() && !a.may(p, ReadHidden, eventID, talkID) {
 		return nil, koe.Errorf(koe.ENOTFOUND, "question not found")
 	}
 	return q, nil
@@ -120,7 +114,7 @@ type NewQuestion struct {
 
 // Ask asks a question in a talk.
 func (a *Actions) Ask(ctx context.Context, eventID, talkID int64, in NewQuestion) (*koe.Question, error) {
-	ctx, p, err := a.begin(ctx, Ask, eventID)
+	ctx, p, err := a.beginIn(ctx, Ask, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +153,7 @@ func (a *Actions) UpdateQuestion(ctx context.Context, eventID, talkID, questionI
 	if in.Body != nil || in.Hidden != nil {
 		do = Moderate
 	}
-	ctx, _, err := a.begin(ctx, do, eventID)
+	ctx, _, err := a.beginIn(ctx, do, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +177,7 @@ func (a *Actions) UpdateQuestion(ctx context.Context, eventID, talkID, questionI
 // are likes on one question from one address, however many identities it
 // holds.
 func (a *Actions) Like(ctx context.Context, eventID, talkID, questionID int64, like bool) (*koe.LikeResult, error) {
-	ctx, p, err := a.begin(ctx, Like, eventID)
+	ctx, p, err := a.beginIn(ctx, Like, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +194,7 @@ func (a *Actions) Like(ctx context.Context, eventID, talkID, questionID int64, l
 
 // Replies lists the replies under a visible question.
 func (a *Actions) Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*koe.Reply, error) {
-	_, p, err := a.begin(ctx, Read, eventID)
+	_, p, err := a.beginIn(ctx, Read, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +216,7 @@ type NewReply struct {
 // Reply writes a reply under a question: staff always, participants when
 // the event allows it.
 func (a *Actions) Reply(ctx context.Context, eventID, talkID, questionID int64, in NewReply) (*koe.Reply, error) {
-	ctx, p, err := a.begin(ctx, Reply, eventID)
+	ctx, p, err := a.beginIn(ctx, Reply, eventID, talkID)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +224,7 @@ func (a *Actions) Reply(ctx context.Context, eventID, talkID, questionID int64, 
 	if rep.Body, err = koe.CleanText("body", in.Body, 1, koe.MaxReplyLen); err != nil {
 		return nil, err
 	}
-	if p.IsStaff() { // staff reply as staff, even from a browser that also joined
+	if p.IsStaffOf(eventID) { // staff reply as staff, even from a browser that also joined
 		rep.Staff = true
 		if rep.AuthorName, err = koe.CleanLine("author_name", in.AuthorName, 0, koe.MaxDisplayNameLen); err != nil {
 			return nil, err

@@ -10,9 +10,9 @@ import (
 	"github.com/koehq/koe/realtime"
 )
 
-// Consumers are the outbox consumers that deliver committed changes to the
-// real-time streams (docs/architecture.md, "Real-time delivery from the
-// outbox"):
+// Consumers are the outbox's consumers: the audit log (auditConsumer), and
+// those that deliver committed changes to the real-time streams
+// (docs/architecture.md, "Real-time delivery from the outbox"):
 //
 //   - without a broker, a local consumer feeds this process's hub;
 //   - with one, a shared consumer on the lease holder publishes to the
@@ -29,9 +29,9 @@ func (a *Actions) Consumers() []outbox.Consumer {
 		Rewind:  rewind,
 	}
 	if !a.hub.Scaled() {
-		return []outbox.Consumer{local}
+		return []outbox.Consumer{local, a.auditConsumer()}
 	}
-	return []outbox.Consumer{local, {
+	return []outbox.Consumer{local, a.auditConsumer(), {
 		Name:   "realtime",
 		Shared: true,
 		Handle: func(_ context.Context, changes []koe.Change) error {
@@ -74,13 +74,15 @@ func (a *Actions) publish(changes []koe.Change) {
 			m.Source = "" // coalesced: any newer count supersedes it
 			streams := []realtime.StreamID{realtime.TalkStream(c.EventID, c.TalkID, false), realtime.TalkStream(c.EventID, c.TalkID, true)}
 			a.hub.PublishLatest(itoa(c.EventID)+"/"+itoa(c.TalkID)+"/"+itoa(n.ID), streams, n.Version, m)
-		default:
+		case koe.QuestionCreated, koe.QuestionUpdated, koe.ReplyCreated:
 			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
 			if c.Visibility == koe.VisiblePublic {
 				a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
 			} else if c.Type == koe.QuestionUpdated {
 				a.removed(c, m)
 			}
+		default:
+			// Staff and their accounts: for the audit log, not the streams.
 		}
 	}
 }

@@ -129,7 +129,7 @@ func (f *Follower) Stream(ctx context.Context, topic string) (realtime.StreamID,
 	if _, err := f.a.store.Talk(ctx, f.eventID, talkID); err != nil {
 		return realtime.StreamID{}, err
 	}
-	return realtime.TalkStream(f.eventID, talkID, f.a.may(f.p, ReadHidden, f.eventID)), nil
+	return realtime.TalkStream(f.eventID, talkID, f.a.may(f.p, ReadHidden, f.eventID, talkID)), nil
 }
 
 // canonicalID reads a positive integer written the one way it prints.

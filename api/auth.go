@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koehq/koe"
 	"github.com/koehq/koe/act"
 )
 
@@ -19,23 +20,26 @@ const participantCookie = "koe_p"
 // well inside a cookie's 4 KB.
 const maxParticipantTokens = 16
 
-// staffCookie carries a staff token for browsers, whose WebSocket cannot
-// send an Authorization header. HttpOnly and SameSite=Strict.
-const staffCookie = "koe_staff"
+// sessionCookie carries a browser's staff session (a random secret,
+// stored hashed; never a token). HttpOnly and SameSite=Lax, so that a link
+// to a staff page from elsewhere arrives signed in; writes are guarded by
+// CrossOriginProtection and WebSocket upgrades by Origin.
+const sessionCookie = "koe_session"
 
-// cookieMaxAge keeps a browser's identity across a multi-day conference.
+// cookieMaxAge keeps a browser's participant identity across a multi-day
+// conference.
 const cookieMaxAge = 30 * 24 * time.Hour
 
 // credentials reads what r presents: a bearer token, or the cookies.
 func (s *Server) credentials(r *http.Request) act.Credentials {
-	c := act.Credentials{Addr: s.clientIP(r)}
+	c := act.Credentials{Addr: s.clientIP(r), UserAgent: r.UserAgent()}
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		c.Bearer, c.BadScheme = tok, !ok || tok == ""
 		return c
 	}
-	if ck, err := r.Cookie(staffCookie); err == nil {
-		c.StaffCookie = ck.Value
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		c.Session = ck.Value
 	}
 	c.Participant = participantTokens(r)
 	return c
@@ -53,7 +57,7 @@ func participantTokens(r *http.Request) []string {
 // tokens, in place of any it had for that event.
 func (s *Server) setParticipantCookie(w http.ResponseWriter, r *http.Request, eventID int64, tok string) {
 	kept := slices.DeleteFunc(participantTokens(r), func(t string) bool {
-		e := s.act.TokenEvent(t)
+		e := s.act.TokenEvent(r.Context(), t)
 		return e == 0 || e == eventID
 	})
 	kept = append(kept, tok)
@@ -63,9 +67,14 @@ func (s *Server) setParticipantCookie(w http.ResponseWriter, r *http.Request, ev
 	s.setCookie(w, participantCookie, strings.Join(kept, "~"), http.SameSiteLaxMode, cookieMaxAge)
 }
 
+// setCookie sets a cookie for maxAge; a negative maxAge deletes it.
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, site http.SameSite, maxAge time.Duration) {
+	secs := int(maxAge / time.Second)
+	if maxAge < 0 {
+		secs = -1 // Max-Age=0: gone now
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		Name: name, Value: value, Path: "/", MaxAge: secs,
 		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: site,
 	})
 }
@@ -90,29 +99,87 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type sessionRequest struct {
-	Token string `json:"token"`
+// setSession keeps a session in the browser's cookie.
+func (s *Server) setSession(w http.ResponseWriter, ss act.IssuedSession) {
+	s.setCookie(w, sessionCookie, ss.Secret, http.SameSiteLaxMode, time.Until(ss.Expires))
 }
 
-// createSession checks a staff token and keeps it in the staff cookie, so
-// that the browser's staff pages and WebSockets are authenticated.
+func (s *Server) clearSession(w http.ResponseWriter) {
+	s.setCookie(w, sessionCookie, "", http.SameSiteLaxMode, -1)
+}
+
+func (s *Server) client(r *http.Request) act.Client {
+	return act.Client{Addr: s.clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// createSession signs a browser in (login and password, or the owner
+// token) and keeps the session in its cookie.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
-	var in sessionRequest
+	var in act.SignInRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	tok := strings.TrimSpace(in.Token)
-	if err := s.act.SignIn(r.Context(), tok, s.clientIP(r)); err != nil {
+	si, err := s.act.SignIn(r.Context(), in, s.client(r))
+	if err != nil {
 		return err
 	}
-	s.setCookie(w, staffCookie, tok, http.SameSiteStrictMode, cookieMaxAge)
-	writeJSON(w, http.StatusOK, act.Me{Role: "staff"})
+	s.setSession(w, si.Session)
+	writeJSON(w, http.StatusOK, si)
 	return nil
 }
 
-// deleteSession signs the browser out of staff.
-func (s *Server) deleteSession(w http.ResponseWriter, _ *http.Request) error {
-	s.setCookie(w, staffCookie, "", http.SameSiteStrictMode, -1)
+// whoami says who the browser or token is as staff.
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) error {
+	who, err := s.act.Whoami(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, who)
+	return nil
+}
+
+// deleteSession signs the browser out: the session ends on the server,
+// and its cookie goes.
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	if err := s.act.SignOut(r.Context()); err != nil {
+		return err
+	}
+	s.clearSession(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.act.Sessions(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": list})
+	return nil
+}
+
+// revokeSessions signs the account out everywhere, this browser too.
+func (s *Server) revokeSessions(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.act.RevokeSession(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	s.clearSession(w)
+	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	return nil
+}
+
+func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {
+	ids, err := pathIDs(r, "sessionID")
+	if err != nil {
+		return err
+	}
+	if _, err := s.act.RevokeSession(r.Context(), ids[0]); err != nil {
+		return err
+	}
+	if ids[0] == koe.PrincipalFrom(r.Context()).SessionID {
+		s.clearSession(w)
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -107,7 +107,7 @@ func TestMemberRoutes(t *testing.T) {
 		Participant *koe.Participant `json:"participant"`
 	}
 	pa.get(eventPath(a.ID)+"/me").decode(t, &me)
-	if me.Role != "participant" || me.Participant == nil || me.Participant.ID != ja.Participant.ID || me.Participant.DisplayName != "Ann" {
+	if me.Role != "participant" || me.Participant == nil || *me.Participant != ja.Participant || me.Participant.DisplayName != "Ann" {
 		t.Errorf("participant /me = %+v", me)
 	}
 	me.Participant = nil
@@ -121,30 +121,38 @@ func TestMemberRoutes(t *testing.T) {
 	h.staff.get(eventPath(999999)+"/talks").want(t, 404, koe.ENOTFOUND)
 }
 
+// TestForgedParticipantTokens: a participant token cannot be altered,
+// moved to another key, or made up; the tokens of the old, signed format
+// are no identity either.
 func TestForgedParticipantTokens(t *testing.T) {
 	h := newHarness(t)
 	e, tk := h.setup()
 	_, j := h.join(e.JoinCode, "")
 	tok := j.Token
-	i := strings.LastIndexByte(tok, '.')
-	mac := tok[i+1:]
-	flip := func(s string) string {
+	head, sealed, ok := strings.Cut(strings.TrimPrefix(tok, "p2."), ".")
+	if !ok || !strings.HasPrefix(tok, "p2.") {
+		t.Fatalf("token %q is not p2.KEY.SEALED", tok)
+	}
+	flip := func(s string, i int) string {
 		b := []byte(s)
-		if b[0] == 'A' {
-			b[0] = 'B'
+		if b[i] == 'A' {
+			b[i] = 'B'
 		} else {
-			b[0] = 'A'
+			b[i] = 'A'
 		}
 		return string(b)
 	}
 	forged := []string{
-		tok[:i] + "." + flip(mac),                                 // bad MAC
-		fmt.Sprintf("p1.%d.%d.%s", e.ID, j.Participant.ID+1, mac), // another participant, same MAC
-		fmt.Sprintf("p1.%d.%d.%s", e.ID+1, j.Participant.ID, mac), // another event, same MAC
+		"p2." + head + "." + flip(sealed, 0),             // altered nonce
+		"p2." + head + "." + flip(sealed, len(sealed)/2), // altered content
+		"p2." + head + "." + flip(sealed, len(sealed)-1), // altered tag
+		"p2." + head + "1." + sealed,                     // another key
+		"p2.0" + head + "." + sealed,                     // the key, written otherwise
+		"p2." + head + "." + sealed[:len(sealed)-4],      // cut short
 		tok + "x",
-		tok[:i],     // no MAC
-		"p1." + mac, // nonsense
-		strings.Repeat("p1.", 100),
+		"p2." + head,
+		fmt.Sprintf("p1.%d.1.%s", e.ID, sealed[:43]), // the old signed format
+		strings.Repeat("p2.", 100),
 	}
 	for _, f := range forged {
 		h.client(f).get(questionsPath(e.ID, tk.ID)).want(t, 401, koe.EUNAUTHORIZED)
@@ -188,7 +196,7 @@ func TestCookieAuth(t *testing.T) {
 		Participant *koe.Participant
 	}
 	br.get(eventPath(e.ID)+"/me").decode(t, &me)
-	if me.Participant == nil || me.Participant.ID != j.Participant.ID {
+	if me.Participant == nil || *me.Participant != j.Participant {
 		t.Errorf("/me with cookie: %+v", me)
 	}
 
@@ -197,8 +205,8 @@ func TestCookieAuth(t *testing.T) {
 	r.want(t, 200, "")
 	var again joined
 	r.decode(t, &again)
-	if again.Participant.ID != j.Participant.ID {
-		t.Errorf("re-join made participant %d, want %d", again.Participant.ID, j.Participant.ID)
+	if again.Participant != j.Participant {
+		t.Errorf("re-join made participant %+v, want %+v", again.Participant, j.Participant)
 	}
 	// So does joining with the bearer token.
 	r = h.client(j.Token).post("/api/v1/join", map[string]any{"code": e.JoinCode})
@@ -219,11 +227,11 @@ func TestCookieAuth(t *testing.T) {
 	}
 	for _, c := range []struct {
 		event int64
-		who   int64
-	}{{e.ID, j.Participant.ID}, {other.ID, second.Participant.ID}} {
+		who   *koe.Participant
+	}{{e.ID, &j.Participant}, {other.ID, &second.Participant}} {
 		br.get(eventPath(c.event)+"/me").decode(t, &me)
-		if me.Participant == nil || me.Participant.ID != c.who {
-			t.Errorf("/me of event %d: %+v, want participant %d", c.event, me, c.who)
+		if me.Participant == nil || *me.Participant != *c.who {
+			t.Errorf("/me of event %d: %+v, want participant %+v", c.event, me, c.who)
 		}
 	}
 
@@ -288,6 +296,9 @@ func TestParticipantCookieKeepsTheNewest(t *testing.T) {
 	br.get(eventPath(events[17].ID)).want(t, 200, "")
 }
 
+// TestStaffSession signs a browser in with the owner token: the cookie
+// holds a session, not the token, and signing out ends the session on the
+// server, so a copy of the cookie stops working too.
 func TestStaffSession(t *testing.T) {
 	h := newHarness(t)
 	e, tk := h.setup()
@@ -296,23 +307,29 @@ func TestStaffSession(t *testing.T) {
 	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
 	// Bad sign-ins.
 	br.post("/api/v1/session", map[string]any{"token": "wrong-token-0123456789"}).want(t, 401, koe.EUNAUTHORIZED)
-	br.post("/api/v1/session", map[string]any{"token": ""}, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.post("/api/v1/session", map[string]any{"token": ""}, docRejects).want(t, 400, koe.EINVALID)
 	br.post("/api/v1/session", map[string]any{"token": ownerToken, "remember": true}, docRejects).want(t, 400, koe.EINVALID)
-	br.post("/api/v1/session", map[string]any{}, docRejects).want(t, 401, koe.EUNAUTHORIZED)
+	br.post("/api/v1/session", map[string]any{}, docRejects).want(t, 400, koe.EINVALID)
+	br.post("/api/v1/session", map[string]any{"token": ownerToken, "login": "x", "password": "y"}, docRejects).want(t, 400, koe.EINVALID)
 	br.post("/api/v1/session", map[string]any{"token": ownerToken}, header("Sec-Fetch-Site", "cross-site")).want(t, 403, koe.EFORBIDDEN)
 	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
 
 	// Sign in.
 	r := br.post("/api/v1/session", map[string]any{"token": " " + ownerToken + " "}, unchecked)
 	r.want(t, 200, "")
-	var cookie *http.Cookie
-	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-		if c.Name == "koe_staff" {
-			cookie = c
-		}
+	cookie := sessionCookie(r)
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || !strings.HasPrefix(cookie.Value, "koe_s_") ||
+		strings.Contains(cookie.Value, ownerToken) || cookie.MaxAge < 29*24*3600 {
+		t.Fatalf("session cookie: %+v", cookie)
 	}
-	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Value != ownerToken {
-		t.Fatalf("staff cookie: %+v", cookie)
+	var who struct {
+		Account *koe.Account `json:"account"`
+		Admin   bool         `json:"admin"`
+		Via     string       `json:"via"`
+	}
+	br.get("/api/v1/session").decode(t, &who)
+	if who.Account != nil || !who.Admin || who.Via != "session" {
+		t.Errorf("signed in with the owner token: %+v", who)
 	}
 	br.get("/api/v1/events").want(t, 200, "")
 	br.patch(talkPath(e.ID, tk.ID), map[string]any{"title": "By cookie"}).want(t, 200, "")
@@ -323,10 +340,11 @@ func TestStaffSession(t *testing.T) {
 	br.post("/api/v1/join", map[string]any{"code": e.JoinCode, "display_name": "Organiser"}).want(t, 201, "")
 	var me struct {
 		Role        string           `json:"role"`
+		StaffRole   string           `json:"staff_role"`
 		Participant *koe.Participant `json:"participant"`
 	}
 	br.get(eventPath(e.ID)+"/me").decode(t, &me)
-	if me.Role != "staff" || me.Participant == nil || me.Participant.DisplayName != "Organiser" {
+	if me.Role != "staff" || me.StaffRole != "owner" || me.Participant == nil || me.Participant.DisplayName != "Organiser" {
 		t.Errorf("/me of staff who joined: %+v", me)
 	}
 	q := br.ask(e.ID, tk.ID, "asked by the organiser")
@@ -339,12 +357,11 @@ func TestStaffSession(t *testing.T) {
 	// A bearer token, when sent, is the only credential read.
 	br.get("/api/v1/events", header("Authorization", "Bearer wrong-token-0123456789")).want(t, 401, koe.EUNAUTHORIZED)
 
-	// A browser's WebSocket authenticates with the staff cookie and gets
+	// A browser's WebSocket authenticates with the session cookie and gets
 	// the staff stream.
-	hdr := http.Header{"Cookie": {"koe_staff=" + ownerToken}}
-	lc, conn, status := dialWS(t, h.client(""), e.ID, hdr)
+	lc, conn, status := dialWS(t, br, e.ID, nil)
 	if status != 101 {
-		t.Fatalf("WebSocket with staff cookie: %d", status)
+		t.Fatalf("WebSocket with the session cookie: %d", status)
 	}
 	snap := h.staff.questions(e.ID, tk.ID, "sort=hidden")
 	wsSend(t, conn, map[string]string{"type": "subscribe", "topic": fmt.Sprintf("talk:%d", tk.ID), "cursor": snap.Stream.Cursor})
@@ -353,20 +370,31 @@ func TestStaffSession(t *testing.T) {
 	}
 	h.staff.patch(questionPath(e.ID, tk.ID, q.ID), map[string]any{"answered": true}).want(t, 200, "")
 	if m := lc.next(); m.Type != "events" || m.Events[0].Type != "question.updated" {
-		t.Errorf("staff cookie stream: %s, want question.updated of the hidden question", m.raw)
+		t.Errorf("session cookie stream: %s, want question.updated of the hidden question", m.raw)
 	}
 
-	// An invalid staff cookie is no credential: anonymous, or just the participant.
-	h.client("").get("/api/v1/events", header("Cookie", "koe_staff=forged-token-0123456789")).want(t, 401, koe.EUNAUTHORIZED)
+	// The owner token itself is no session cookie, nor is a forged one.
+	for _, v := range []string{ownerToken, "koe_s_forged0123456789forged0123456789forged0", "forged"} {
+		r := h.client("").get("/api/v1/events", header("Cookie", "koe_session="+v))
+		r.want(t, 401, koe.EUNAUTHORIZED)
+		if c := sessionCookie(r); c == nil || c.MaxAge >= 0 {
+			t.Errorf("an unknown session cookie %q was not cleared: %+v", v, c)
+		}
+	}
 
-	// Sign out: the staff cookie goes, the participant cookie stays.
+	// Sign out: the session ends on the server, the participant cookie stays.
 	r = br.del("/api/v1/session")
 	r.want(t, 204, "")
+	if c := sessionCookie(r); c == nil || c.MaxAge >= 0 {
+		t.Errorf("signing out did not clear the cookie: %+v", c)
+	}
 	br.get("/api/v1/events", docRejects).want(t, 401, koe.EUNAUTHORIZED)
 	br.get(eventPath(e.ID)+"/me").decode(t, &me)
 	if me.Role != "participant" || me.Participant == nil {
 		t.Errorf("/me after signing out: %+v", me)
 	}
 	br.get(questionsPath(e.ID, tk.ID)+"?sort=hidden").want(t, 403, koe.EFORBIDDEN)
+	// A copy of the cookie taken before signing out no longer works.
+	h.client("").get("/api/v1/events", header("Cookie", "koe_session="+cookie.Value)).want(t, 401, koe.EUNAUTHORIZED)
 	br.del("/api/v1/session", header("Sec-Fetch-Site", "cross-site")).want(t, 403, koe.EFORBIDDEN)
 }

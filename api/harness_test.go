@@ -36,8 +36,8 @@ import (
 	"github.com/koehq/koe/store/sqlite"
 )
 
-// ownerToken is the staff token every harness accepts.
-const ownerToken = "test-owner-token-0123456789"
+// ownerToken is the owner token (KOE_OWNER_TOKEN) every harness accepts.
+const ownerToken = "test-owner-token-0123456789abcdef0123"
 
 // The OpenAPI document, loaded and validated once.
 var (
@@ -107,11 +107,11 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 			return nil
 		}
 		return errors.New("no participant cookie")
-	case "staffCookie":
-		if c, err := r.Cookie("koe_staff"); err == nil && c.Value != "" {
+	case "session":
+		if c, err := r.Cookie("koe_session"); err == nil && c.Value != "" {
 			return nil
 		}
-		return errors.New("no staff cookie")
+		return errors.New("no session cookie")
 	}
 	return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
 }
@@ -166,13 +166,10 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	openAPI(t)
 	ctx := context.Background()
 	st, broker := openBackend(t)
-	if _, err := act.EnsureOwnerToken(ctx, st, ownerToken); err != nil {
-		t.Fatal(err)
-	}
 	quiet := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	cfg := harnessConfig{
-		act: act.Config{Store: st, Limits: ratelimit.Rates{}, Logger: quiet},
+		act: act.Config{Store: st, Limits: ratelimit.Rates{}, Logger: quiet, OwnerToken: ownerToken},
 		api: api.Config{Registry: reg, Logger: quiet},
 		hub: realtime.Options{
 			FlushInterval:    5 * time.Millisecond,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,6 +149,12 @@ func dialWS(t *testing.T, c *client, eventID int64, hdr http.Header) (*liveConn,
 	}
 	if c.token != "" {
 		hdr.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.hc.Jar != nil { // a browser sends its cookies with the handshake
+		u, _ := url.Parse(c.h.srv.URL)
+		for _, ck := range c.hc.Jar.Cookies(u) {
+			hdr.Add("Cookie", ck.Name+"="+ck.Value)
+		}
 	}
 	handler := &wsHandler{msgs: make(chan liveMsg, 100000)}
 	conn, resp, err := gws.NewClient(handler, &gws.ClientOption{Addr: wsURL(c.h, eventID), RequestHeader: hdr, HandshakeTimeout: 5 * time.Second})

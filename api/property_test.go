@@ -34,6 +34,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/act"
 )
 
 // propSeed fixes the generator: a failure replays exactly.
@@ -90,13 +91,20 @@ func (o propOp) eventStream() bool {
 	return r != nil && r.Value.Content.Get("text/event-stream") != nil
 }
 
-// propFixture is a fresh event with a talk, and a participant who asked a
-// question there.
+// propFixture is a fresh event with a talk, a participant who asked a
+// question there, an admin signed in (with a second session, an API token
+// and an invitation to the event), and a moderator of the event.
 type propFixture struct {
-	event       koe.Event
-	talk        koe.Talk
-	question    koe.Question
-	participant *client
+	event        koe.Event
+	talk         koe.Talk
+	question     koe.Question
+	participant  *client
+	admin        *client
+	adminAccount *koe.Account
+	otherSession int64
+	tokenID      int64
+	moderator    *koe.Account
+	invitation   *act.IssuedInvitation
 }
 
 func newPropFixture(h *harness) propFixture {
@@ -104,16 +112,34 @@ func newPropFixture(h *harness) propFixture {
 	e, tk := h.setup()
 	p, _ := h.join(e.JoinCode, "Val")
 	q := p.ask(e.ID, tk.ID, "What is the plan for the Q&A?")
-	return propFixture{event: e, talk: tk, question: q, participant: p}
+	f := propFixture{event: e, talk: tk, question: q, participant: p, adminAccount: h.account(true), moderator: h.member(e.ID, koe.RoleModerator)}
+	f.admin, _ = h.signedIn(f.adminAccount)
+	_, f.otherSession = h.signedIn(f.adminAccount)
+	var tok act.IssuedAPIToken
+	f.admin.post("/api/v1/account/tokens", map[string]any{"name": "fixture", "roles": []string{"owner"}}).decode(h.t, &tok)
+	f.tokenID = tok.ID
+	f.invitation = &act.IssuedInvitation{}
+	f.admin.post(eventPath(e.ID)+"/invitations", map[string]any{"role": "presenter"}).decode(h.t, f.invitation)
+	return f
 }
 
-// ids are the fixture's path parameters.
+// ids are the fixture's path parameters (those it has: a fixture made
+// for the event's records alone has no staff).
 func (f propFixture) ids() map[string]string {
-	return map[string]string{
+	ids := map[string]string{
 		"eventID":    fmt.Sprint(f.event.ID),
 		"talkID":     fmt.Sprint(f.talk.ID),
 		"questionID": fmt.Sprint(f.question.ID),
+		"tokenID":    fmt.Sprint(f.tokenID),
+		"sessionID":  fmt.Sprint(f.otherSession),
 	}
+	if f.moderator != nil {
+		ids["accountID"] = fmt.Sprint(f.moderator.ID)
+	}
+	if f.invitation != nil {
+		ids["invitationID"] = fmt.Sprint(f.invitation.ID)
+	}
+	return ids
 }
 
 // fillPath writes the path template with the fixture's ids, except those
@@ -131,8 +157,9 @@ func fillPath(tmpl string, f propFixture, override map[string]string) string {
 }
 
 // caller picks who sends an operation's requests: nobody where the
-// document allows no credentials, staff where staff may, else the
-// participant. The requests are then refused for their content only.
+// document allows no credentials, staff (the fixture's admin, signed in)
+// where staff may, else the participant. The requests are then refused
+// for their content only.
 func caller(h *harness, f propFixture, o propOp) *client {
 	reqs := *o.op.Security
 	if len(reqs) == 0 {
@@ -143,7 +170,7 @@ func caller(h *harness, f propFixture, o propOp) *client {
 		if len(r) == 0 {
 			return h.client("")
 		}
-		_, sc := r["staffCookie"]
+		_, sc := r["session"]
 		staff = staff || sc
 		_, pc := r["cookie"]
 		participant = participant || pc
@@ -151,7 +178,7 @@ func caller(h *harness, f propFixture, o propOp) *client {
 	if !staff && participant {
 		return f.participant
 	}
-	return h.staff
+	return f.admin
 }
 
 // Generating values that satisfy the document.
@@ -164,11 +191,13 @@ var propTexts = []string{
 	"質問：レイテンシはどのくらいですか", "Keynote: the road to 1.0", "東京 会場",
 }
 
-// propGen generates request values from schemas.
+// propGen generates request values from schemas, for one operation.
 type propGen struct {
 	t   *testing.T
 	rng *rand.Rand
 	f   propFixture
+	h   *harness
+	op  propOp
 }
 
 // omit marks a parameter generated as absent.
@@ -195,8 +224,37 @@ func (g *propGen) known(name string) (any, bool) {
 			code = strings.ToLower(code)
 		}
 		return []string{"", " ", "\u3000", "\t"}[g.rng.IntN(4)] + code + []string{"", " ", "\n"}[g.rng.IntN(3)], true
-	case "token":
+	case "token": // a secret the operation takes
+		switch g.op.path {
+		case "/api/v1/setup":
+			return g.h.setupToken(), true
+		case "/api/v1/invitations/preview", "/api/v1/invitations/accept", "/api/v1/invitations/signup":
+			return g.f.invitation.Token, true
+		}
 		return ownerToken, true
+	case "login": // a free one, or the admin's to sign in
+		if g.op.path == "/api/v1/session" {
+			return g.f.adminAccount.Login, true
+		}
+		return fmt.Sprintf("prop-%x", g.rng.Uint64()), true
+	case "password", "current", "new":
+		return staffPassword, true
+	case "email":
+		return fmt.Sprintf("prop-%x@example.com", g.rng.Uint64()), true
+	case "events", "talks": // of the fixture, or none
+		if g.rng.IntN(2) == 0 {
+			return []int64{}, true
+		}
+		if name == "events" {
+			return []int64{g.f.event.ID}, true
+		}
+		return []int64{g.f.talk.ID}, true
+	case "expires_at":
+		return maybe(time.Now().Add(time.Duration(1+g.rng.IntN(100)) * time.Hour).UTC().Format(time.RFC3339)), true
+	case "account":
+		return g.f.adminAccount.ID, true
+	case "before": // only the server makes audit cursors
+		return omit{}, true
 	case "slug":
 		return fmt.Sprintf("prop-%x", g.rng.Uint32()), true
 	case "time_zone":
@@ -245,14 +303,22 @@ func (g *propGen) value(name string, s *openapi3.Schema) any {
 		return lo + g.rng.IntN(hi-lo+1)
 	case s.Type.Is("boolean"):
 		return g.rng.IntN(2) == 0
+	case s.Type.Is("array"):
+		items := []any{}
+		for n := int(s.MinItems) + g.rng.IntN(3); len(items) < n; {
+			items = append(items, g.value(name, s.Items.Value))
+		}
+		return items
 	}
 	g.t.Fatalf("field %s: cannot generate a value of schema type %v", name, s.Type)
 	return nil
 }
 
 // object generates an object: the required properties, and each optional
-// one half of the time (all of them when full).
+// one half of the time (all of them when full). Of a oneOf, it generates
+// one of the choices.
 func (g *propGen) object(s *openapi3.Schema, full bool) map[string]any {
+	s = g.choose(s)
 	obj := map[string]any{}
 	for _, name := range sortedKeys(s.Properties) {
 		if full || slices.Contains(s.Required, name) || g.rng.IntN(2) == 0 {
@@ -260,6 +326,14 @@ func (g *propGen) object(s *openapi3.Schema, full bool) map[string]any {
 		}
 	}
 	return obj
+}
+
+// choose returns one of a oneOf's choices at random, s itself otherwise.
+func (g *propGen) choose(s *openapi3.Schema) *openapi3.Schema {
+	if len(s.OneOf) == 0 {
+		return s
+	}
+	return s.OneOf[g.rng.IntN(len(s.OneOf))].Value
 }
 
 // text generates a string within the schema's length bounds from the pool.
@@ -450,6 +524,7 @@ func violations(t *testing.T, g *propGen, o propOp) []propCase {
 	schema := o.bodySchema()
 	var valid any
 	if schema != nil {
+		schema = g.choose(schema)
 		valid = g.object(schema, true)
 	}
 	var cases []propCase
@@ -683,7 +758,7 @@ func TestPropertyEveryOperation(t *testing.T) {
 	var plans []plan
 	for _, o := range docOps(t) {
 		f := newPropFixture(h)
-		g := &propGen{t: t, rng: rng, f: f}
+		g := &propGen{t: t, rng: rng, f: f, h: h, op: o}
 		plans = append(plans, plan{o: o, f: f, g: g, c: caller(h, f, o), broken: violations(t, g, o)})
 	}
 
@@ -718,10 +793,16 @@ func TestPropertyEveryOperation(t *testing.T) {
 		}
 	})
 
-	// Valid requests, in turn: they change things.
+	// Valid requests, in turn: they change things, so each but the first
+	// gets a fixture of its own (a revoked token stays revoked).
 	for _, p := range plans {
 		o, f, g, c := p.o, p.f, p.g, p.c
-		for range 3 {
+		for i := range 3 {
+			if i > 0 {
+				f = newPropFixture(h)
+				g = &propGen{t: t, rng: rng, f: f, h: h, op: o}
+				c = caller(h, f, o)
+			}
 			q, hdr := g.params(o)
 			path := fillPath(o.path, f, nil)
 			if len(q) > 0 {
@@ -795,7 +876,9 @@ func TestPropertyNoOpChanges(t *testing.T) {
 	}
 	patches := 0
 	for _, o := range docOps(t) {
-		if o.method != "PATCH" {
+		// Accounts are neither versioned nor streamed (the conformance
+		// suite holds their no-op updates to changing nothing).
+		if o.method != "PATCH" || !strings.HasPrefix(o.path, "/api/v1/events/") {
 			continue
 		}
 		patches++
@@ -1070,6 +1153,28 @@ var textSenders = map[string]textSender{
 	"replyRequest.author_name": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
 		return h.staff, "POST", questionPath(f.event.ID, f.talk.ID, f.question.ID) + "/replies", map[string]any{"body": "Thanks!", "author_name": v}
 	},
+	"accountRequest.display_name": newAccountSender,
+	// Setting up and signing up make accounts from the same fields, by the
+	// same code (act's newAccount), as an admin does: they can be done
+	// only once each, so the fields are tried there.
+	"setupRequest.display_name":  newAccountSender,
+	"signUpRequest.display_name": newAccountSender,
+	"updateAccountRequest.display_name": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return h.staff, "PATCH", fmt.Sprintf("/api/v1/accounts/%d", f.moderator.ID), map[string]any{"display_name": v}
+	},
+	"updateMyAccountRequest.display_name": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return f.admin, "PATCH", "/api/v1/account", map[string]any{"display_name": v}
+	},
+	"apiTokenRequest.name": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		c, _ := h.signedIn(h.account(false)) // a fresh account: 50 tokens at most each
+		return c, "POST", "/api/v1/account/tokens", map[string]any{"name": v, "roles": []string{"presenter"}}
+	},
+}
+
+// newAccountSender sends a display name in an admin's new account.
+func newAccountSender(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+	return h.staff, "POST", "/api/v1/accounts", map[string]any{
+		"login": fmt.Sprintf("text-%d", accountSeq.Add(1)), "display_name": v, "password": staffPassword}
 }
 
 // notText are the patterned string properties that are not free text:
@@ -1267,10 +1372,10 @@ func TestPropertyCookieSchemes(t *testing.T) {
 	e := h.createEvent(nil)
 	anon := h.client("")
 	signIn := map[string]func() *response{ // scheme -> the request that sets its cookie
-		"cookie":      func() *response { return anon.post("/api/v1/join", map[string]any{"code": e.JoinCode}) },
-		"staffCookie": func() *response { return anon.post("/api/v1/session", map[string]any{"token": ownerToken}) },
+		"cookie":  func() *response { return anon.post("/api/v1/join", map[string]any{"code": e.JoinCode}) },
+		"session": func() *response { return anon.post("/api/v1/session", map[string]any{"token": ownerToken}) },
 	}
-	role := map[string]string{"cookie": "participant", "staffCookie": "staff"}
+	role := map[string]string{"cookie": "participant", "session": "staff"}
 	doc, _ := openAPI(t)
 	schemes := 0
 	for _, name := range sortedKeys(doc.Components.SecuritySchemes) {

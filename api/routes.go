@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			r, err := s.authenticate(r)
+			r, err := s.authenticate(w, r)
 			if err == nil {
 				err = h(w, r)
 			}
@@ -32,10 +32,30 @@ func (s *Server) routes() http.Handler {
 	handle("GET /readyz", s.readyz)
 	handle("GET /api/openapi.json", s.openAPI)
 
-	// Joining: anyone with the code. Staff sign browsers in with a token.
+	// Joining: anyone with the code.
 	handle("POST /api/v1/join", s.join)
+
+	// Staff: the first admin, sessions, accounts, API tokens.
+	handle("GET /api/v1/setup", s.setupStatus)
+	handle("POST /api/v1/setup", s.setup)
 	handle("POST /api/v1/session", s.createSession)
+	handle("GET /api/v1/session", s.whoami)
 	handle("DELETE /api/v1/session", s.deleteSession)
+	handle("GET /api/v1/sessions", s.listSessions)
+	handle("DELETE /api/v1/sessions", s.revokeSessions)
+	handle("DELETE /api/v1/sessions/{sessionID}", s.revokeSession)
+	handle("PATCH /api/v1/account", s.updateMyAccount)
+	handle("PUT /api/v1/account/password", s.changePassword)
+	handle("GET /api/v1/account/tokens", s.listAPITokens)
+	handle("POST /api/v1/account/tokens", s.createAPIToken)
+	handle("DELETE /api/v1/account/tokens/{tokenID}", s.revokeAPIToken)
+	handle("GET /api/v1/accounts", s.listAccounts)
+	handle("POST /api/v1/accounts", s.createAccount)
+	handle("PATCH /api/v1/accounts/{accountID}", s.updateAccount)
+	handle("POST /api/v1/invitations/preview", s.previewInvitation)
+	handle("POST /api/v1/invitations/accept", s.acceptInvitation)
+	handle("POST /api/v1/invitations/signup", s.signUp)
+	handle("GET /api/v1/audit", s.installationAudit)
 
 	// Events and talks.
 	handle("GET /api/v1/events", s.listEvents)
@@ -48,6 +68,15 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/events/{eventID}/talks/{talkID}", s.getTalk)
 	handle("PATCH /api/v1/events/{eventID}/talks/{talkID}", s.updateTalk)
 	handle("PUT /api/v1/events/{eventID}/talks/{talkID}/highlight", s.setHighlight)
+
+	// An event's staff, invitations and audit log.
+	handle("GET /api/v1/events/{eventID}/staff", s.listStaff)
+	handle("PUT /api/v1/events/{eventID}/staff/{accountID}", s.setStaff)
+	handle("DELETE /api/v1/events/{eventID}/staff/{accountID}", s.removeStaff)
+	handle("GET /api/v1/events/{eventID}/invitations", s.listInvitations)
+	handle("POST /api/v1/events/{eventID}/invitations", s.createInvitation)
+	handle("DELETE /api/v1/events/{eventID}/invitations/{invitationID}", s.revokeInvitation)
+	handle("GET /api/v1/events/{eventID}/audit", s.eventAudit)
 
 	// Questions, likes and replies.
 	const q = "/api/v1/events/{eventID}/talks/{talkID}/questions"
@@ -107,8 +136,10 @@ func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.Serv
 	s.writeError(w, r, &koe.Error{Code: koe.EMETHOD, Message: "this route serves " + strings.Join(slices.DeleteFunc(allow, func(m string) bool { return m == "HEAD" }), ", ")})
 }
 
-// authenticate returns r with its principal in the context.
-func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
+// authenticate returns r with its principal in the context, and keeps
+// the browser's session cookie up to date: a rotated session replaces it,
+// one that has ended is cleared.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	var eventID int64
 	if v := r.PathValue("eventID"); v != "" {
 		id, err := act.ParseID("eventID", v)
@@ -117,11 +148,17 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 		}
 		eventID = id
 	}
-	p, err := s.act.Authenticate(r.Context(), s.credentials(r), eventID)
+	a, err := s.act.Authenticate(r.Context(), s.credentials(r), eventID)
 	if err != nil {
 		return r, err
 	}
-	return r.WithContext(koe.NewContext(r.Context(), p)), nil
+	switch {
+	case a.Renewed != nil:
+		s.setSession(w, *a.Renewed)
+	case a.Stale:
+		s.clearSession(w)
+	}
+	return r.WithContext(koe.NewContext(r.Context(), a.Principal)), nil
 }
 
 // pathIDs reads the ids named, in order.

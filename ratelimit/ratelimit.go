@@ -52,14 +52,21 @@ type Rates map[string]Rate
 // address can do over time (minting identities, piling likes on one
 // question), while the per-participant limits do the everyday work.
 var keys = []string{
-	"auth.ip", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
+	"auth.ip", "signin.ip", "signin.account", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
 }
 
 // Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
 // otherwise (documented in README.md).
 func Defaults() Rates {
 	return Rates{
-		"auth.ip": {30, time.Minute}, // invalid staff tokens: guessing is pointless but noisy
+		// Credentials koe never issued (tokens, session cookies,
+		// invitation and setup links): guessing is pointless but noisy.
+		"auth.ip": {30, time.Minute},
+		// Sign-ins (and setup, and accepting invitations) from one
+		// address, and attempts at one login (failures also back off,
+		// see act.SignIn).
+		"signin.ip":      {60, 10 * time.Minute},
+		"signin.account": {10, 10 * time.Minute},
 		// A room of 600 joins at once; after that 20 new identities a
 		// minute.
 		"join.ip":          {600, 30 * time.Minute},

@@ -36,6 +36,10 @@ type config struct {
 	Trusted        []netip.Prefix
 	LogLevel       slog.Level
 	DebugAddr      string
+	Sessions       act.SessionLimits
+	// ParticipantTokenTTL is how long a participant token is valid.
+	ParticipantTokenTTL time.Duration
+	AuditRetention      time.Duration
 }
 
 // dbPath is the SQLite file inside the data directory.
@@ -71,6 +75,10 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.IntVar(&c.Streams.PerParticipant, "max-streams-per-participant", envInt("KOE_MAX_STREAMS_PER_PARTICIPANT", act.DefaultStreamLimits.PerParticipant), "real-time connections one participant may hold (KOE_MAX_STREAMS_PER_PARTICIPANT)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("KOE_REDIS_PREFIX", "koe:"), "prefix of koe's Redis keys, to share one Redis between installations (KOE_REDIS_PREFIX)")
 	level := fs.String("log-level", env("KOE_LOG_LEVEL", "info"), "debug, info, warn or error (KOE_LOG_LEVEL)")
+	fs.DurationVar(&c.Sessions.Idle, "session-idle", envDuration("KOE_SESSION_IDLE", act.DefaultSessionIdle), "a staff session unused this long ends (KOE_SESSION_IDLE)")
+	fs.DurationVar(&c.Sessions.Max, "session-max", envDuration("KOE_SESSION_MAX", act.DefaultSessionMax), "a staff session ends this long after sign-in (KOE_SESSION_MAX)")
+	fs.DurationVar(&c.ParticipantTokenTTL, "participant-token-ttl", envDuration("KOE_PARTICIPANT_TOKEN_TTL", act.DefaultParticipantTokenTTL), "how long a participant's identity lasts (KOE_PARTICIPANT_TOKEN_TTL)")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", envDuration("KOE_AUDIT_RETENTION", act.DefaultAuditRetention), "how long the audit log keeps an entry (KOE_AUDIT_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -106,6 +114,18 @@ func parseServeConfig(args []string) (*config, error) {
 	}
 	if c.FlushInterval < time.Millisecond || c.FlushInterval > 5*time.Second {
 		return nil, fmt.Errorf("flush interval must be between 1ms and 5s")
+	}
+	if c.OwnerToken != "" && len(c.OwnerToken) < act.MinOwnerTokenLen {
+		return nil, fmt.Errorf("KOE_OWNER_TOKEN must be at least %d characters (make one with: openssl rand -base64 32)", act.MinOwnerTokenLen)
+	}
+	if c.Sessions.Idle < time.Minute || c.Sessions.Max < c.Sessions.Idle {
+		return nil, fmt.Errorf("session limits: idle must be at least 1m and max at least idle")
+	}
+	if c.ParticipantTokenTTL < time.Hour {
+		return nil, fmt.Errorf("participant token TTL must be at least 1h")
+	}
+	if c.AuditRetention < 24*time.Hour {
+		return nil, fmt.Errorf("audit retention must be at least 24h")
 	}
 	return c, nil
 }

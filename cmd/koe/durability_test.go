@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-const testOwnerToken = "durability-test-owner-token"
+const testOwnerToken = "durability-test-owner-token-0123456789"
 
 // server is a koe serve subprocess.
 type server struct {

@@ -66,15 +66,14 @@ var demoTalks = []demoTalk{
 	{"Lightning talks / LT 大会", "", "Hall A", 90 * time.Minute, nil},
 }
 
-// seedDemo makes the demo event through the application layer, as its
-// owner and its audience would: whoever runs koe seed holds the database,
-// and so the owner's rights.
+// seedDemo makes the demo event through the application layer, as koe
+// itself (whoever runs koe seed holds the database) and its audience would.
 func seedDemo(ctx context.Context, st koe.Store, now time.Time) (*koe.Event, error) {
 	a, err := act.New(ctx, act.Config{Store: st, Limits: ratelimit.Rates{}})
 	if err != nil {
 		return nil, err
 	}
-	owner := koe.NewContext(ctx, koe.Principal{Role: koe.RoleOwner})
+	owner := koe.NewContext(ctx, koe.System)
 	events, err := a.Events(owner)
 	if err != nil {
 		return nil, err

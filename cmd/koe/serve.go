@@ -42,10 +42,6 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
-	created, err := act.EnsureOwnerToken(ctx, st, cfg.OwnerToken)
-	if err != nil {
-		return err
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -71,6 +67,11 @@ func serve(args []string) error {
 		SharedBuckets: shared,
 		Streams:       cfg.Streams,
 		Logger:        log,
+		OwnerToken:    cfg.OwnerToken,
+		Sessions:      cfg.Sessions,
+
+		ParticipantTokenTTL: cfg.ParticipantTokenTTL,
+		AuditRetention:      cfg.AuditRetention,
 	})
 	if err != nil {
 		return err
@@ -112,9 +113,15 @@ func serve(args []string) error {
 		url = "http://" + displayAddr(ln.Addr())
 	}
 	log.Info("koe serving", "url", url, "version", version, "commit", commit, "store", where, "redis", cfg.RedisURL != "", "rate_limits", cfg.RateLimits.String())
-	if created != "" {
-		// Shown once, on the terminal, never in the JSON logs.
-		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Owner token (shown only this once; keep it safe):\n\n    %s\n\n  Sign in at %s/admin with it, or send it as \"Authorization: Bearer <token>\".\n\n", url, created, url)
+	setup, expires, err := actions.SetupToken(ctx)
+	if err != nil {
+		return err
+	}
+	if setup != "" {
+		// On the terminal, never in the JSON logs; the token is in the
+		// fragment, which browsers do not send, so it stays out of access
+		// logs too.
+		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Create the first admin account (this link works once, until %s):\n\n    %s/setup#%s\n\n", url, expires.Local().Format("2006-01-02 15:04"), url, setup)
 	}
 
 	if cfg.DebugAddr != "" {

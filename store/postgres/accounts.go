@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/store/internal/setuptoken"
 )
 
 const accountColumns = `id, login, COALESCE(email, ''), display_name, admin, disabled, password_hash,
@@ -72,29 +73,33 @@ func (s *Store) CreateAccount(ctx context.Context, a *koe.Account) error {
 	var created koe.Account
 	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
 		created = *a
-		now := s.stamp()
-		created.CreatedAt, created.UpdatedAt = now, now
-		err := tx.QueryRow(ctx, `
-			INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
-				oidc_issuer, oidc_subject, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-			RETURNING id`,
-			a.Login, nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash,
-			nullString(a.OIDCIssuer), nullString(a.OIDCSubject), now,
-		).Scan(&created.ID)
-		if c := accountConflict(err); c != nil {
-			return c
-		}
-		if err != nil {
-			return fmt.Errorf("insert account: %w", err)
-		}
-		return rec(created.Change(koe.AccountCreated, nil))
+		return s.createAccount(ctx, tx, rec, &created)
 	})
 	if err != nil {
 		return err
 	}
 	*a = created
 	return nil
+}
+
+func (s *Store) createAccount(ctx context.Context, tx pgx.Tx, rec func(...koe.Change) error, a *koe.Account) error {
+	now := s.stamp()
+	a.CreatedAt, a.UpdatedAt = now, now
+	err := tx.QueryRow(ctx, `
+		INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
+			oidc_issuer, oidc_subject, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+		RETURNING id`,
+		a.Login, nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash,
+		nullString(a.OIDCIssuer), nullString(a.OIDCSubject), now,
+	).Scan(&a.ID)
+	if c := accountConflict(err); c != nil {
+		return c
+	}
+	if err != nil {
+		return fmt.Errorf("insert account: %w", err)
+	}
+	return rec(a.Change(koe.AccountCreated, nil))
 }
 
 // Account implements koe.AccountStore.
@@ -172,6 +177,67 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 	return n, s.fail(err)
 }
 
+// SetupToken implements koe.AccountStore. The row is locked, so that
+// replicas starting together agree on one token.
+func (s *Store) SetupToken(ctx context.Context, now time.Time, gen func() (string, time.Time)) (string, time.Time, error) {
+	var token string
+	var expires time.Time
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, setuptoken.Name); err != nil {
+			return fmt.Errorf("lock setup token: %w", err)
+		}
+		var value []byte
+		err := tx.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, setuptoken.Name).Scan(&value)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load setup token: %w", err)
+		}
+		if token, expires = setuptoken.Split(value); token != "" && expires.After(now) {
+			return nil
+		}
+		token, expires = gen()
+		_, err = tx.Exec(ctx, `
+			INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`,
+			setuptoken.Name, setuptoken.Value(token, expires), s.stamp())
+		return err
+	})
+	return token, expires, s.fail(err)
+}
+
+// CreateFirstAdmin implements koe.AccountStore. The setup secret's row is
+// locked, so that two replicas given the token at once create one admin.
+func (s *Store) CreateFirstAdmin(ctx context.Context, a *koe.Account, token string, now time.Time) error {
+	var created koe.Account
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
+		var value []byte
+		err := tx.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1 FOR UPDATE`, setuptoken.Name).Scan(&value)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load setup token: %w", err)
+		}
+		var admins int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE admin`).Scan(&admins); err != nil {
+			return fmt.Errorf("count admins: %w", err)
+		}
+		if admins > 0 {
+			return koe.Errorf(koe.ECONFLICT, "koe has an admin already: sign in instead")
+		}
+		if !setuptoken.Valid(value, token, now) {
+			return koe.Errorf(koe.ENOTFOUND, "this setup link is not valid (used or expired)")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM secrets WHERE name = $1`, setuptoken.Name); err != nil {
+			return fmt.Errorf("use setup token: %w", err)
+		}
+		created = *a
+		created.Admin = true
+		return s.createAccount(ctx, tx, rec, &created)
+	})
+	if err != nil {
+		return err
+	}
+	*a = created
+	return nil
+}
+
 const sessionColumns = `id, hash, account_id, method, user_agent, addr, created_at, last_seen_at, expires_at, revoked_at, rotate`
 
 func scanSession(row pgx.Row) (*koe.Session, error) {
@@ -190,15 +256,40 @@ func scanSession(row pgx.Row) (*koe.Session, error) {
 
 // CreateSession implements koe.AccountStore.
 func (s *Store) CreateSession(ctx context.Context, ss *koe.Session) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	err := s.pool.QueryRow(ctx, `
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
+		return createSession(ctx, tx, rec, ss)
+	})
+}
+
+func createSession(ctx context.Context, tx pgx.Tx, rec func(...koe.Change) error, ss *koe.Session) error {
+	err := tx.QueryRow(ctx, `
 		INSERT INTO sessions (hash, account_id, method, user_agent, addr, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		RETURNING id`,
 		ss.Hash, ss.AccountID, ss.Method, ss.UserAgent, ss.Addr, ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt,
 	).Scan(&ss.ID)
-	return s.fail(err)
+	if err != nil {
+		return fmt.Errorf("insert session: %w", err)
+	}
+	return rec(ss.Change(koe.SessionCreated))
+}
+
+// RotateSession implements koe.AccountStore.
+func (s *Store) RotateSession(ctx context.Context, oldID int64, grace time.Time, ss *koe.Session) (bool, error) {
+	var ok bool
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE sessions SET rotate = false, expires_at = LEAST(expires_at, $1)
+			WHERE id = $2 AND rotate AND revoked_at IS NULL`, grace, oldID)
+		if err != nil {
+			return fmt.Errorf("rotate session: %w", err)
+		}
+		if ok = tag.RowsAffected() > 0; !ok {
+			return nil
+		}
+		return createSession(ctx, tx, rec, ss)
+	})
+	return ok, err
 }
 
 // SessionByHash implements koe.AccountStore.
@@ -226,16 +317,29 @@ func (s *Store) exec(ctx context.Context, sql string, args ...any) error {
 
 // RevokeSessions implements koe.AccountStore.
 func (s *Store) RevokeSessions(ctx context.Context, accountID, id, keep int64) (int, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE sessions SET revoked_at = $1
-		WHERE account_id = $2 AND revoked_at IS NULL AND ($3 = 0 OR id = $3) AND id <> $4`,
-		s.stamp(), accountID, id, keep)
-	if err != nil {
-		return 0, s.fail(fmt.Errorf("revoke sessions: %w", err))
-	}
-	return int(tag.RowsAffected()), nil
+	var n int
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
+		rows, err := tx.Query(ctx, `
+			UPDATE sessions SET revoked_at = $1
+			WHERE account_id = $2 AND revoked_at IS NULL AND ($3 = 0 OR id = $3) AND id <> $4
+			RETURNING `+sessionColumns,
+			s.stamp(), accountID, id, keep)
+		if err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		revoked, err := collect(rows, scanSession)
+		if err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		n = len(revoked)
+		for _, ss := range revoked {
+			if err := rec(ss.Change(koe.SessionRevoked)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // Sessions implements koe.AccountStore.
@@ -388,18 +492,25 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *koe.Invitation) error
 }
 
 // AcceptInvitation implements koe.AccountStore.
-func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, accountID int64, now time.Time) (*koe.Membership, error) {
+func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, a *koe.Account, now time.Time) (*koe.Membership, error) {
 	var m *koe.Membership
+	account := *a
 	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx, _ koe.Origin, rec func(...koe.Change) error) error {
+		account = *a
+		if account.ID == 0 {
+			if err := s.createAccount(ctx, tx, rec, &account); err != nil {
+				return err
+			}
+		}
 		inv, err := scanInvitation(tx.QueryRow(ctx, `
 			UPDATE invitations SET used_at = $1, used_by = $2
 			WHERE hash = $3 AND used_at IS NULL AND expires_at > $1
 			RETURNING `+invitationColumns,
-			now, accountID, hash))
+			now, account.ID, hash))
 		if err != nil {
 			return notFound(err, "invitation")
 		}
-		m = &koe.Membership{EventID: inv.EventID, AccountID: accountID, Role: inv.Role, Talks: inv.Talks}
+		m = &koe.Membership{EventID: inv.EventID, AccountID: account.ID, Role: inv.Role, Talks: inv.Talks}
 		if err := rec(inv.Change(koe.InvitationAccepted)); err != nil {
 			return err
 		}
@@ -408,7 +519,19 @@ func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, accountID int
 	if err != nil {
 		return nil, err
 	}
+	*a = account
 	return m, nil
+}
+
+// InvitationByHash implements koe.AccountStore.
+func (s *Store) InvitationByHash(ctx context.Context, hash []byte) (*koe.Invitation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	inv, err := scanInvitation(s.pool.QueryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE hash = $1`, hash))
+	if err != nil {
+		return nil, s.fail(notFound(err, "invitation"))
+	}
+	return inv, nil
 }
 
 // Invitations implements koe.AccountStore.

@@ -94,6 +94,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return notFound(err, "event")
 		}
+		before := *e
 		if changed = u.Apply(e); !changed {
 			updated = e
 			return nil
@@ -115,7 +116,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return record(ctx, tx, o, updated.Change(koe.EventUpdated))
+		return record(ctx, tx, o, updated.Change(koe.EventUpdated).WithBefore(&before))
 	})
 	if err != nil {
 		return nil, err

@@ -26,9 +26,9 @@ const outboxChannel = "koe_outbox"
 // outbox's readers at commit, in one statement.
 const recordChanges = `
 	WITH ins AS (
-		INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data, before)
+		INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, actor_via, actor_addr, visibility, data, before)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[],
-			$5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
+			$5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
 		RETURNING 1
 	)
 	SELECT pg_notify('` + outboxChannel + `', '') FROM (SELECT 1 FROM ins LIMIT 1) AS one`
@@ -38,20 +38,43 @@ func record(ctx context.Context, tx pgx.Tx, o koe.Origin, changes ...koe.Change)
 	n := len(changes)
 	types, events, talks := make([]string, n), make([]int64, n), make([]int64, n)
 	ats, kinds, actors := make([]time.Time, n), make([]string, n), make([]int64, n)
+	vias, addrs := make([]string, n), make([]string, n)
 	vis, data, before := make([]string, n), make([]string, n), make([]*string, n)
 	for i, c := range changes {
 		types[i], events[i], talks[i] = string(c.Type), c.EventID, c.TalkID
 		ats[i], kinds[i], actors[i] = o.At, string(o.Actor.Kind), o.Actor.ID
+		vias[i], addrs[i] = o.Actor.Via, o.Actor.Addr
 		vis[i], data[i] = string(c.Visibility), string(c.Data)
 		if c.Before != nil {
 			b := string(c.Before)
 			before[i] = &b
 		}
 	}
-	if _, err := tx.Exec(ctx, recordChanges, types, events, talks, ats, kinds, actors, vis, data, before); err != nil {
+	if _, err := tx.Exec(ctx, recordChanges, types, events, talks, ats, kinds, actors, vias, addrs, vis, data, before); err != nil {
 		return fmt.Errorf("record changes: %w", err)
 	}
 	return nil
+}
+
+// changeColumns are a change's columns after its position, in the outbox
+// (aliased o) and the audit log alike; scanChange reads them.
+const changeColumns = `o.type, o.event_id, o.talk_id, o.at, o.actor_kind, o.actor_id, o.actor_via, o.actor_addr,
+	o.visibility, o.data, COALESCE(o.before, '')`
+
+// scanChange reads a row of its position, changeColumns, then extra.
+func scanChange(row pgx.Row, extra ...any) (koe.Change, error) {
+	var c koe.Change
+	var typ, kind, vis, data, before string
+	dest := append([]any{&c.Pos.Tx, &c.Pos.ID, &typ, &c.EventID, &c.TalkID, &c.At, &kind, &c.Actor.ID, &c.Actor.Via, &c.Actor.Addr, &vis, &data, &before}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return c, err
+	}
+	utc(&c.At)
+	c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
+	if before != "" {
+		c.Before = []byte(before)
+	}
+	return c, nil
 }
 
 // readChanges reads the changes after a position, each with whether it
@@ -59,8 +82,7 @@ func record(ctx context.Context, tx pgx.Tx, o koe.Origin, changes ...koe.Change)
 // transactions older than that are final; the others sort after them.
 const readChanges = `
 	WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin)
-	SELECT o.txid, o.id, o.type, o.event_id, o.talk_id, o.at, o.actor_kind, o.actor_id,
-		o.visibility, o.data, COALESCE(o.before, ''), o.txid >= h.xmin
+	SELECT o.txid, o.id, ` + changeColumns + `, o.txid >= h.xmin
 	FROM outbox o, h
 	WHERE (o.txid, o.id) > ($1, $2)
 	ORDER BY o.txid, o.id
@@ -78,21 +100,14 @@ func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]
 	var changes []koe.Change
 	more := false
 	for rows.Next() {
-		var c koe.Change
-		var typ, kind, vis, data, before string
 		var beyond bool
-		err := rows.Scan(&c.Pos.Tx, &c.Pos.ID, &typ, &c.EventID, &c.TalkID, &c.At, &kind, &c.Actor.ID, &vis, &data, &before, &beyond)
+		c, err := scanChange(rows, &beyond)
 		if err != nil {
 			return nil, false, s.fail(fmt.Errorf("read outbox: %w", err))
 		}
 		if beyond || len(changes) == limit {
 			more = true
 			break
-		}
-		utc(&c.At)
-		c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
-		if before != "" {
-			c.Before = []byte(before)
 		}
 		changes = append(changes, c)
 	}

@@ -21,8 +21,22 @@ func TestOutboxWaitsForOlderTransactions(t *testing.T) {
 	ctx := t.Context()
 	e := &koe.Event{Slug: "horizon", Title: "Horizon", TimeZone: "UTC"}
 	must(t, s.CreateEvent(ctx, e))
-	start, err := s.OutboxHead(ctx)
-	must(t, err)
+	// Start after the event's own change, once it can be read (the head
+	// taken at once may lie before it while other databases' transactions
+	// hold the cluster's horizon back).
+	var start koe.OutboxPos
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		got, _, err := s.Changes(ctx, koe.OutboxPos{}, 10)
+		must(t, err)
+		if len(got) == 1 {
+			start = got[0].Pos
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the event's change never became readable")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	// An older transaction records a change and stays open.
 	conn, err := pgx.Connect(ctx, url)

@@ -227,6 +227,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 			return notFound(err, "question")
 		}
 		now := s.stamp()
+		before := *q
 		if !u.Apply(q, now) {
 			change.Question = q
 			return nil
@@ -240,7 +241,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 		if err != nil {
 			return fmt.Errorf("update question: %w", err)
 		}
-		changes := []koe.Change{change.Question.Change(koe.QuestionUpdated)}
+		changes := []koe.Change{change.Question.Change(koe.QuestionUpdated).WithBefore(&before)}
 		if !q.Highlightable() {
 			if change.Talk, err = s.clearHighlight(ctx, tx, talkID, questionID); err != nil {
 				return err

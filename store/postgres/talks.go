@@ -71,6 +71,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return notFound(err, "talk")
 		}
+		before := *t
 		if changed = u.Apply(t); !changed {
 			updated = t
 			return nil
@@ -85,7 +86,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return record(ctx, tx, o, updated.Change(koe.TalkUpdated))
+		return record(ctx, tx, o, updated.Change(koe.TalkUpdated).WithBefore(&before))
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return record(ctx, tx, o, updated.Change(koe.TalkUpdated))
+		return record(ctx, tx, o, updated.Change(koe.TalkUpdated).WithBefore(t))
 	})
 	if err != nil {
 		return nil, err

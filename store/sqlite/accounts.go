@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/store/internal/setuptoken"
 )
 
 const accountColumns = `id, login, COALESCE(email, ''), display_name, admin, disabled, password_hash,
@@ -43,32 +44,36 @@ func accountConflict(err error) error {
 // CreateAccount implements koe.AccountStore.
 func (s *Store) CreateAccount(ctx context.Context, a *koe.Account) error {
 	o := koe.OriginFrom(ctx, s.now)
-	var created koe.Account
+	created := *a
 	err := s.writer.do(ctx, func(tx *txn) error {
 		created = *a
-		now := s.stamp()
-		created.CreatedAt, created.UpdatedAt = now, now
-		err := tx.QueryRow(`
-			INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
-				oidc_issuer, oidc_subject, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			RETURNING id`,
-			a.Login, nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash,
-			nullString(a.OIDCIssuer), nullString(a.OIDCSubject), micros(now), micros(now),
-		).Scan(&created.ID)
-		if c := accountConflict(err); c != nil {
-			return c
-		}
-		if err != nil {
-			return fmt.Errorf("insert account: %w", err)
-		}
-		return tx.record(o, created.Change(koe.AccountCreated, nil))
+		return s.createAccount(tx, o, &created)
 	})
 	if err != nil {
 		return err
 	}
 	*a = created
 	return nil
+}
+
+func (s *Store) createAccount(tx *txn, o koe.Origin, a *koe.Account) error {
+	now := s.stamp()
+	a.CreatedAt, a.UpdatedAt = now, now
+	err := tx.QueryRow(`
+		INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
+			oidc_issuer, oidc_subject, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
+		a.Login, nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash,
+		nullString(a.OIDCIssuer), nullString(a.OIDCSubject), micros(now), micros(now),
+	).Scan(&a.ID)
+	if c := accountConflict(err); c != nil {
+		return c
+	}
+	if err != nil {
+		return fmt.Errorf("insert account: %w", err)
+	}
+	return tx.record(o, a.Change(koe.AccountCreated, nil))
 }
 
 // Account implements koe.AccountStore.
@@ -148,6 +153,63 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// SetupToken implements koe.AccountStore.
+func (s *Store) SetupToken(ctx context.Context, now time.Time, gen func() (string, time.Time)) (string, time.Time, error) {
+	var token string
+	var expires time.Time
+	err := s.writer.do(ctx, func(tx *txn) error {
+		var value []byte
+		err := tx.QueryRow(`SELECT value FROM secrets WHERE name = ?`, setuptoken.Name).Scan(&value)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load setup token: %w", err)
+		}
+		if token, expires = setuptoken.Split(value); token != "" && expires.After(now) {
+			return nil
+		}
+		token, expires = gen()
+		_, err = tx.Exec(`
+			INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`,
+			setuptoken.Name, setuptoken.Value(token, expires), micros(s.stamp()))
+		return err
+	})
+	return token, expires, err
+}
+
+// CreateFirstAdmin implements koe.AccountStore.
+func (s *Store) CreateFirstAdmin(ctx context.Context, a *koe.Account, token string, now time.Time) error {
+	o := koe.OriginFrom(ctx, s.now)
+	created := *a
+	err := s.writer.do(ctx, func(tx *txn) error {
+		var value []byte
+		err := tx.QueryRow(`SELECT value FROM secrets WHERE name = ?`, setuptoken.Name).Scan(&value)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load setup token: %w", err)
+		}
+		var admins int
+		if err := tx.QueryRow(`SELECT count(*) FROM accounts WHERE admin = 1`).Scan(&admins); err != nil {
+			return fmt.Errorf("count admins: %w", err)
+		}
+		if admins > 0 {
+			return koe.Errorf(koe.ECONFLICT, "koe has an admin already: sign in instead")
+		}
+		if !setuptoken.Valid(value, token, now) {
+			return koe.Errorf(koe.ENOTFOUND, "this setup link is not valid (used or expired)")
+		}
+		if _, err := tx.Exec(`DELETE FROM secrets WHERE name = ?`, setuptoken.Name); err != nil {
+			return fmt.Errorf("use setup token: %w", err)
+		}
+		created = *a
+		created.Admin = true
+		return s.createAccount(tx, o, &created)
+	})
+	if err != nil {
+		return err
+	}
+	*a = created
+	return nil
+}
+
 const sessionColumns = `id, hash, account_id, method, user_agent, addr, created_at, last_seen_at, expires_at, revoked_at, rotate`
 
 func scanSession(row scanner) (*koe.Session, error) {
@@ -162,15 +224,44 @@ func scanSession(row scanner) (*koe.Session, error) {
 
 // CreateSession implements koe.AccountStore.
 func (s *Store) CreateSession(ctx context.Context, ss *koe.Session) error {
+	o := koe.OriginFrom(ctx, s.now)
 	return s.writer.do(ctx, func(tx *txn) error {
-		return tx.QueryRow(`
-			INSERT INTO sessions (hash, account_id, method, user_agent, addr, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			RETURNING id`,
-			ss.Hash, ss.AccountID, ss.Method, ss.UserAgent, ss.Addr,
-			micros(ss.CreatedAt), micros(ss.LastSeenAt), micros(ss.ExpiresAt),
-		).Scan(&ss.ID)
+		return s.createSession(tx, o, ss)
 	})
+}
+
+func (s *Store) createSession(tx *txn, o koe.Origin, ss *koe.Session) error {
+	err := tx.QueryRow(`
+		INSERT INTO sessions (hash, account_id, method, user_agent, addr, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
+		ss.Hash, ss.AccountID, ss.Method, ss.UserAgent, ss.Addr,
+		micros(ss.CreatedAt), micros(ss.LastSeenAt), micros(ss.ExpiresAt),
+	).Scan(&ss.ID)
+	if err != nil {
+		return fmt.Errorf("insert session: %w", err)
+	}
+	return tx.record(o, ss.Change(koe.SessionCreated))
+}
+
+// RotateSession implements koe.AccountStore.
+func (s *Store) RotateSession(ctx context.Context, oldID int64, grace time.Time, ss *koe.Session) (bool, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var ok bool
+	err := s.writer.do(ctx, func(tx *txn) error {
+		r, err := tx.Exec(`
+			UPDATE sessions SET rotate = 0, expires_at = min(expires_at, ?)
+			WHERE id = ? AND rotate = 1 AND revoked_at IS NULL`, micros(grace), oldID)
+		if err != nil {
+			return fmt.Errorf("rotate session: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil
+		}
+		ok = true
+		return s.createSession(tx, o, ss)
+	})
+	return ok, err
 }
 
 // SessionByHash implements koe.AccountStore.
@@ -192,19 +283,30 @@ func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error 
 
 // RevokeSessions implements koe.AccountStore.
 func (s *Store) RevokeSessions(ctx context.Context, accountID, id, keep int64) (int, error) {
-	var n int64
+	o := koe.OriginFrom(ctx, s.now)
+	var n int
 	err := s.writer.do(ctx, func(tx *txn) error {
-		r, err := tx.Exec(`
+		rows, err := tx.Query(`
 			UPDATE sessions SET revoked_at = ?
-			WHERE account_id = ? AND revoked_at IS NULL AND (? = 0 OR id = ?) AND id <> ?`,
+			WHERE account_id = ? AND revoked_at IS NULL AND (? = 0 OR id = ?) AND id <> ?
+			RETURNING `+sessionColumns,
 			micros(s.stamp()), accountID, id, id, keep)
 		if err != nil {
 			return fmt.Errorf("revoke sessions: %w", err)
 		}
-		n, err = r.RowsAffected()
-		return err
+		revoked, err := collect(rows, scanSession)
+		if err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		n = len(revoked)
+		for _, ss := range revoked {
+			if err := tx.record(o, ss.Change(koe.SessionRevoked)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return int(n), err
+	return n, err
 }
 
 // Sessions implements koe.AccountStore.
@@ -358,19 +460,26 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *koe.Invitation) error
 }
 
 // AcceptInvitation implements koe.AccountStore.
-func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, accountID int64, now time.Time) (*koe.Membership, error) {
+func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, a *koe.Account, now time.Time) (*koe.Membership, error) {
 	o := koe.OriginFrom(ctx, s.now)
 	var m *koe.Membership
+	account := *a
 	err := s.writer.do(ctx, func(tx *txn) error {
+		account = *a
+		if account.ID == 0 {
+			if err := s.createAccount(tx, o, &account); err != nil {
+				return err
+			}
+		}
 		inv, err := scanInvitation(tx.QueryRow(`
 			UPDATE invitations SET used_at = ?, used_by = ?
 			WHERE hash = ? AND used_at IS NULL AND expires_at > ?
 			RETURNING `+invitationColumns,
-			micros(now), accountID, hash, micros(now)))
+			micros(now), account.ID, hash, micros(now)))
 		if err != nil {
 			return notFound(err, "invitation")
 		}
-		m = &koe.Membership{EventID: inv.EventID, AccountID: accountID, Role: inv.Role, Talks: inv.Talks}
+		m = &koe.Membership{EventID: inv.EventID, AccountID: account.ID, Role: inv.Role, Talks: inv.Talks}
 		if err := tx.record(o, inv.Change(koe.InvitationAccepted)); err != nil {
 			return err
 		}
@@ -379,7 +488,17 @@ func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, accountID int
 	if err != nil {
 		return nil, err
 	}
+	*a = account
 	return m, nil
+}
+
+// InvitationByHash implements koe.AccountStore.
+func (s *Store) InvitationByHash(ctx context.Context, hash []byte) (*koe.Invitation, error) {
+	inv, err := scanInvitation(s.read.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "invitation")
+	}
+	return inv, nil
 }
 
 // Invitations implements koe.AccountStore.

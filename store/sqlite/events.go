@@ -86,6 +86,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return notFound(err, "event")
 		}
+		before := *e
 		if !u.Apply(e) {
 			updated = e
 			return nil
@@ -107,7 +108,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return tx.record(o, updated.Change(koe.EventUpdated))
+		return tx.record(o, updated.Change(koe.EventUpdated).WithBefore(&before))
 	})
 	if err != nil {
 		return nil, err

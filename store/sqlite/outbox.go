@@ -17,14 +17,14 @@ import (
 // so ids grow in commit order and a position is just the id.
 
 const insertChange = `
-	INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, visibility, data, before)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	INSERT INTO outbox (type, event_id, talk_id, at, actor_kind, actor_id, actor_via, actor_addr, visibility, data, before)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // record adds changes made on behalf of o to the outbox.
 func (tx *txn) record(o koe.Origin, changes ...koe.Change) error {
 	for _, c := range changes {
 		_, err := tx.Stmt(tx.store.record).Exec(string(c.Type), c.EventID, c.TalkID, micros(o.At),
-			string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), string(c.Data), nullString(string(c.Before)))
+			string(o.Actor.Kind), o.Actor.ID, o.Actor.Via, o.Actor.Addr, string(c.Visibility), string(c.Data), nullString(string(c.Before)))
 		if err != nil {
 			return fmt.Errorf("record %s: %w", c.Type, err)
 		}
@@ -97,9 +97,27 @@ func (s *Store) OutboxWritten() <-chan struct{} {
 	return s.written
 }
 
-const readChanges = `
-	SELECT id, type, event_id, talk_id, at, actor_kind, actor_id, visibility, data, COALESCE(before, '')
-	FROM outbox WHERE id > ? ORDER BY id LIMIT ?`
+// changeColumns are a change's columns after its position, in the outbox
+// and the audit log alike; scanChange reads them.
+const changeColumns = `type, event_id, talk_id, at, actor_kind, actor_id, actor_via, actor_addr, visibility, data, COALESCE(before, '')`
+
+const readChanges = `SELECT id, ` + changeColumns + ` FROM outbox WHERE id > ? ORDER BY id LIMIT ?`
+
+// scanChange reads a row of pos (the destinations of the position's
+// columns) followed by changeColumns.
+func scanChange(row scanner, pos ...any) (koe.Change, error) {
+	var c koe.Change
+	var typ, kind, vis, data, before string
+	dest := append(pos, &typ, &c.EventID, &c.TalkID, timeDest{&c.At}, &kind, &c.Actor.ID, &c.Actor.Via, &c.Actor.Addr, &vis, &data, &before)
+	if err := row.Scan(dest...); err != nil {
+		return c, err
+	}
+	c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
+	if before != "" {
+		c.Before = []byte(before)
+	}
+	return c, nil
+}
 
 // Changes implements koe.Outbox.
 func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]koe.Change, bool, error) {
@@ -110,16 +128,12 @@ func (s *Store) Changes(ctx context.Context, after koe.OutboxPos, limit int) ([]
 	defer rows.Close()
 	var changes []koe.Change
 	for rows.Next() {
-		var c koe.Change
-		var typ, kind, vis, data, before string
-		err := rows.Scan(&c.Pos.ID, &typ, &c.EventID, &c.TalkID, timeDest{&c.At}, &kind, &c.Actor.ID, &vis, &data, &before)
+		var id int64
+		c, err := scanChange(rows, &id)
 		if err != nil {
 			return nil, false, fmt.Errorf("read outbox: %w", err)
 		}
-		c.Type, c.Actor.Kind, c.Visibility, c.Data = koe.ChangeType(typ), koe.ActorKind(kind), koe.Visibility(vis), []byte(data)
-		if before != "" {
-			c.Before = []byte(before)
-		}
+		c.Pos.ID = id
 		changes = append(changes, c)
 	}
 	if err := rows.Err(); err != nil {

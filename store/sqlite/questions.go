@@ -174,6 +174,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 			return err
 		}
 		now := s.stamp()
+		before := *q
 		if !u.Apply(q, now) {
 			change.Question = q
 			return nil
@@ -189,7 +190,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID 
 		if change.Question, err = loadQuestion(tx, eventID, talkID, questionID); err != nil {
 			return err
 		}
-		if err := tx.record(o, change.Question.Change(koe.QuestionUpdated)); err != nil {
+		if err := tx.record(o, change.Question.Change(koe.QuestionUpdated).WithBefore(&before)); err != nil {
 			return err
 		}
 		if !q.Highlightable() {

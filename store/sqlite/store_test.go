@@ -58,8 +58,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 	must(t, err)
 	_, err = s.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"})
 	must(t, err)
-	tok := &koe.Token{Hash: []byte("hash"), Role: koe.RoleOwner}
-	must(t, s.CreateToken(ctx, tok))
+	a := &koe.Account{Login: "aiko", DisplayName: "Aiko", Admin: true}
+	must(t, s.CreateAccount(ctx, a))
 	secret, err := s.Secret(ctx, "signing", func() ([]byte, error) { return []byte("s3cret"), nil })
 	must(t, err)
 
@@ -72,7 +72,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 			func() (any, error) { return s.Participant(ctx, e.ID, p.ID) },
 			func() (any, error) { return s.Question(ctx, e.ID, tk.ID, q.ID, p.ID) },
 			func() (any, error) { return s.Replies(ctx, e.ID, tk.ID, q.ID) },
-			func() (any, error) { return s.TokenByHash(ctx, tok.Hash) },
+			func() (any, error) { return s.Account(ctx, a.ID) },
 		} {
 			got, err := v()
 			must(t, err)

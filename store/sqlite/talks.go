@@ -64,6 +64,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return notFound(err, "talk")
 		}
+		before := *t
 		if !u.Apply(t) {
 			updated = t
 			return nil
@@ -78,7 +79,7 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return tx.record(o, updated.Change(koe.TalkUpdated))
+		return tx.record(o, updated.Change(koe.TalkUpdated).WithBefore(&before))
 	})
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
-		return tx.record(o, updated.Change(koe.TalkUpdated))
+		return tx.record(o, updated.Change(koe.TalkUpdated).WithBefore(t))
 	})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -195,7 +196,12 @@ func testInvitations(t *testing.T, s koe.Store) {
 	must(t, "CreateInvitation(expired)", s.CreateInvitation(ctx, old))
 	wantCode(t, "CreateInvitation(no event)", s.CreateInvitation(ctx, &koe.Invitation{Hash: bytes.Repeat([]byte{8}, 32), EventID: e.ID + 100, Role: koe.RoleOwner, ExpiresAt: now.Add(time.Hour)}), koe.ENOTFOUND)
 
-	m, err := s.AcceptInvitation(ctx, inv.Hash, guest.ID, now)
+	if got, err := s.InvitationByHash(ctx, inv.Hash); err != nil || got.ID != inv.ID || got.Role != koe.RolePresenter || got.UsedAt != nil {
+		t.Errorf("InvitationByHash = %+v, %v", got, err)
+	}
+	_, err := s.InvitationByHash(ctx, bytes.Repeat([]byte{9}, 32))
+	wantCode(t, "InvitationByHash(unknown)", err, koe.ENOTFOUND)
+	m, err := s.AcceptInvitation(ctx, inv.Hash, guest, now)
 	must(t, "AcceptInvitation", err)
 	if m.EventID != e.ID || m.Role != koe.RolePresenter || !slices.Equal(m.Talks, []int64{9}) {
 		t.Errorf("membership from the invitation %+v", m)
@@ -203,9 +209,12 @@ func testInvitations(t *testing.T, s koe.Store) {
 	if got, err := s.Membership(ctx, e.ID, guest.ID); err != nil || got.Role != koe.RolePresenter {
 		t.Errorf("Membership after accepting = %+v, %v", got, err)
 	}
-	_, err = s.AcceptInvitation(ctx, inv.Hash, late.ID, now)
+	_, err = s.AcceptInvitation(ctx, inv.Hash, late, now)
 	wantCode(t, "AcceptInvitation(used)", err, koe.ENOTFOUND)
-	_, err = s.AcceptInvitation(ctx, old.Hash, late.ID, now)
+	if got, _ := s.InvitationByHash(ctx, inv.Hash); got.UsedAt == nil || got.UsedBy != guest.ID {
+		t.Errorf("InvitationByHash after use = %+v", got)
+	}
+	_, err = s.AcceptInvitation(ctx, old.Hash, late, now)
 	wantCode(t, "AcceptInvitation(expired)", err, koe.ENOTFOUND)
 	if _, err := s.Membership(ctx, e.ID, late.ID); koe.ErrorCode(err) != koe.ENOTFOUND {
 		t.Error("a refused invitation gave a role")
@@ -219,6 +228,139 @@ func testInvitations(t *testing.T, s koe.Store) {
 	must(t, "RevokeInvitation", s.RevokeInvitation(ctx, e.ID, old.ID))
 	if list, _ := s.Invitations(ctx, e.ID); len(list) != 1 {
 		t.Errorf("after revoking: %d invitations", len(list))
+	}
+
+	// Accepting while creating the account: both or neither.
+	fresh := &koe.Invitation{Hash: bytes.Repeat([]byte{10}, 32), EventID: e.ID, Role: koe.RoleModerator, CreatedBy: owner.ID, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateInvitation", s.CreateInvitation(ctx, fresh))
+	newcomer := &koe.Account{Login: "newcomer", DisplayName: "New"}
+	m, err = s.AcceptInvitation(ctx, fresh.Hash, newcomer, now)
+	must(t, "AcceptInvitation(new account)", err)
+	if newcomer.ID == 0 || m.AccountID != newcomer.ID || m.Role != koe.RoleModerator {
+		t.Errorf("accepted with a new account: %+v, membership %+v", newcomer, m)
+	}
+	if got, err := s.AccountBy(ctx, "newcomer", "", ""); err != nil || got.ID != newcomer.ID {
+		t.Errorf("the new account = %+v, %v", got, err)
+	}
+	again := &koe.Account{Login: "second-newcomer", DisplayName: "Again"}
+	_, err = s.AcceptInvitation(ctx, fresh.Hash, again, now)
+	wantCode(t, "AcceptInvitation(used, new account)", err, koe.ENOTFOUND)
+	if _, err := s.AccountBy(ctx, "second-newcomer", "", ""); koe.ErrorCode(err) != koe.ENOTFOUND {
+		t.Errorf("a refused invitation left its new account behind: %v", err)
+	}
+	taken := &koe.Invitation{Hash: bytes.Repeat([]byte{11}, 32), EventID: e.ID, Role: koe.RolePresenter, CreatedBy: owner.ID, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateInvitation", s.CreateInvitation(ctx, taken))
+	_, err = s.AcceptInvitation(ctx, taken.Hash, &koe.Account{Login: "newcomer", DisplayName: "Dup"}, now)
+	wantCode(t, "AcceptInvitation(taken login)", err, koe.ECONFLICT)
+	if list, _ := s.Invitations(ctx, e.ID); list[0].ID != taken.ID || list[0].UsedAt != nil {
+		t.Errorf("an invitation refused for a taken login was used: %+v", list[0])
+	}
+}
+
+// testSetup: every caller gets the same setup token until it expires;
+// it makes the first admin once, and only while no admin exists.
+func testSetup(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	made, at := 0, now
+	gen := func() (string, time.Time) {
+		made++
+		return fmt.Sprintf("setup-%d", made), at.Add(time.Hour)
+	}
+	first := &koe.Account{Login: "first", DisplayName: "First"}
+	wantCode(t, "CreateFirstAdmin(no token)", s.CreateFirstAdmin(ctx, first, "setup-1", now), koe.ENOTFOUND)
+	tok, exp, err := s.SetupToken(ctx, now, gen)
+	must(t, "SetupToken", err)
+	if tok != "setup-1" || !exp.Equal(now.Add(time.Hour)) {
+		t.Fatalf("SetupToken = %q, %v", tok, exp)
+	}
+	if again, _, err := s.SetupToken(ctx, now.Add(time.Minute), gen); err != nil || again != tok {
+		t.Fatalf("SetupToken again = %q, %v; want the same %q", again, err, tok)
+	}
+	wantCode(t, "CreateFirstAdmin(wrong token)", s.CreateFirstAdmin(ctx, first, "setup-x", now), koe.ENOTFOUND)
+	wantCode(t, "CreateFirstAdmin(expired)", s.CreateFirstAdmin(ctx, first, tok, now.Add(2*time.Hour)), koe.ENOTFOUND)
+
+	// Once expired, a fresh one replaces it: the old one no longer works.
+	later := now.Add(2 * time.Hour)
+	at = later
+	fresh, _, err := s.SetupToken(ctx, later, gen)
+	must(t, "SetupToken(expired)", err)
+	if fresh != "setup-2" {
+		t.Fatalf("SetupToken after expiry = %q, want a fresh one", fresh)
+	}
+	wantCode(t, "CreateFirstAdmin(replaced token)", s.CreateFirstAdmin(ctx, first, tok, later), koe.ENOTFOUND)
+	must(t, "CreateFirstAdmin", s.CreateFirstAdmin(ctx, first, fresh, later))
+	if first.ID == 0 || !first.Admin {
+		t.Errorf("first admin %+v", first)
+	}
+	if got, err := s.Account(ctx, first.ID); err != nil || !got.Admin {
+		t.Errorf("stored first admin %+v, %v", got, err)
+	}
+	second := &koe.Account{Login: "second", DisplayName: "Second"}
+	wantCode(t, "CreateFirstAdmin(used)", s.CreateFirstAdmin(ctx, second, fresh, later), koe.ECONFLICT)
+	third, _, err := s.SetupToken(ctx, later, gen)
+	must(t, "SetupToken(with an admin)", err)
+	wantCode(t, "CreateFirstAdmin(an admin exists)", s.CreateFirstAdmin(ctx, second, third, later), koe.ECONFLICT)
+	if _, err := s.AccountBy(ctx, "second", "", ""); koe.ErrorCode(err) != koe.ENOTFOUND {
+		t.Error("a refused setup created an account")
+	}
+}
+
+// testRotateSession: a session marked for rotation is replaced once; the
+// old one lives until the grace time.
+func testRotateSession(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	e := newEvent(t, s, "rot")
+	a := newAccount(t, s, "rotated")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	old := &koe.Session{Hash: bytes.Repeat([]byte{1}, 32), AccountID: a.ID, Method: "password", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateSession", s.CreateSession(ctx, old))
+	next := &koe.Session{Hash: bytes.Repeat([]byte{2}, 32), AccountID: a.ID, Method: "password", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if ok, err := s.RotateSession(ctx, old.ID, now.Add(time.Minute), next); err != nil || ok {
+		t.Fatalf("RotateSession(not marked) = %v, %v; want false", ok, err)
+	}
+	must(t, "SetMembership", s.SetMembership(ctx, &koe.Membership{EventID: e.ID, AccountID: a.ID, Role: koe.RoleModerator}))
+	grace := now.Add(time.Minute)
+	if ok, err := s.RotateSession(ctx, old.ID, grace, next); err != nil || !ok || next.ID == 0 {
+		t.Fatalf("RotateSession = %v, %v (id %d); want true", ok, err, next.ID)
+	}
+	got, _ := s.SessionByHash(ctx, old.Hash)
+	if got.Rotate || !got.ExpiresAt.Equal(grace) || got.RevokedAt != nil {
+		t.Errorf("the rotated session %+v, want live until %v and no longer marked", got, grace)
+	}
+	if got, err := s.SessionByHash(ctx, next.Hash); err != nil || got.Rotate || got.AccountID != a.ID {
+		t.Errorf("the new session %+v, %v", got, err)
+	}
+	again := &koe.Session{Hash: bytes.Repeat([]byte{3}, 32), AccountID: a.ID, Method: "password", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if ok, _ := s.RotateSession(ctx, old.ID, grace, again); ok {
+		t.Error("a session was rotated twice")
+	}
+	if _, err := s.SessionByHash(ctx, again.Hash); koe.ErrorCode(err) != koe.ENOTFOUND {
+		t.Error("a refused rotation stored its session")
+	}
+}
+
+// testSessionChanges: signing in and out are changes, with who did it.
+func testSessionChanges(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "audited")
+	start := head(t, s)
+	now := time.Now().UTC()
+	actor := koe.Actor{Kind: koe.ActorStaff, ID: a.ID, Via: koe.ViaSession, Addr: "198.51.100.7"}
+	octx := koe.WithOrigin(ctx, koe.Origin{Actor: actor, At: now})
+	ss := &koe.Session{Hash: bytes.Repeat([]byte{4}, 32), AccountID: a.ID, Method: "password", Addr: "198.51.100.7", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	must(t, "CreateSession", s.CreateSession(octx, ss))
+	if _, err := s.RevokeSessions(octx, a.ID, ss.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	changes := readAll(t, s, start)
+	if len(changes) != 2 || changes[0].Type != koe.SessionCreated || changes[1].Type != koe.SessionRevoked {
+		t.Fatalf("changes %+v, want session.created, session.revoked", changes)
+	}
+	for _, c := range changes {
+		if c.Actor != actor || c.Visibility != koe.VisibleStaff || bytes.Contains(c.Data, ss.Hash) {
+			t.Errorf("%s recorded as %+v, visibility %s", c.Type, c.Actor, c.Visibility)
+		}
 	}
 }
 

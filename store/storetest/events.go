@@ -68,42 +68,6 @@ func testSecretConcurrent(t *testing.T, s koe.Store) {
 	}
 }
 
-func testTokens(t *testing.T, s koe.Store) {
-	ctx := t.Context()
-	tok := &koe.Token{Hash: bytes.Repeat([]byte{1}, 32), Role: koe.RoleOwner, Label: "first"}
-	if err := s.CreateToken(ctx, tok); err != nil {
-		t.Fatalf("CreateToken: %v", err)
-	}
-	if tok.ID == 0 {
-		t.Error("CreateToken did not set ID")
-	}
-	checkTime(t, "CreatedAt", tok.CreatedAt)
-
-	got, err := s.TokenByHash(ctx, tok.Hash)
-	if err != nil {
-		t.Fatalf("TokenByHash: %v", err)
-	}
-	same(t, "TokenByHash", got, tok)
-	_, err = s.TokenByHash(ctx, bytes.Repeat([]byte{2}, 32))
-	wantCode(t, "TokenByHash(unknown)", err, koe.ENOTFOUND)
-
-	dup := &koe.Token{Hash: tok.Hash, Role: koe.RoleOwner, Label: "dup"}
-	wantCode(t, "CreateToken(same hash)", s.CreateToken(ctx, dup), koe.ECONFLICT)
-
-	second := &koe.Token{Hash: bytes.Repeat([]byte{3}, 32), Role: koe.RoleOwner, Label: "second"}
-	if err := s.CreateToken(ctx, second); err != nil {
-		t.Fatalf("CreateToken: %v", err)
-	}
-	if second.ID == tok.ID {
-		t.Errorf("two tokens share ID %d", tok.ID)
-	}
-	for role, want := range map[koe.Role]int{koe.RoleOwner: 2, koe.RoleViewer: 0} {
-		if n, err := s.CountTokens(ctx, role); err != nil || n != want {
-			t.Errorf("CountTokens(%s) = %d, %v; want %d", role, n, err, want)
-		}
-	}
-}
-
 func testCreateEvent(t *testing.T, s koe.Store) {
 	ctx := t.Context()
 	tokyo := time.FixedZone("JST", 9*60*60)

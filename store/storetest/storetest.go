@@ -33,7 +33,6 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Ping", testPing},
 		{"Secret", testSecret},
 		{"SecretConcurrent", testSecretConcurrent},
-		{"Tokens", testTokens},
 		{"CreateEvent", testCreateEvent},
 		{"JoinCodes", testJoinCodes},
 		{"UpdateEvent", testUpdateEvent},
@@ -61,6 +60,10 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Memberships", testMemberships},
 		{"Invitations", testInvitations},
 		{"APITokens", testAPITokens},
+		{"Setup", testSetup},
+		{"RotateSession", testRotateSession},
+		{"SessionChanges", testSessionChanges},
+		{"Audit", testAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

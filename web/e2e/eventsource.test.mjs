@@ -11,7 +11,7 @@ import { launch } from './lib/browser.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
 import { until } from './lib/until.mjs';
 
-const token = 'e2e-owner-token-0123456789';
+const token = 'e2e-owner-token-0123456789abcdefghij';
 // Chromium's EventSource waits 3 s before reconnecting (koe sends no
 // `retry:`), so a reset loop would show within this quiet period.
 const QUIET_MS = 5_000;

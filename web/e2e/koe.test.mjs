@@ -8,7 +8,7 @@ import { launch } from './lib/browser.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
 import { until } from './lib/until.mjs';
 
-const token = 'e2e-owner-token-0123456789';
+const token = 'e2e-owner-token-0123456789abcdefghij';
 const shots = new URL('../../test-results/', import.meta.url).pathname;
 const phone = { width: 390, height: 844 };
 const projector = { width: 1920, height: 1080 };

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { launch } from './lib/browser.mjs';
 import { startKoe } from './lib/server.mjs';
 
-const token = 'screens-owner-token-0123456789';
+const token = 'screens-owner-token-0123456789abcdefgh';
 const out = new URL('../../test-results/screens/', import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 const koe = await startKoe({ token, seed: true, rateLimits: 'off' });
