@@ -213,7 +213,13 @@ func TestParticipantTokens(t *testing.T) {
 	raw, _ := base64.RawURLEncoding.DecodeString(sealed)
 	flipped := append([]byte(nil), raw...)
 	flipped[len(flipped)-20] ^= 1
+	// The last character of the 70 carries 2 bits and 4 unused ones: the
+	// same bytes with an unused bit set are not the same token.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, sealed[len(sealed)-1])
+	unusedBit := sealed[:len(sealed)-1] + alphabet[last^1:last^1+1]
 	for name, bad := range map[string]string{
+		"unused bit set":  ParticipantPrefix + head + "." + unusedBit,
 		"flipped bit":     ParticipantPrefix + head + "." + base64.RawURLEncoding.EncodeToString(flipped),
 		"other key":       ParticipantPrefix + strings.Split(newer, ".")[1] + "." + sealed,
 		"future key":      ParticipantPrefix + "99999" + "." + sealed,

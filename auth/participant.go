@@ -90,7 +90,7 @@ func (t *ParticipantTokens) Open(ctx context.Context, tok string, now time.Time)
 	if perr != nil || rest[:i] != strconv.FormatInt(period, 10) || period > current || period < oldest {
 		return 0, 0, false, nil
 	}
-	sealed, derr := base64.RawURLEncoding.DecodeString(rest[i+1:])
+	sealed, derr := base64.RawURLEncoding.Strict().DecodeString(rest[i+1:])
 	if derr != nil {
 		return 0, 0, false, nil
 	}
