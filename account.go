@@ -25,10 +25,13 @@ type Account struct {
 	// PasswordHash is an argon2id PHC string, "" for none.
 	PasswordHash string `json:"-"`
 	// OIDCIssuer and OIDCSubject name the account at an OpenID provider.
-	OIDCIssuer  string    `json:"-"`
-	OIDCSubject string    `json:"-"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	OIDCIssuer  string `json:"-"`
+	OIDCSubject string `json:"-"`
+	// PasskeyRequired makes a passkey the second factor of a password
+	// sign-in; only an account with a passkey can have it.
+	PasskeyRequired bool      `json:"passkey_required"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // AccountUpdate changes the non-nil fields of an account.
@@ -38,6 +41,9 @@ type AccountUpdate struct {
 	Admin        *bool
 	Disabled     *bool
 	PasswordHash *string
+	// PasskeyRequired may be set only while the account has a passkey
+	// (ECONFLICT otherwise).
+	PasskeyRequired *bool
 }
 
 // Apply sets the fields of a that u changes and reports whether anything
@@ -49,6 +55,7 @@ func (u AccountUpdate) Apply(a *Account) bool {
 	set(&a.Admin, u.Admin)
 	set(&a.Disabled, u.Disabled)
 	set(&a.PasswordHash, u.PasswordHash)
+	set(&a.PasskeyRequired, u.PasskeyRequired)
 	return *a != before
 }
 
@@ -179,6 +186,58 @@ func (t *APIToken) Within(held Role) Role {
 	return best
 }
 
+// Passkey is a WebAuthn credential an account signs in with
+// (docs/architecture.md, "Passkeys").
+type Passkey struct {
+	ID        int64 `json:"id"`
+	AccountID int64 `json:"account_id"`
+	// Name is the account's own name for it ("YubiKey 5").
+	Name string `json:"name"`
+	// CredentialID is the authenticator's id of the credential, unique.
+	CredentialID []byte `json:"-"`
+	// RPID is the relying party (host name) it was registered for: it
+	// signs in there only.
+	RPID string `json:"rp_id"`
+	// Credential is the credential as go-webauthn's webauthn.Credential
+	// encodes it to JSON (public key, flags, authenticator).
+	Credential []byte `json:"-"`
+	// SignCount is the authenticator's signature counter at the last use
+	// (0 for authenticators without one).
+	SignCount  uint32     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// MaxPasskeyNameLen bounds passkey names.
+const MaxPasskeyNameLen = 64
+
+// The kinds of passkey ceremony.
+const (
+	// CeremonyRegister adds a passkey to a signed-in account.
+	CeremonyRegister = "register"
+	// CeremonyLogin signs in with a passkey alone (a discoverable
+	// credential: no login asked).
+	CeremonyLogin = "login"
+	// CeremonySecondFactor completes a password sign-in of an account
+	// that requires a passkey.
+	CeremonySecondFactor = "second_factor"
+)
+
+// PasskeyCeremony is a WebAuthn ceremony begun and not yet finished: its
+// challenge waits for the browser's answer. It is used once.
+type PasskeyCeremony struct {
+	ID int64
+	// Hash is the SHA-256 of the secret the browser holds.
+	Hash []byte
+	Kind string
+	// AccountID is the account it is for; 0 for a discoverable login.
+	AccountID int64
+	// Session is go-webauthn's webauthn.SessionData as JSON.
+	Session   []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // AccountStore keeps accounts, their sessions, memberships, invitations
 // and API tokens. Its writes record changes like the others' (members,
 // invitations and tokens are staff actions the audit log keeps).
@@ -197,6 +256,11 @@ type AccountStore interface {
 	UpdateAccount(ctx context.Context, id int64, u AccountUpdate) (*Account, error)
 	// CountAdmins counts the admin accounts that are not disabled.
 	CountAdmins(ctx context.Context) (int, error)
+	// PruneSignIns deletes what can no longer sign anyone in: sessions
+	// that expired or were revoked before before, or were last seen more
+	// than idle before it, and invitations that expired or were used
+	// before it. It returns how many rows went.
+	PruneSignIns(ctx context.Context, before time.Time, idle time.Duration) (int64, error)
 	// SetupToken returns the one-time setup token and its expiry; when
 	// there is none, or it has expired at now, it stores a fresh one made
 	// by gen first. Every process on the database gets the same token.
@@ -266,4 +330,37 @@ type AccountStore interface {
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 	// RevokeAPIToken revokes one of the account's tokens.
 	RevokeAPIToken(ctx context.Context, accountID, id int64, at time.Time) error
+
+	// PasskeyHandle returns the account's WebAuthn user handle, storing
+	// the one gen makes when it has none yet. ENOTFOUND if there is no
+	// such account.
+	PasskeyHandle(ctx context.Context, accountID int64, gen func() []byte) ([]byte, error)
+	// AccountByPasskeyHandle finds the account whose user handle it is;
+	// ENOTFOUND if none.
+	AccountByPasskeyHandle(ctx context.Context, handle []byte) (*Account, error)
+	// CreatePasskey stores pk, setting ID and CreatedAt. ECONFLICT if its
+	// credential id is registered already; ENOTFOUND if the account does
+	// not exist.
+	CreatePasskey(ctx context.Context, pk *Passkey) error
+	// Passkeys lists an account's passkeys, oldest first.
+	Passkeys(ctx context.Context, accountID int64) ([]*Passkey, error)
+	// RenamePasskey renames one of the account's passkeys.
+	RenamePasskey(ctx context.Context, accountID, id int64, name string) (*Passkey, error)
+	// UsePasskey records a sign-in with the passkey at at: its new sign
+	// count and credential (flags). It is conditional, so that two
+	// sign-ins with one counter value cannot both pass: ECONFLICT unless
+	// signCount is greater than the stored one (or both are 0, for
+	// authenticators without a counter).
+	UsePasskey(ctx context.Context, id int64, signCount uint32, credential []byte, at time.Time) error
+	// DeletePasskey deletes one of the account's passkeys; deleting its
+	// last one turns its PasskeyRequired off, in the same transaction.
+	DeletePasskey(ctx context.Context, accountID, id int64) error
+	// CreatePasskeyCeremony stores c, setting ID and CreatedAt, and
+	// deletes the ceremonies that expired before now.
+	CreatePasskeyCeremony(ctx context.Context, c *PasskeyCeremony, now time.Time) error
+	// ConsumePasskeyCeremony takes the ceremony whose secret hashes to
+	// hash, deleting it in the same statement, so that however many
+	// replicas are asked at once it is used once. ENOTFOUND for an
+	// unknown, used or (at now) expired ceremony.
+	ConsumePasskeyCeremony(ctx context.Context, hash []byte, now time.Time) (*PasskeyCeremony, error)
 }

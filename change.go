@@ -59,6 +59,9 @@ const (
 	TokenRevoked       ChangeType = "token.revoked"       // *APIToken
 	SessionCreated     ChangeType = "session.created"     // *Session: a sign-in
 	SessionRevoked     ChangeType = "session.revoked"     // *Session: a sign-out, or revoked
+	PasskeyCreated     ChangeType = "passkey.created"     // *Passkey
+	PasskeyUpdated     ChangeType = "passkey.updated"     // *Passkey (renamed)
+	PasskeyDeleted     ChangeType = "passkey.deleted"     // *Passkey (as it was)
 )
 
 // Visibility says who may see a change.
@@ -129,6 +132,15 @@ func (t *APIToken) Change(typ ChangeType) Change {
 // Change records s as typ.
 func (s *Session) Change(typ ChangeType) Change {
 	return newChange(typ, 0, 0, VisibleStaff, s)
+}
+
+// Change records pk as typ; before, if not nil, is how it was.
+func (pk *Passkey) Change(typ ChangeType, before *Passkey) Change {
+	c := newChange(typ, 0, 0, VisibleStaff, pk)
+	if before != nil {
+		c = c.WithBefore(before)
+	}
+	return c
 }
 
 // Change records e's new state as typ (EventCreated or EventUpdated).

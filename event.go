@@ -2,10 +2,14 @@ package koe
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Event is a meetup or conference. Participants join it by its JoinCode.
@@ -18,11 +22,67 @@ type Event struct {
 	StartsAt *time.Time    `json:"starts_at"`
 	EndsAt   *time.Time    `json:"ends_at"`
 	Settings EventSettings `json:"settings"`
+	// Passcode, when set, is asked of new participants besides the join
+	// code (the organizer hands it out). It is never in the event's JSON,
+	// which says only passcode_required: owners read it with
+	// GET /api/v1/events/{id}/passcode.
+	Passcode string `json:"-"`
 	// Version grows by one with every change, so that clients can drop
 	// stale real-time updates.
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MarshalJSON writes the event with passcode_required in place of its
+// passcode.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	return json.Marshal(struct {
+		plain
+		PasscodeRequired bool `json:"passcode_required"`
+	}{plain(e), e.Passcode != ""})
+}
+
+// storedSettings is how the stores keep an event's settings and its
+// passcode: one JSON document.
+type storedSettings struct {
+	EventSettings
+	Passcode string `json:"passcode,omitempty"`
+}
+
+// StoredSettings encodes the event's settings and passcode for a store.
+func (e *Event) StoredSettings() ([]byte, error) {
+	return json.Marshal(storedSettings{e.Settings, e.Passcode})
+}
+
+// LoadSettings sets the event's settings and passcode from what
+// StoredSettings made.
+func (e *Event) LoadSettings(b []byte) error {
+	var s storedSettings
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	e.Settings, e.Passcode = s.EventSettings, s.Passcode
+	return nil
+}
+
+// MaxPasscodeLen bounds an event's passcode; MinPasscodeLen keeps it from
+// being guessed in a few tries.
+const (
+	MinPasscodeLen = 4
+	MaxPasscodeLen = 64
+)
+
+// NormalizePasscode returns the form a passcode is kept and compared in:
+// NFKC, case-folded and trimmed, so that "Ｋｏｅ２０２６" typed on a
+// Japanese keyboard is "koe2026". "" (none) stays "".
+func NormalizePasscode(s string) (string, error) {
+	s = strings.TrimSpace(norm.NFKC.String(cases.Fold().String(s)))
+	if s == "" {
+		return "", nil
+	}
+	return CleanLine("passcode", s, MinPasscodeLen, MaxPasscodeLen)
 }
 
 // EventSettings are the per-event switches.
@@ -40,6 +100,8 @@ type EventUpdate struct {
 	StartsAt **time.Time
 	EndsAt   **time.Time
 	Settings *EventSettings
+	// Passcode is normalised ("" removes it).
+	Passcode *string
 }
 
 // Apply sets the fields of e that u changes and reports whether anything
@@ -64,7 +126,10 @@ func (u EventUpdate) Apply(e *Event) bool {
 	if u.Settings != nil {
 		e.Settings = *u.Settings
 	}
-	return e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
+	if u.Passcode != nil {
+		e.Passcode = *u.Passcode
+	}
+	return e.Passcode != before.Passcode || e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
 		!sameTime(e.StartsAt, before.StartsAt) || !sameTime(e.EndsAt, before.EndsAt) || e.Settings != before.Settings
 }
 

@@ -16,6 +16,7 @@ const (
 	ENOTFOUND     = "not_found"          // the thing does not exist, or not in this scope
 	ECONFLICT     = "conflict"           // the request conflicts with current state (e.g. slug taken)
 	EQACLOSED     = "qa_closed"          // the talk's Q&A is closed
+	EPASSCODE     = "passcode_required"  // joining the event needs its passcode: none given, or a wrong one
 	EUNAUTHORIZED = "unauthorized"       // no valid credentials
 	EFORBIDDEN    = "forbidden"          // valid credentials, not allowed
 	ERATELIMIT    = "rate_limited"       // a rate limit was hit
@@ -24,6 +25,10 @@ const (
 	EUNAVAILABLE  = "unavailable"        // a dependency is down or the server is draining
 	EINTERNAL     = "internal"           // a bug or an unexpected failure
 )
+
+// ErrorCodes lists every code above.
+var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EPASSCODE, EUNAUTHORIZED,
+	EFORBIDDEN, ERATELIMIT, ETOOLARGE, EMETHOD, EUNAVAILABLE, EINTERNAL}
 
 // Error is an error with a code from the list above and a message fit for
 // the person who sent the request.

@@ -49,6 +49,11 @@ type Config struct {
 	// AuditRetention is how long the audit log keeps an entry; 0 means
 	// DefaultAuditRetention.
 	AuditRetention time.Duration
+	// OIDC turns on sign-in with an OpenID provider; nil for none.
+	OIDC *OIDCConfig
+	// PublicURL is where people reach koe (KOE_PUBLIC_URL): its host is
+	// the passkeys' relying party. "" takes each request's own host.
+	PublicURL string
 }
 
 // SessionLimits bound staff sessions.
@@ -84,6 +89,9 @@ type Actions struct {
 	ownerToken string
 	sessions   SessionLimits
 	retention  time.Duration
+	oidc       *OIDCConfig
+	oidcLogins *auth.OIDCLogins
+	passkeys   *auth.Passkeys
 }
 
 // New returns the actions.
@@ -105,6 +113,14 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 	}
 	if cfg.Limits == nil {
 		cfg.Limits = ratelimit.Defaults()
+	}
+	if cfg.OIDC != nil {
+		if cfg.OIDC.Client == nil {
+			return nil, koe.Errorf(koe.EINVALID, "OIDC needs a client")
+		}
+		if cfg.OIDC.Name == "" {
+			cfg.OIDC.Name = DefaultOIDCName
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -128,6 +144,11 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		ownerToken: cfg.OwnerToken,
 		sessions:   cfg.Sessions,
 		retention:  cfg.AuditRetention,
+		oidc:       cfg.OIDC,
+		passkeys:   auth.NewPasskeys(cfg.PublicURL),
+		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
+			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
+		}),
 	}, nil
 }
 

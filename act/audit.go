@@ -3,6 +3,7 @@ package act
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -34,13 +35,19 @@ func (a *Actions) auditConsumer() outbox.Consumer {
 			mu.Lock()
 			defer mu.Unlock()
 			if now := a.now(); now.Sub(pruned) >= auditPruneEvery {
-				if n, err := a.store.PruneAudit(ctx, now.Add(-a.retention)); err != nil {
-					a.log.Warn("audit log pruning failed", "error", err)
+				n, err := a.store.PruneAudit(ctx, now.Add(-a.retention))
+				if err == nil && n > 0 {
+					a.log.Info("audit log pruned", "entries", n)
+				}
+				// What can sign no one in any more goes a day after it ended.
+				m, err2 := a.store.PruneSignIns(ctx, now.Add(-signInPruneAfter), a.sessions.Idle)
+				if err2 == nil && m > 0 {
+					a.log.Info("ended sessions and invitations pruned", "rows", m)
+				}
+				if err = errors.Join(err, err2); err != nil {
+					a.log.Warn("pruning failed", "error", err)
 				} else {
 					pruned = now
-					if n > 0 {
-						a.log.Info("audit log pruned", "entries", n)
-					}
 				}
 			}
 			return nil
@@ -48,7 +55,10 @@ func (a *Actions) auditConsumer() outbox.Consumer {
 	}
 }
 
-const auditPruneEvery = time.Hour
+const (
+	auditPruneEvery  = time.Hour
+	signInPruneAfter = 24 * time.Hour
+)
 
 // audited reports whether the audit log keeps a change: everything staff
 // and koe itself did, not the participants' own questions, likes and

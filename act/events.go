@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/koehq/koe"
+	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/realtime"
 )
 
@@ -29,6 +32,9 @@ type EventPatch struct {
 	StartsAt Optional[time.Time] `json:"starts_at"`
 	EndsAt   Optional[time.Time] `json:"ends_at"`
 	Settings *koe.EventSettings  `json:"settings"`
+	// Passcode asks new participants for it besides the join code; ""
+	// removes it.
+	Passcode *string `json:"passcode"`
 }
 
 // NewTalk is what a talk is created from.
@@ -130,6 +136,13 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 	if err := a.store.CreateEvent(ctx, e); err != nil {
 		return nil, err
 	}
+	// Its creator is its first owner: the event stays theirs should they
+	// stop being an admin, and its staff list says who runs it.
+	if p := koe.PrincipalFrom(ctx); p.AccountID != 0 {
+		if err := a.store.SetMembership(ctx, &koe.Membership{EventID: e.ID, AccountID: p.AccountID, Role: koe.RoleOwner, Talks: []int64{}}); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -158,6 +171,16 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 		return nil, err
 	}
 	u := koe.EventUpdate{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), Settings: in.Settings}
+	if in.Passcode != nil {
+		if utf8.RuneCountInString(*in.Passcode) > maxPasscodeInput {
+			return nil, koe.Errorf(koe.EINVALID, "passcode must be at most %d characters", koe.MaxPasscodeLen)
+		}
+		pc, err := koe.NormalizePasscode(*in.Passcode)
+		if err != nil {
+			return nil, err
+		}
+		u.Passcode = &pc
+	}
 	if in.Title != nil {
 		t, err := koe.CleanLine("title", *in.Title, 1, koe.MaxTitleLen)
 		if err != nil {
@@ -193,6 +216,8 @@ type Joined struct {
 type JoinRequest struct {
 	Code        string `json:"code"`
 	DisplayName string `json:"display_name"`
+	// Passcode is the event's passcode, when it has one.
+	Passcode string `json:"passcode"`
 }
 
 // Join admits the caller to the event with the code. A caller who is a
@@ -208,6 +233,9 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 		if name, err = koe.CleanLine("display_name", in.DisplayName, 0, koe.MaxDisplayNameLen); err != nil {
 			return nil, err
 		}
+	}
+	if utf8.RuneCountInString(in.Passcode) > maxPasscodeInput {
+		return nil, koe.Errorf(koe.EINVALID, "passcode must be at most %d characters", maxPasscodeInput)
 	}
 	e, err := a.store.EventByJoinCode(ctx, code)
 	if koe.ErrorCode(err) == koe.ENOTFOUND {
@@ -225,6 +253,11 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 			return &Joined{Event: e, Participant: known, Token: tok, Existing: true}, nil
 		}
 	}
+	if e.Passcode != "" {
+		if err := a.checkPasscode(ctx, e, in.Passcode, c.Addr); err != nil {
+			return nil, err
+		}
+	}
 	// New identities are limited per address: a room joins at once, then
 	// only a trickle (see ratelimit.Defaults).
 	if err := a.limiter.Allow(ctx, "join.ip", c.Addr); err != nil {
@@ -239,6 +272,45 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 		return nil, err
 	}
 	return &Joined{Event: e, Participant: p, Token: tok}, nil
+}
+
+// maxPasscodeInput bounds the passcode a join or a patch sends, before
+// it is normalised (the API document's maxLength).
+const maxPasscodeInput = 256
+
+// checkPasscode admits a new participant of an event that has a
+// passcode: EPASSCODE for none or a wrong one (wrong ones are limited per
+// address, passcode.ip).
+func (a *Actions) checkPasscode(ctx context.Context, e *koe.Event, given, addr string) error {
+	if strings.TrimSpace(given) == "" {
+		return koe.Errorf(koe.EPASSCODE, "this event asks for its passcode: the organizer gives it out")
+	}
+	pc, err := koe.NormalizePasscode(given)
+	if err == nil && auth.Equal(pc, e.Passcode) {
+		return nil
+	}
+	if err := a.limiter.Allow(ctx, "passcode.ip", addr); err != nil {
+		return err
+	}
+	return koe.Errorf(koe.EPASSCODE, "wrong passcode")
+}
+
+// EventPasscode is an event's passcode, for its owners to hand out.
+type EventPasscode struct {
+	// Passcode is "" when the event has none.
+	Passcode string `json:"passcode"`
+}
+
+// Passcode returns the event's passcode (owners).
+func (a *Actions) Passcode(ctx context.Context, eventID int64) (*EventPasscode, error) {
+	if _, _, err := a.begin(ctx, Manage, eventID); err != nil {
+		return nil, err
+	}
+	e, err := a.store.Event(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	return &EventPasscode{Passcode: e.Passcode}, nil
 }
 
 // Me says who the caller is in an event.

@@ -56,7 +56,7 @@ var permissions = map[Action][]koe.Role{
 	ManageAccounts: {koe.RoleAdmin},
 	Ask:            {koe.RoleParticipant},
 	Like:           {koe.RoleParticipant},
-	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant},
+	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleSystem},
 	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
 	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
 }

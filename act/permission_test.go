@@ -1,6 +1,9 @@
 package act
 
 import (
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/koehq/koe"
@@ -94,7 +97,7 @@ func TestPermissions(t *testing.T) {
 		Reply: {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
-			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
 	}
 	for do, byWho := range want {
@@ -162,4 +165,57 @@ func TestActorAs(t *testing.T) {
 	if role, _ := authorize(koe.System, Manage, 7, 0); koe.System.ActorAs(role) != (koe.Actor{Kind: koe.ActorSystem}) {
 		t.Error("koe itself is not recorded as the system")
 	}
+}
+
+// TestPermissionsREADME holds README.md's table of who may do what to
+// the permissions table: one row per action, a ✓ for each role allowed.
+func TestPermissionsREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "<!-- permissions:")
+	table, _, ok2 := strings.Cut(table, "<!-- /permissions -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no permissions table between its markers")
+	}
+	lines := strings.Split(strings.TrimSpace(table), "\n")[1:] // after the marker's line
+	header := cells(lines[0])[1:]
+	names := map[string]koe.Role{"owner": koe.RoleOwner, "moderator": koe.RoleModerator, "presenter": koe.RolePresenter,
+		"participant": koe.RoleParticipant, "viewer": koe.RoleViewer, "admin": koe.RoleAdmin, "koe itself": koe.RoleSystem}
+	seen := map[Action]bool{}
+	for _, line := range lines[2:] {
+		row := cells(line)
+		name, _, _ := strings.Cut(strings.TrimPrefix(row[0], "`"), "`")
+		do := Action(name)
+		if _, ok := permissions[do]; !ok {
+			t.Errorf("README.md: %q is no action of the permissions table", name)
+			continue
+		}
+		seen[do] = true
+		var roles []koe.Role
+		for i, c := range row[1:] {
+			if c == "✓" {
+				roles = append(roles, names[header[i]])
+			}
+		}
+		want := slices.Sorted(slices.Values(permissions[do]))
+		if got := slices.Sorted(slices.Values(roles)); !slices.Equal(got, want) {
+			t.Errorf("README.md says %s is for %v; act/permission.go says %v", do, got, want)
+		}
+	}
+	for do := range permissions {
+		if !seen[do] {
+			t.Errorf("README.md's permissions table has no row for %s", do)
+		}
+	}
+}
+
+// cells splits a Markdown table row.
+func cells(line string) []string {
+	parts := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
 }

@@ -224,7 +224,7 @@ func (a *Actions) Reply(ctx context.Context, eventID, talkID, questionID int64, 
 	if rep.Body, err = koe.CleanText("body", in.Body, 1, koe.MaxReplyLen); err != nil {
 		return nil, err
 	}
-	if p.IsStaffOf(eventID) { // staff reply as staff, even from a browser that also joined
+	if p.System || p.IsStaffOf(eventID) { // staff (and koe itself) reply as staff, even from a browser that also joined
 		rep.Staff = true
 		if rep.AuthorName, err = koe.CleanLine("author_name", in.AuthorName, 0, koe.MaxDisplayNameLen); err != nil {
 			return nil, err

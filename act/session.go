@@ -22,15 +22,24 @@ const (
 type Client struct {
 	Addr      string
 	UserAgent string
+	// Host is the host the request was made to (its Host header), and
+	// TLS whether it came over TLS: without KOE_PUBLIC_URL they make the
+	// passkeys' relying party.
+	Host string
+	TLS  bool
 }
 
-// SignInRequest signs a browser in: with a login and password, or with
-// the owner token.
+// SignInRequest signs a browser in: with a login and password, with a
+// passkey, or with the owner token.
 type SignInRequest struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
 	// Token is the owner token (KOE_OWNER_TOKEN), for break-glass access.
 	Token string `json:"token"`
+	// Passkey is a passkey's assertion: a sign-in with a passkey alone
+	// (BeginPasskeySignIn), or the second factor a password sign-in asked
+	// for.
+	Passkey *PasskeyAssertion `json:"passkey"`
 }
 
 // SignedIn is a new session and whose it is.
@@ -39,6 +48,10 @@ type SignedIn struct {
 	// Account is the account signed in; nil for the owner token.
 	Account *koe.Account `json:"account"`
 	Admin   bool         `json:"admin"`
+	// SecondFactor, when set, means the password was right but no
+	// session was opened: the account requires a passkey too, and this
+	// is the ceremony to answer.
+	SecondFactor *SecondFactor `json:"-"`
 }
 
 // wrongPassword is the one answer to a failed password sign-in, whether
@@ -53,6 +66,12 @@ var wrongPassword = koe.Errorf(koe.EUNAUTHORIZED, "wrong login or password")
 func (a *Actions) SignIn(ctx context.Context, in SignInRequest, c Client) (*SignedIn, error) {
 	if err := a.limiter.Allow(ctx, "signin.ip", c.Addr); err != nil {
 		return nil, err
+	}
+	if in.Passkey != nil {
+		if in.Token != "" || in.Login != "" || in.Password != "" {
+			return nil, koe.Errorf(koe.EINVALID, "give either a passkey, a login and password, or a token")
+		}
+		return a.passkeySignIn(ctx, *in.Passkey, c)
 	}
 	if in.Token == "" && in.Login == "" {
 		return nil, koe.Errorf(koe.EINVALID, "give a login and password, or the owner token")
@@ -97,6 +116,9 @@ func (a *Actions) SignIn(ctx context.Context, in SignInRequest, c Client) (*Sign
 		return nil, wrongPassword
 	}
 	a.backoff.succeeded(login)
+	if acct.PasskeyRequired {
+		return a.secondFactor(ctx, acct, c)
+	}
 	return a.openSession(ctx, acct.ID, MethodPassword, c, acct)
 }
 
@@ -174,13 +196,29 @@ func (a *Actions) RevokeSession(ctx context.Context, id int64) (int, error) {
 	return n, err
 }
 
-// signedIn returns the principal in ctx if it is signed in to a session.
+// signedIn returns the principal in ctx if it came with a browser
+// session: EUNAUTHORIZED when it is no staff at all, EFORBIDDEN for a
+// token (API or owner token), which cannot manage sessions and accounts.
 func signedIn(ctx context.Context) (koe.Principal, error) {
 	p := koe.PrincipalFrom(ctx)
-	if p.SessionID == 0 {
-		return p, koe.Errorf(koe.EUNAUTHORIZED, "sign in first (this needs a browser session, not a token)")
+	switch {
+	case p.SessionID != 0:
+		return p, nil
+	case p.IsStaff():
+		return p, koe.Errorf(koe.EFORBIDDEN, "this needs a browser session: a token cannot do it")
+	default:
+		return p, koe.Errorf(koe.EUNAUTHORIZED, "sign in first")
 	}
-	return p, nil
+}
+
+// ownAccount returns the principal in ctx if it came with a browser
+// session of an account (not of the owner token, which has none).
+func ownAccount(ctx context.Context) (koe.Principal, error) {
+	p, err := signedIn(ctx)
+	if err == nil && p.AccountID == 0 {
+		err = koe.Errorf(koe.EFORBIDDEN, "the owner token has no account: sign in with one")
+	}
+	return p, err
 }
 
 // backoff makes a login that keeps failing wait: after n failures in a
@@ -260,9 +298,13 @@ func (b *backoff) succeeded(login string) {
 	delete(b.m, login)
 }
 
-// SetupStatus says whether koe still needs its first admin.
+// SetupStatus says whether koe still needs its first admin, and which
+// OpenID provider staff may sign in with.
 type SetupStatus struct {
 	Needed bool `json:"needed"`
+	// OIDC names the OpenID provider staff may sign in with (the button
+	// says "Sign in with <OIDC>"); absent when none is configured.
+	OIDC string `json:"oidc,omitempty"`
 }
 
 // Setup reports whether koe still needs its first admin.
@@ -271,7 +313,11 @@ func (a *Actions) Setup(ctx context.Context) (*SetupStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SetupStatus{Needed: n == 0}, nil
+	st := &SetupStatus{Needed: n == 0}
+	if a.oidc != nil {
+		st.OIDC = a.oidc.Name
+	}
+	return st, nil
 }
 
 // SetupToken returns the one-time setup token while koe has no admin

@@ -70,6 +70,11 @@ func (a *Actions) CreateAccount(ctx context.Context, in NewAccount) (*koe.Accoun
 type MyAccountPatch struct {
 	DisplayName *string `json:"display_name"`
 	Email       *string `json:"email"`
+	// PasskeyRequired makes a passkey the second factor of a password
+	// sign-in; it can be turned on only while the account has a passkey
+	// (an admin turning it off for another account is the way back in
+	// for someone who lost theirs).
+	PasskeyRequired *bool `json:"passkey_required"`
 }
 
 // AccountPatch changes an account (admins); nil fields stay.
@@ -118,7 +123,7 @@ func (a *Actions) UpdateAccount(ctx context.Context, id int64, in AccountPatch) 
 }
 
 func accountUpdate(in MyAccountPatch) (koe.AccountUpdate, error) {
-	var u koe.AccountUpdate
+	u := koe.AccountUpdate{PasskeyRequired: in.PasskeyRequired}
 	if in.DisplayName != nil {
 		name, err := koe.CleanLine("display_name", *in.DisplayName, 1, koe.MaxDisplayNameLen)
 		if err != nil {
@@ -138,9 +143,9 @@ func accountUpdate(in MyAccountPatch) (koe.AccountUpdate, error) {
 
 // UpdateMyAccount changes the caller's own display name and e-mail.
 func (a *Actions) UpdateMyAccount(ctx context.Context, in MyAccountPatch) (*koe.Account, error) {
-	p := koe.PrincipalFrom(ctx)
-	if p.AccountID == 0 {
-		return nil, koe.Errorf(koe.EUNAUTHORIZED, "sign in with an account first")
+	p, err := ownAccount(ctx)
+	if err != nil {
+		return nil, err
 	}
 	u, err := accountUpdate(in)
 	if err != nil {
@@ -158,12 +163,9 @@ type PasswordChange struct {
 // ChangePassword checks the caller's current password and sets a new one;
 // every other session of the account ends.
 func (a *Actions) ChangePassword(ctx context.Context, in PasswordChange) error {
-	p, err := signedIn(ctx)
+	p, err := ownAccount(ctx)
 	if err != nil {
 		return err
-	}
-	if p.AccountID == 0 {
-		return koe.Errorf(koe.EFORBIDDEN, "the owner token has no password")
 	}
 	acct, err := a.store.Account(ctx, p.AccountID)
 	if err != nil {
@@ -380,6 +382,7 @@ func (a *Actions) RevokeInvitation(ctx context.Context, eventID, id int64) error
 
 // InvitationPreview is what the person invited sees before accepting.
 type InvitationPreview struct {
+	EventID    int64     `json:"event_id"`
 	EventTitle string    `json:"event_title"`
 	Role       koe.Role  `json:"role"`
 	Talks      []string  `json:"talks"` // titles
@@ -401,7 +404,7 @@ func (a *Actions) PreviewInvitation(ctx context.Context, in InvitationToken, add
 	if err != nil {
 		return nil, err
 	}
-	pv := &InvitationPreview{EventTitle: e.Title, Role: inv.Role, ExpiresAt: inv.ExpiresAt, Talks: []string{}}
+	pv := &InvitationPreview{EventID: e.ID, EventTitle: e.Title, Role: inv.Role, ExpiresAt: inv.ExpiresAt, Talks: []string{}}
 	for _, id := range inv.Talks {
 		if t, err := a.store.Talk(ctx, inv.EventID, id); err == nil {
 			pv.Talks = append(pv.Talks, t.Title)
@@ -416,12 +419,14 @@ func (a *Actions) findInvitation(ctx context.Context, token, addr string) (*koe.
 	if token == "" {
 		return nil, koe.Errorf(koe.EINVALID, "token is required: the part of the invitation link after #")
 	}
-	if !auth.HasPrefix(token, auth.InvitationPrefix) {
-		return nil, a.invalid(ctx, addr, "this invitation link is not valid")
-	}
 	inv, err := a.store.InvitationByHash(ctx, auth.Hash(token))
-	if koe.ErrorCode(err) == koe.ENOTFOUND {
-		return nil, a.invalid(ctx, addr, koe.ErrorMessage(gone))
+	if koe.ErrorCode(err) == koe.ENOTFOUND || !auth.HasPrefix(token, auth.InvitationPrefix) {
+		// A guess: it counts against the address like any unknown
+		// credential, and is answered as a revoked one.
+		if err := a.invalid(ctx, addr, ""); koe.ErrorCode(err) == koe.ERATELIMIT {
+			return nil, err
+		}
+		return nil, gone
 	}
 	if err != nil {
 		return nil, err
@@ -436,9 +441,9 @@ func (a *Actions) findInvitation(ctx context.Context, token, addr string) (*koe.
 // becomes staff of the invitation's event in its role. It works once; an
 // account that has a stronger role there keeps it (ECONFLICT).
 func (a *Actions) AcceptInvitation(ctx context.Context, in InvitationToken, addr string) (*koe.Membership, error) {
-	p := koe.PrincipalFrom(ctx)
-	if p.AccountID == 0 {
-		return nil, koe.Errorf(koe.EUNAUTHORIZED, "sign in to accept as yourself, or create an account with the invitation (POST /api/v1/invitations/signup)")
+	p, err := ownAccount(ctx)
+	if err != nil {
+		return nil, koe.Errorf(koe.ErrorCode(err), "%s; or create an account with the invitation (POST /api/v1/invitations/signup)", koe.ErrorMessage(err))
 	}
 	if err := a.limiter.Allow(ctx, "signin.ip", addr); err != nil {
 		return nil, err
@@ -513,12 +518,9 @@ const maxAPITokens = 50
 // CreateAPIToken makes an API token for the caller's account, from a
 // browser session (a token cannot make tokens).
 func (a *Actions) CreateAPIToken(ctx context.Context, in NewAPIToken) (*IssuedAPIToken, error) {
-	p, err := signedIn(ctx)
+	p, err := ownAccount(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if p.AccountID == 0 {
-		return nil, koe.Errorf(koe.EFORBIDDEN, "the owner token has no account to make API tokens for")
 	}
 	name, err := koe.CleanLine("name", in.Name, 1, 100)
 	if err != nil {
@@ -571,18 +573,18 @@ func (a *Actions) CreateAPIToken(ctx context.Context, in NewAPIToken) (*IssuedAP
 
 // APITokens lists the caller's API tokens.
 func (a *Actions) APITokens(ctx context.Context) ([]*koe.APIToken, error) {
-	p := koe.PrincipalFrom(ctx)
-	if p.AccountID == 0 {
-		return nil, koe.Errorf(koe.EUNAUTHORIZED, "sign in with an account first")
+	p, err := ownAccount(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return a.store.APITokens(ctx, p.AccountID)
 }
 
 // RevokeAPIToken revokes one of the caller's API tokens.
 func (a *Actions) RevokeAPIToken(ctx context.Context, id int64) error {
-	p := koe.PrincipalFrom(ctx)
-	if p.AccountID == 0 {
-		return koe.Errorf(koe.EUNAUTHORIZED, "sign in with an account first")
+	p, err := ownAccount(ctx)
+	if err != nil {
+		return err
 	}
 	return a.store.RevokeAPIToken(a.staffOrigin(ctx, p), p.AccountID, id, a.now())
 }

@@ -109,11 +109,13 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 }
 
 func (s *Server) client(r *http.Request) act.Client {
-	return act.Client{Addr: s.clientIP(r), UserAgent: r.UserAgent()}
+	return act.Client{Addr: s.clientIP(r), UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS != nil}
 }
 
-// createSession signs a browser in (login and password, or the owner
-// token) and keeps the session in its cookie.
+// createSession signs a browser in (login and password, a passkey, or
+// the owner token) and keeps the session in its cookie: 201. A correct
+// password of an account that requires a passkey opens no session yet:
+// 200 with the passkey ceremony to answer, and no cookie.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	var in act.SignInRequest
 	if err := decodeJSON(w, r, &in); err != nil {
@@ -123,8 +125,12 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if si.SecondFactor != nil {
+		writeJSON(w, http.StatusOK, si.SecondFactor)
+		return nil
+	}
 	s.setSession(w, si.Session)
-	writeJSON(w, http.StatusOK, si)
+	writeJSON(w, http.StatusCreated, si)
 	return nil
 }
 

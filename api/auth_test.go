@@ -316,7 +316,7 @@ func TestStaffSession(t *testing.T) {
 
 	// Sign in.
 	r := br.post("/api/v1/session", map[string]any{"token": " " + ownerToken + " "}, unchecked)
-	r.want(t, 200, "")
+	r.want(t, 201, "")
 	cookie := sessionCookie(r)
 	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || !strings.HasPrefix(cookie.Value, "koe_s_") ||
 		strings.Contains(cookie.Value, ownerToken) || cookie.MaxAge < 29*24*3600 {

@@ -161,3 +161,18 @@ func nonNil[T any](xs []T) []T {
 	}
 	return xs
 }
+
+// eventPasscode answers the event's passcode, for its owners to hand out.
+func (s *Server) eventPasscode(w http.ResponseWriter, r *http.Request) error {
+	ids, err := pathIDs(r, "eventID")
+	if err != nil {
+		return err
+	}
+	pc, err := s.act.Passcode(r.Context(), ids[0])
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, pc)
+	return nil
+}

@@ -31,7 +31,17 @@ var requestTypes = []func() any{
 	func() any { return new(act.SignUpRequest) },
 	func() any { return new(act.MyAccountPatch) },
 	func() any { return new(act.NewAPIToken) },
+	func() any { return new(act.NewPasskey) },
+	func() any { return new(act.PasskeyRename) },
 }
+
+// The credentials of a registration and an assertion as a browser sends
+// them (PublicKeyCredential.toJSON()), made by the software authenticator
+// of softkey_test.go.
+const (
+	seedRegistration = `{"authenticatorAttachment":"platform","clientExtensionResults":{},"id":"rg7gn0fEMTZADOMTzoerJw","rawId":"rg7gn0fEMTZADOMTzoerJw","response":{"attestationObject":"o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YViUSZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2NFAAAAAAAAAAAAAAAAAAAAAAAAAAAAEK4O4J9HxDE2QAzjE86HqyelAQIDJiABIVggkOnSfWDq6B-k6x0LWgLiY-it__UoK8nEVFmhJQ3DTJoiWCAMF3WMgA_9h3Qh9EvbmNJRPxBDVKH7DcDjckBBZ_zQdw","clientDataJSON":"eyJjaGFsbGVuZ2UiOiJablY2ZWkxeVpXZHBjM1J5WVhScGIyNHRZMmhoYkd4bGJtZGxMVEF4IiwiY3Jvc3NPcmlnaW4iOmZhbHNlLCJvcmlnaW4iOiJodHRwOi8vbG9jYWxob3N0OjgwODAiLCJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0","transports":["internal"]},"type":"public-key"}`
+	seedAssertion    = `{"authenticatorAttachment":"platform","clientExtensionResults":{},"id":"rg7gn0fEMTZADOMTzoerJw","rawId":"rg7gn0fEMTZADOMTzoerJw","response":{"authenticatorData":"SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ","clientDataJSON":"eyJjaGFsbGVuZ2UiOiJablY2ZWkxaGMzTmxjblJwYjI0dFkyaGhiR3hsYm1kbExUQXdNREF3TVEiLCJjcm9zc09yaWdpbiI6ZmFsc2UsIm9yaWdpbiI6Imh0dHA6Ly9sb2NhbGhvc3Q6ODA4MCIsInR5cGUiOiJ3ZWJhdXRobi5nZXQifQ","signature":"MEYCIQD04JIDgfi8YPXkGrWYG-AnAiQgMHjEiYHqh-GlpIBBAgIhAPPQb2Jw3OYqsRkUw8EVGuTRo0KzRf3Fxs4iny_x5Zlz","userHandle":"dXNlci1oYW5kbGUtMzItYnl0ZXMtbG9uZy0wMTIzNDU"},"type":"public-key"}`
+)
 
 func FuzzDecodeBody(f *testing.F) {
 	seeds := []string{
@@ -39,7 +49,7 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"title":"T","starts_at":null,"ends_at":"2026-05-01T09:00:00Z"}`,
 		`{"title":"Keynote","speaker":"Ada","track":"A","qa_open":false}`,
 		`{"question_id":12}`, `{"question_id":null}`, `{"question_id":-1}`, `{"question_id":1e400}`,
-		`{"code":"abcdef","display_name":"Ann"}`,
+		`{"code":"abcdef","display_name":"Ann"}`, `{"code":"abcdef","passcode":"ＫＯＥ２０２６"}`, `{"passcode":""}`, `{"passcode":null}`,
 		`{"body":"Why?","anonymous":true}`,
 		`{"body":"edited","answered":true,"hidden":false}`,
 		`{"body":"reply","author_name":"Speaker"}`,
@@ -49,6 +59,9 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"role":"presenter","talks":[1,2]}`, `{"role":"owner","talks":null,"expires_in_hours":24}`, `{"role":"presenter","talks":[1.5]}`,
 		`{"token":"koe_i_x","login":"ken","password":"x"}`,
 		`{"name":"CI","events":[1],"roles":["moderator"],"expires_at":"2027-01-01T00:00:00Z"}`, `{"roles":"owner"}`,
+		`{"ceremony":"koe_c_x","name":"YubiKey 5","credential":` + seedRegistration + `}`,
+		`{"passkey":{"ceremony":"koe_c_x","credential":` + seedAssertion + `}}`,
+		`{"passkey":{"ceremony":"koe_c_x","credential":null}}`, `{"passkey":null}`, `{"passkey_required":true}`, `{"name":"Phone"}`,
 		`{}`, `null`, `[]`, `""`, `1`, `true`, ``, ` `, `{`, `}`, `{"a":1}`, `{} {}`, `{}x`,
 		`{"title":1}`, `{"settings":{"x":1}}`, `{"starts_at":"tomorrow"}`, `{"starts_at":"2026-13-01T00:00:00Z"}`,
 		`{"body":"\u0000"}`, "{\"body\":\"\xff\"}", `{"body":"\ud800"}`, `{"TITLE":"case"}`, `{"title":"a","title":"b"}`,

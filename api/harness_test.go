@@ -204,8 +204,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h := &harness{
 		t: t, store: st, hub: hub, act: actions, api: srv, srv: ts, reg: reg,
 		hc: &http.Client{
-			Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
-			Timeout:   30 * time.Second,
+			Transport:     &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
+			Timeout:       30 * time.Second,
+			CheckRedirect: noRedirects,
 		},
 	}
 	t.Cleanup(func() {
@@ -263,9 +264,13 @@ func (h *harness) browser() *client {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	hc := &http.Client{Transport: h.hc.Transport, Jar: jar, Timeout: 30 * time.Second}
+	hc := &http.Client{Transport: h.hc.Transport, Jar: jar, Timeout: 30 * time.Second, CheckRedirect: noRedirects}
 	return &client{h: h, hc: hc}
 }
+
+// noRedirects makes clients see koe's redirects (the OpenID sign-in's)
+// as they are, to be held to the document, instead of following them.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // client sends requests and holds every request and response to the
 // OpenAPI document.

@@ -103,6 +103,7 @@ type propFixture struct {
 	adminAccount *koe.Account
 	otherSession int64
 	tokenID      int64
+	passkeyID    int64
 	moderator    *koe.Account
 	invitation   *act.IssuedInvitation
 }
@@ -118,6 +119,11 @@ func newPropFixture(h *harness) propFixture {
 	var tok act.IssuedAPIToken
 	f.admin.post("/api/v1/account/tokens", map[string]any{"name": "fixture", "roles": []string{"owner"}}).decode(h.t, &tok)
 	f.tokenID = tok.ID
+	pk := &koe.Passkey{AccountID: f.adminAccount.ID, Name: "fixture", CredentialID: []byte(fmt.Sprintf("fixture credential %d", f.adminAccount.ID)), RPID: "localhost", Credential: []byte(`{}`)}
+	if err := h.store.CreatePasskey(context.Background(), pk); err != nil {
+		h.t.Fatal(err)
+	}
+	f.passkeyID = pk.ID
 	f.invitation = &act.IssuedInvitation{}
 	f.admin.post(eventPath(e.ID)+"/invitations", map[string]any{"role": "presenter"}).decode(h.t, f.invitation)
 	return f
@@ -131,6 +137,7 @@ func (f propFixture) ids() map[string]string {
 		"talkID":     fmt.Sprint(f.talk.ID),
 		"questionID": fmt.Sprint(f.question.ID),
 		"tokenID":    fmt.Sprint(f.tokenID),
+		"passkeyID":  fmt.Sprint(f.passkeyID),
 		"sessionID":  fmt.Sprint(f.otherSession),
 	}
 	if f.moderator != nil {
@@ -462,7 +469,9 @@ func objectViolations(t *testing.T, s *openapi3.Schema, base map[string]any, at 
 		obj[name] = v
 		return obj
 	}
-	cases = append(cases, propCase{name: "unknown field " + at + "surprise", body: with("surprise", 1)})
+	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has { // not an open object (a WebAuthn credential)
+		cases = append(cases, propCase{name: "unknown field " + at + "surprise", body: with("surprise", 1)})
+	}
 	for _, name := range s.Required {
 		obj := cloneObject(base)
 		delete(obj, name)
@@ -746,7 +755,7 @@ func isRefusal(t *testing.T, r *response) bool {
 // every answer matches the document, a broken request is refused with a
 // JSON error and changes nothing, and a valid one is served.
 func TestPropertyEveryOperation(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withTestProvider(t)) // so that the OpenID sign-in routes are served
 	rng := propRand()
 	type plan struct {
 		o      propOp
@@ -834,7 +843,20 @@ func TestPropertyEveryOperation(t *testing.T) {
 				r := send(t, c, o.method, propCase{path: path, header: hdr, body: body}, nil)
 				// A valid request may be refused only for a reason
 				// the fixture can cause: a slug someone has.
-				if r.Status >= 300 && r.errorCode() != koe.ECONFLICT {
+				// A redirect is the answer of the routes that document
+				// one (the OpenID sign-in: to the provider, or back to
+				// the sign-in page).
+				redirect := r.Status == http.StatusFound && o.op.Responses.Status(http.StatusFound) != nil
+				// A passkey ceremony needs an authenticator: a generated
+				// credential is refused (400, 401), and at the harness's
+				// 127.0.0.1 none begins (400: WebAuthn needs a host
+				// name). passkeys_test.go goes through them at localhost.
+				m, _ := body.(map[string]any)
+				passkey := strings.Contains(o.path, "/passkey") || m["passkey"] != nil
+				if passkey && (r.Status == 400 || r.Status == 401) {
+					continue
+				}
+				if r.Status >= 300 && !redirect && r.errorCode() != koe.ECONFLICT {
 					t.Errorf("%s: a request the document accepts was refused: %s", o, r)
 				}
 			}

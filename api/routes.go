@@ -15,7 +15,14 @@ import (
 // puts its principal in the context: no route can forget to.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	// literal holds the paths routes name without a wildcard: such a path
+	// is not served by a wildcard route of another method (PATCH
+	// /api/v1/account/passkeys/options is no passkey's PATCH, but 405).
+	literal := map[string]bool{}
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+		if _, path, _ := strings.Cut(pattern, " "); !strings.Contains(path, "{") {
+			literal[path] = true
+		}
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			r, err := s.authenticate(w, r)
 			if err == nil {
@@ -39,8 +46,11 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/setup", s.setupStatus)
 	handle("POST /api/v1/setup", s.setup)
 	handle("POST /api/v1/session", s.createSession)
+	handle("POST /api/v1/session/passkey", s.beginPasskeySignIn)
 	handle("GET /api/v1/session", s.whoami)
 	handle("DELETE /api/v1/session", s.deleteSession)
+	handle("GET /api/v1/session/oidc", s.oidcStart)             // 302 to the OpenID provider
+	handle("GET /api/v1/session/oidc/callback", s.oidcCallback) // 302 back from it
 	handle("GET /api/v1/sessions", s.listSessions)
 	handle("DELETE /api/v1/sessions", s.revokeSessions)
 	handle("DELETE /api/v1/sessions/{sessionID}", s.revokeSession)
@@ -49,6 +59,11 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/account/tokens", s.listAPITokens)
 	handle("POST /api/v1/account/tokens", s.createAPIToken)
 	handle("DELETE /api/v1/account/tokens/{tokenID}", s.revokeAPIToken)
+	handle("POST /api/v1/account/passkeys/options", s.beginPasskeyRegistration)
+	handle("GET /api/v1/account/passkeys", s.listPasskeys)
+	handle("POST /api/v1/account/passkeys", s.createPasskey)
+	handle("PATCH /api/v1/account/passkeys/{passkeyID}", s.renamePasskey)
+	handle("DELETE /api/v1/account/passkeys/{passkeyID}", s.deletePasskey)
 	handle("GET /api/v1/accounts", s.listAccounts)
 	handle("POST /api/v1/accounts", s.createAccount)
 	handle("PATCH /api/v1/accounts/{accountID}", s.updateAccount)
@@ -62,6 +77,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/events", s.createEvent)
 	handle("GET /api/v1/events/{eventID}", s.getEvent)
 	handle("PATCH /api/v1/events/{eventID}", s.updateEvent)
+	handle("GET /api/v1/events/{eventID}/passcode", s.eventPasscode)
 	handle("GET /api/v1/events/{eventID}/me", s.me)
 	handle("GET /api/v1/events/{eventID}/talks", s.listTalks)
 	handle("POST /api/v1/events/{eventID}/talks", s.createTalk)
@@ -94,12 +110,12 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
+		if _, pattern := mux.Handler(r); pattern != "" && !shadowed(pattern, r, literal) {
 			mux.ServeHTTP(w, r)
 			return
 		}
 		if isAPI(r.URL.Path) {
-			s.unrouted(w, r, mux)
+			s.unrouted(w, r, mux, literal)
 			return
 		}
 		if s.cfg.Static != nil {
@@ -117,14 +133,20 @@ func isAPI(path string) bool {
 // methods are the methods a route may serve, in the order Allow lists them.
 var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
+// shadowed reports whether the route pattern matched r only by a
+// wildcard, on a path that other routes name literally.
+func shadowed(pattern string, r *http.Request, literal map[string]bool) bool {
+	return literal[r.URL.Path] && strings.Contains(pattern, "{")
+}
+
 // unrouted answers an API request no route serves: 405 with Allow when the
 // path has routes for other methods, 404 otherwise.
-func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux, literal map[string]bool) {
 	var allow []string
 	for _, m := range methods {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "" {
+		if _, pattern := mux.Handler(probe); pattern != "" && !shadowed(pattern, probe, literal) {
 			allow = append(allow, m)
 		}
 	}

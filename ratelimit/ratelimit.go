@@ -52,7 +52,7 @@ type Rates map[string]Rate
 // address can do over time (minting identities, piling likes on one
 // question), while the per-participant limits do the everyday work.
 var keys = []string{
-	"auth.ip", "signin.ip", "signin.account", "join.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
+	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
 }
 
 // Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
@@ -69,7 +69,10 @@ func Defaults() Rates {
 		"signin.account": {10, 10 * time.Minute},
 		// A room of 600 joins at once; after that 20 new identities a
 		// minute.
-		"join.ip":          {600, 30 * time.Minute},
+		"join.ip": {600, 30 * time.Minute},
+		// Wrong event passcodes from one address: a room's typos, not a
+		// guessing loop.
+		"passcode.ip":      {100, 10 * time.Minute},
 		"ask.participant":  {5, time.Minute},
 		"ask.ip":           {300, time.Minute},
 		"like.participant": {120, time.Minute},

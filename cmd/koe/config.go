@@ -40,6 +40,16 @@ type config struct {
 	// ParticipantTokenTTL is how long a participant token is valid.
 	ParticipantTokenTTL time.Duration
 	AuditRetention      time.Duration
+	// OIDC is staff sign-in with an OpenID provider; Issuer "" for none.
+	OIDC oidcConfig
+}
+
+// oidcConfig is KOE_OIDC_*.
+type oidcConfig struct {
+	Issuer, ClientID, ClientSecret, Name string
+	AllowedDomains, AllowedGroups        []string
+	AdminGroups                          []string
+	GroupsClaim                          string
 }
 
 // dbPath is the SQLite file inside the data directory.
@@ -79,12 +89,23 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.DurationVar(&c.Sessions.Max, "session-max", envDuration("KOE_SESSION_MAX", act.DefaultSessionMax), "a staff session ends this long after sign-in (KOE_SESSION_MAX)")
 	fs.DurationVar(&c.ParticipantTokenTTL, "participant-token-ttl", envDuration("KOE_PARTICIPANT_TOKEN_TTL", act.DefaultParticipantTokenTTL), "how long a participant's identity lasts (KOE_PARTICIPANT_TOKEN_TTL)")
 	fs.DurationVar(&c.AuditRetention, "audit-retention", envDuration("KOE_AUDIT_RETENTION", act.DefaultAuditRetention), "how long the audit log keeps an entry (KOE_AUDIT_RETENTION)")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", env("KOE_OIDC_ISSUER", ""), "issuer URL of the OpenID provider staff sign in with; empty for none (KOE_OIDC_ISSUER)")
+	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("KOE_OIDC_CLIENT_ID", ""), "koe's client id at the OpenID provider (KOE_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDC.Name, "oidc-name", env("KOE_OIDC_NAME", act.DefaultOIDCName), "the provider's name on the sign-in button (KOE_OIDC_NAME)")
+	domains := fs.String("oidc-allowed-domains", env("KOE_OIDC_ALLOWED_DOMAINS", ""), "comma-separated e-mail domains that may sign in with OIDC (verified e-mail needed) (KOE_OIDC_ALLOWED_DOMAINS)")
+	groups := fs.String("oidc-allowed-groups", env("KOE_OIDC_ALLOWED_GROUPS", ""), "comma-separated groups, one of which is needed to sign in with OIDC (KOE_OIDC_ALLOWED_GROUPS)")
+	admins := fs.String("oidc-admin-groups", env("KOE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members are instance admins, checked at every sign-in (KOE_OIDC_ADMIN_GROUPS)")
+	fs.StringVar(&c.OIDC.GroupsClaim, "oidc-groups-claim", env("KOE_OIDC_GROUPS_CLAIM", "groups"), "ID token claim with the groups (KOE_OIDC_GROUPS_CLAIM)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	c.OwnerToken = os.Getenv("KOE_OWNER_TOKEN") // secrets: environment only, never a flag
 	c.RedisURL = os.Getenv("KOE_REDIS_URL")
+	c.OIDC.AllowedDomains, c.OIDC.AllowedGroups, c.OIDC.AdminGroups = commaList(*domains), commaList(*groups), commaList(*admins)
 	var err error
+	if err := c.OIDC.readSecret(); err != nil {
+		return nil, err
+	}
 	if c.RateLimits, err = ratelimit.Parse(*limits); err != nil {
 		return nil, err
 	}
@@ -127,7 +148,64 @@ func parseServeConfig(args []string) (*config, error) {
 	if c.AuditRetention < 24*time.Hour {
 		return nil, fmt.Errorf("audit retention must be at least 24h")
 	}
+	if err := c.OIDC.check(c.PublicURL); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// readSecret reads the client secret: a secret, so from the environment
+// only (KOE_OIDC_CLIENT_SECRET), or from a file (KOE_OIDC_CLIENT_SECRET_FILE,
+// e.g. a mounted Kubernetes Secret).
+func (o *oidcConfig) readSecret() error {
+	o.ClientSecret = os.Getenv("KOE_OIDC_CLIENT_SECRET")
+	file := os.Getenv("KOE_OIDC_CLIENT_SECRET_FILE")
+	if file == "" {
+		return nil
+	}
+	if o.ClientSecret != "" {
+		return fmt.Errorf("set KOE_OIDC_CLIENT_SECRET or KOE_OIDC_CLIENT_SECRET_FILE, not both")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("KOE_OIDC_CLIENT_SECRET_FILE: %w", err)
+	}
+	o.ClientSecret = strings.TrimSpace(string(b))
+	return nil
+}
+
+// check refuses a half-made OIDC configuration: nothing set is OIDC off.
+func (o *oidcConfig) check(publicURL string) error {
+	if o.Issuer == "" {
+		if o.ClientID != "" || o.ClientSecret != "" || len(o.AllowedDomains)+len(o.AllowedGroups)+len(o.AdminGroups) > 0 {
+			return fmt.Errorf("KOE_OIDC_* is set but KOE_OIDC_ISSUER is not: set it too, or unset the others")
+		}
+		return nil
+	}
+	if o.ClientID == "" || o.ClientSecret == "" {
+		return fmt.Errorf("KOE_OIDC_ISSUER needs KOE_OIDC_CLIENT_ID and KOE_OIDC_CLIENT_SECRET (or KOE_OIDC_CLIENT_SECRET_FILE)")
+	}
+	if strings.TrimSpace(o.Name) == "" || len(o.Name) > 40 {
+		return fmt.Errorf("KOE_OIDC_NAME must be 1–40 characters")
+	}
+	if o.GroupsClaim == "" {
+		o.GroupsClaim = "groups"
+	}
+	if publicURL != "" && !strings.HasPrefix(publicURL, "http://") && !strings.HasPrefix(publicURL, "https://") {
+		return fmt.Errorf("KOE_PUBLIC_URL must start with http:// or https:// (the OIDC redirect URL is made from it)")
+	}
+	return nil
+}
+
+// commaList splits a comma-separated list, dropping empty items.
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // defaultMetricsAddr keeps metrics on loopback on a laptop; in Kubernetes

@@ -20,6 +20,7 @@ import (
 
 	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/api"
+	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/broker/redis"
 	"github.com/koehq/koe/outbox"
 	"github.com/koehq/koe/ratelimit"
@@ -60,6 +61,10 @@ func serve(args []string) error {
 		hubOpts.Broker, shared = b, b
 	}
 	hub := realtime.New(hubOpts)
+	oidc, err := oidcSignIn(log, cfg)
+	if err != nil {
+		return err
+	}
 	actions, err := act.New(ctx, act.Config{
 		Store:         st,
 		Hub:           hub,
@@ -72,6 +77,8 @@ func serve(args []string) error {
 
 		ParticipantTokenTTL: cfg.ParticipantTokenTTL,
 		AuditRetention:      cfg.AuditRetention,
+		PublicURL:           cfg.PublicURL,
+		OIDC:                oidc,
 	})
 	if err != nil {
 		return err
@@ -153,6 +160,31 @@ func serve(args []string) error {
 	waitRelay()
 	log.Info("stopped")
 	return nil
+}
+
+// oidcSignIn makes the OpenID Connect client from KOE_OIDC_* (nil when
+// KOE_OIDC_ISSUER is not set). It does not reach the provider: discovery
+// happens at the first sign-in, so koe starts while the provider is down.
+func oidcSignIn(log *slog.Logger, cfg *config) (*act.OIDCConfig, error) {
+	o := cfg.OIDC
+	if o.Issuer == "" {
+		return nil, nil
+	}
+	redirect := ""
+	if cfg.PublicURL != "" {
+		redirect = strings.TrimRight(cfg.PublicURL, "/") + auth.OIDCCallbackPath
+	}
+	client, err := auth.NewOIDC(auth.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURL: redirect, GroupsClaim: o.GroupsClaim})
+	if err != nil {
+		return nil, err
+	}
+	if len(o.AllowedDomains) == 0 && len(o.AllowedGroups) == 0 {
+		log.Warn("OIDC: anyone with an account at the provider may sign in (to an account with no roles); set KOE_OIDC_ALLOWED_DOMAINS or KOE_OIDC_ALLOWED_GROUPS to narrow it", "issuer", o.Issuer)
+	}
+	log.Info("OIDC sign-in", "issuer", o.Issuer, "name", o.Name, "redirect_url", client.RedirectURL("<request origin>"))
+	return &act.OIDCConfig{Name: o.Name, Client: client,
+		Policy: auth.OIDCPolicy{AllowedDomains: o.AllowedDomains, AllowedGroups: o.AllowedGroups, AdminGroups: o.AdminGroups}}, nil
 }
 
 // serveMetrics serves Prometheus's /metrics on a listener of its own, never

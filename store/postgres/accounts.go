@@ -13,12 +13,12 @@ import (
 )
 
 const accountColumns = `id, login, COALESCE(email, ''), display_name, admin, disabled, password_hash,
-	COALESCE(oidc_issuer, ''), COALESCE(oidc_subject, ''), created_at, updated_at`
+	COALESCE(oidc_issuer, ''), COALESCE(oidc_subject, ''), passkey_required, created_at, updated_at`
 
 func scanAccount(row pgx.Row) (*koe.Account, error) {
 	var a koe.Account
 	err := row.Scan(&a.ID, &a.Login, &a.Email, &a.DisplayName, &a.Admin, &a.Disabled, &a.PasswordHash,
-		&a.OIDCIssuer, &a.OIDCSubject, &a.CreatedAt, &a.UpdatedAt)
+		&a.OIDCIssuer, &a.OIDCSubject, &a.PasskeyRequired, &a.CreatedAt, &a.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +85,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *koe.Account) error {
 func (s *Store) createAccount(ctx context.Context, tx pgx.Tx, rec func(...koe.Change) error, a *koe.Account) error {
 	now := s.stamp()
 	a.CreatedAt, a.UpdatedAt = now, now
+	a.PasskeyRequired = false // it has no passkey yet
 	err := tx.QueryRow(ctx, `
 		INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
 			oidc_issuer, oidc_subject, created_at, updated_at)
@@ -149,11 +150,16 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, u koe.AccountUpdate
 		if updated = a; !u.Apply(a) {
 			return nil
 		}
+		if a.PasskeyRequired && !before.PasskeyRequired {
+			if err := requirePasskey(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		a.UpdatedAt = s.stamp()
 		_, err = tx.Exec(ctx, `
-			UPDATE accounts SET email = $1, display_name = $2, admin = $3, disabled = $4, password_hash = $5, updated_at = $6
-			WHERE id = $7`,
-			nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash, a.UpdatedAt, id)
+			UPDATE accounts SET email = $1, display_name = $2, admin = $3, disabled = $4, password_hash = $5, passkey_required = $6, updated_at = $7
+			WHERE id = $8`,
+			nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash, a.PasskeyRequired, a.UpdatedAt, id)
 		if c := accountConflict(err); c != nil {
 			return c
 		}
@@ -630,4 +636,27 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, id int64, at time
 		}
 		return rec(t.Change(koe.TokenRevoked))
 	})
+}
+
+// PruneSignIns implements koe.AccountStore.
+func (s *Store) PruneSignIns(ctx context.Context, before time.Time, idle time.Duration) (int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		a, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1 OR last_seen_at < $2`, before, before.Add(-idle))
+		if err != nil {
+			return err
+		}
+		b, err := tx.Exec(ctx, `DELETE FROM invitations WHERE expires_at < $1 OR used_at < $1`, before)
+		if err != nil {
+			return err
+		}
+		n = a.RowsAffected() + b.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, s.fail(fmt.Errorf("prune sign-ins: %w", err))
+	}
+	return n, nil
 }

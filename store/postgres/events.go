@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ func scanEvent(row pgx.Row) (*koe.Event, error) {
 	e.StartsAt, e.EndsAt = utcPtr(e.StartsAt), utcPtr(e.EndsAt)
 	utc(&e.CreatedAt)
 	utc(&e.UpdatedAt)
-	if err := json.Unmarshal(settings, &e.Settings); err != nil {
+	if err := e.LoadSettings(settings); err != nil {
 		return nil, fmt.Errorf("event %d settings: %w", e.ID, err)
 	}
 	return &e, nil
@@ -37,7 +36,7 @@ const joinCodeAttempts = 10
 // CreateEvent implements koe.Store. Each attempt at a join code runs in a
 // savepoint, so a colliding one costs a retry, not the transaction.
 func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
-	settings, err := json.Marshal(e.Settings)
+	settings, err := e.StoredSettings()
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
@@ -99,7 +98,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 			updated = e
 			return nil
 		}
-		settings, err := json.Marshal(e.Settings)
+		settings, err := e.StoredSettings()
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
 		}

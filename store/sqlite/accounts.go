@@ -13,12 +13,12 @@ import (
 )
 
 const accountColumns = `id, login, COALESCE(email, ''), display_name, admin, disabled, password_hash,
-	COALESCE(oidc_issuer, ''), COALESCE(oidc_subject, ''), created_at, updated_at`
+	COALESCE(oidc_issuer, ''), COALESCE(oidc_subject, ''), passkey_required, created_at, updated_at`
 
 func scanAccount(row scanner) (*koe.Account, error) {
 	var a koe.Account
 	err := row.Scan(&a.ID, &a.Login, &a.Email, &a.DisplayName, &a.Admin, &a.Disabled, &a.PasswordHash,
-		&a.OIDCIssuer, &a.OIDCSubject, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
+		&a.OIDCIssuer, &a.OIDCSubject, &a.PasskeyRequired, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +59,14 @@ func (s *Store) CreateAccount(ctx context.Context, a *koe.Account) error {
 func (s *Store) createAccount(tx *txn, o koe.Origin, a *koe.Account) error {
 	now := s.stamp()
 	a.CreatedAt, a.UpdatedAt = now, now
+	a.PasskeyRequired = false // it has no passkey yet
 	err := tx.QueryRow(`
 		INSERT INTO accounts (login, email, display_name, admin, disabled, password_hash,
-			oidc_issuer, oidc_subject, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			oidc_issuer, oidc_subject, passkey_required, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		a.Login, nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash,
-		nullString(a.OIDCIssuer), nullString(a.OIDCSubject), micros(now), micros(now),
+		nullString(a.OIDCIssuer), nullString(a.OIDCSubject), false, micros(now), micros(now),
 	).Scan(&a.ID)
 	if c := accountConflict(err); c != nil {
 		return c
@@ -123,11 +124,16 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, u koe.AccountUpdate
 			updated = a
 			return nil
 		}
+		if a.PasskeyRequired && !before.PasskeyRequired {
+			if err := requirePasskey(tx, id); err != nil {
+				return err
+			}
+		}
 		a.UpdatedAt = s.stamp()
 		_, err = tx.Exec(`
-			UPDATE accounts SET email = ?, display_name = ?, admin = ?, disabled = ?, password_hash = ?, updated_at = ?
+			UPDATE accounts SET email = ?, display_name = ?, admin = ?, disabled = ?, password_hash = ?, passkey_required = ?, updated_at = ?
 			WHERE id = ?`,
-			nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash, micros(a.UpdatedAt), id)
+			nullString(a.Email), a.DisplayName, a.Admin, a.Disabled, a.PasswordHash, a.PasskeyRequired, micros(a.UpdatedAt), id)
 		if c := accountConflict(err); c != nil {
 			return c
 		}
@@ -597,4 +603,31 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, id int64, at time
 		}
 		return tx.record(o, t.Change(koe.TokenRevoked))
 	})
+}
+
+// PruneSignIns implements koe.AccountStore.
+func (s *Store) PruneSignIns(ctx context.Context, before time.Time, idle time.Duration) (int64, error) {
+	var n int64
+	err := s.writer.do(ctx, func(tx *txn) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ? OR last_seen_at < ?`,
+				[]any{micros(before), micros(before), micros(before.Add(-idle))}},
+			{`DELETE FROM invitations WHERE expires_at < ? OR used_at < ?`, []any{micros(before), micros(before)}},
+		} {
+			r, err := tx.Exec(q.sql, q.args...)
+			if err != nil {
+				return fmt.Errorf("prune sign-ins: %w", err)
+			}
+			k, err := r.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
+	return n, err
 }

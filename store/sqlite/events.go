@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/koehq/koe"
@@ -21,7 +20,7 @@ func scanEvent(row scanner) (*koe.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(settings), &e.Settings); err != nil {
+	if err := e.LoadSettings([]byte(settings)); err != nil {
 		return nil, fmt.Errorf("event %d settings: %w", e.ID, err)
 	}
 	return &e, nil
@@ -33,7 +32,7 @@ const joinCodeAttempts = 10
 
 // CreateEvent implements koe.Store.
 func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
-	settings, err := json.Marshal(e.Settings)
+	settings, err := e.StoredSettings()
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
@@ -91,7 +90,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 			updated = e
 			return nil
 		}
-		settings, err := json.Marshal(e.Settings)
+		settings, err := e.StoredSettings()
 		if err != nil {
 			return fmt.Errorf("encode settings: %w", err)
 		}

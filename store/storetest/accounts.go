@@ -398,3 +398,55 @@ func testAPITokens(t *testing.T, s koe.Store) {
 	}
 	wantCode(t, "CreateAPIToken(no account)", s.CreateAPIToken(ctx, &koe.APIToken{AccountID: b.ID + 100, Name: "x", Hash: bytes.Repeat([]byte{2}, 32)}), koe.ENOTFOUND)
 }
+
+// testPruneSignIns: sessions and invitations that can no longer sign
+// anyone in go; live ones stay.
+func testPruneSignIns(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "pruned")
+	e := newEvent(t, s, "pruned")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	day := 24 * time.Hour
+	session := func(hash byte, lastSeen, expires time.Time, revoke bool) *koe.Session {
+		ss := &koe.Session{Hash: bytes.Repeat([]byte{hash}, 32), AccountID: a.ID, Method: "password",
+			UserAgent: "test", Addr: "192.0.2.1", CreatedAt: lastSeen, LastSeenAt: lastSeen, ExpiresAt: expires}
+		must(t, "CreateSession", s.CreateSession(ctx, ss))
+		if revoke {
+			if _, err := s.RevokeSessions(ctx, a.ID, ss.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ss
+	}
+	live := session(1, now, now.Add(day), false)
+	session(2, now.Add(-40*day), now.Add(-10*day), false) // expired long ago
+	session(3, now.Add(-5*day), now.Add(20*day), false)   // idle for days
+	recent := session(4, now, now.Add(day), true)         // revoked now: kept a while
+	invitation := func(hash byte, expires time.Time) *koe.Invitation {
+		inv := &koe.Invitation{Hash: bytes.Repeat([]byte{hash}, 32), EventID: e.ID, Role: koe.RoleModerator, ExpiresAt: expires}
+		must(t, "CreateInvitation", s.CreateInvitation(ctx, inv))
+		return inv
+	}
+	pending := invitation(10, now.Add(day))
+	invitation(11, now.Add(-3*day))
+
+	n, err := s.PruneSignIns(ctx, now.Add(-day), day)
+	must(t, "PruneSignIns", err)
+	if n != 3 {
+		t.Errorf("PruneSignIns = %d, want 3 (2 sessions, 1 invitation)", n)
+	}
+	for _, ss := range []*koe.Session{live, recent} {
+		if _, err := s.SessionByHash(ctx, ss.Hash); err != nil {
+			t.Errorf("session %d pruned: %v", ss.ID, err)
+		}
+	}
+	for _, h := range []byte{2, 3} {
+		_, err := s.SessionByHash(ctx, bytes.Repeat([]byte{h}, 32))
+		wantCode(t, "SessionByHash(pruned)", err, koe.ENOTFOUND)
+	}
+	if _, err := s.InvitationByHash(ctx, pending.Hash); err != nil {
+		t.Errorf("pending invitation pruned: %v", err)
+	}
+	_, err = s.InvitationByHash(ctx, bytes.Repeat([]byte{11}, 32))
+	wantCode(t, "InvitationByHash(pruned)", err, koe.ENOTFOUND)
+}

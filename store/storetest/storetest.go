@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Setup", testSetup},
 		{"RotateSession", testRotateSession},
 		{"SessionChanges", testSessionChanges},
+		{"PruneSignIns", testPruneSignIns},
+		{"Passkeys", testPasskeys},
+		{"PasskeyCeremonies", testPasskeyCeremonies},
 		{"Audit", testAudit},
 	}
 	for _, tt := range tests {
