@@ -2,7 +2,9 @@
 // participant cookie from /join, the staff cookie from /session), so no
 // token is ever kept in script-readable storage.
 import type {
-  JoinResponse, KoeEvent, LikeResult, Me, Question, QuestionList, Reply, Talk, TalkList,
+  Account, APIToken, AuditPage, Ceremony, EventRole, Invitation, InvitationPreview, IssuedAPIToken, IssuedInvitation,
+  JoinResponse, KoeEvent, LikeResult, Me, Membership, Passkey, Question, QuestionList, Reply, SecondFactor, SetupStatus,
+  SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -49,16 +51,102 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return data as T;
 }
 
+/**
+ * Whether the server has a route at path, without calling it: koe answers
+ * 405 for a path it serves with other methods and 404 for one it does not
+ * serve at all (routes being built may not be there yet).
+ */
+export async function hasRoute(path: string): Promise<boolean> {
+  try {
+    const res = await fetch(path, { method: 'GET', credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return res.status !== 404;
+  } catch {
+    return false;
+  }
+}
+
+/** The audit log's filters, as the query string takes them. */
+export interface AuditQuery {
+  account?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+  before?: string;
+  limit?: number;
+}
+
+export function auditPath(eventID: number | null, q: AuditQuery, format?: 'csv' | 'json'): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  if (format) p.set('format', format);
+  const base = eventID ? `/api/v1/events/${eventID}/audit` : '/api/v1/audit';
+  const qs = p.toString();
+  return qs ? `${base}?${qs}` : base;
+}
+
+export interface PasskeyAssertion {
+  ceremony: string;
+  credential: unknown;
+}
+
 const ev = (eventID: number) => `/api/v1/events/${eventID}`;
 const qs = (eventID: number, talkID: number) => `${ev(eventID)}/talks/${talkID}/questions`;
 
 export type Sort = 'top' | 'recent' | 'answered' | 'hidden';
 
 export const api = {
-  join: (code: string, displayName: string) =>
-    request<JoinResponse>('POST', '/api/v1/join', displayName ? { code, display_name: displayName } : { code }),
-  signIn: (token: string) => request<Me>('POST', '/api/v1/session', { token }),
+  join: (code: string, displayName: string, passcode = '') =>
+    request<JoinResponse>('POST', '/api/v1/join', {
+      code,
+      ...(displayName ? { display_name: displayName } : {}),
+      ...(passcode ? { passcode } : {}),
+    }),
+  eventPasscode: (eventID: number) => request<{ passcode: string }>('GET', `/api/v1/events/${eventID}/passcode`),
+  signIn: (token: string) => request<SignedIn>('POST', '/api/v1/session', { token }),
+  signInPassword: (login: string, password: string) =>
+    request<SignedIn | SecondFactor>('POST', '/api/v1/session', { login, password }),
+  signInPasskey: (passkey: PasskeyAssertion) => request<SignedIn>('POST', '/api/v1/session', { passkey }),
+  passkeySignInOptions: () => request<Ceremony>('POST', '/api/v1/session/passkey'),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
+  whoami: () => request<Whoami>('GET', '/api/v1/session'),
+  setupStatus: () => request<SetupStatus>('GET', '/api/v1/setup'),
+  setup: (body: { token: string; login: string; display_name: string; email: string; password: string }) =>
+    request<SignedIn>('POST', '/api/v1/setup', body),
+
+  sessions: () => request<{ sessions: StaffSession[] }>('GET', '/api/v1/sessions'),
+  revokeSessions: () => request<{ revoked: number }>('DELETE', '/api/v1/sessions'),
+  revokeSession: (id: number) => request<void>('DELETE', `/api/v1/sessions/${id}`),
+  updateMyAccount: (body: { display_name?: string; email?: string; passkey_required?: boolean }) =>
+    request<Account>('PATCH', '/api/v1/account', body),
+  changePassword: (current: string, next: string) => request<void>('PUT', '/api/v1/account/password', { current, new: next }),
+  apiTokens: () => request<{ tokens: APIToken[] }>('GET', '/api/v1/account/tokens'),
+  createAPIToken: (body: { name: string; events: number[]; roles: TokenRole[]; expires_at: string | null }) =>
+    request<IssuedAPIToken>('POST', '/api/v1/account/tokens', body),
+  revokeAPIToken: (id: number) => request<void>('DELETE', `/api/v1/account/tokens/${id}`),
+  passkeys: () => request<{ passkeys: Passkey[] }>('GET', '/api/v1/account/passkeys'),
+  passkeyOptions: () => request<Ceremony>('POST', '/api/v1/account/passkeys/options'),
+  addPasskey: (body: { ceremony: string; name: string; credential: unknown }) =>
+    request<Passkey>('POST', '/api/v1/account/passkeys', body),
+  deletePasskey: (id: number) => request<void>('DELETE', `/api/v1/account/passkeys/${id}`),
+
+  accounts: () => request<{ accounts: Account[] }>('GET', '/api/v1/accounts'),
+  createAccount: (body: { login: string; display_name: string; email: string; password: string; admin: boolean }) =>
+    request<Account>('POST', '/api/v1/accounts', body),
+  updateAccount: (id: number, body: { admin?: boolean; disabled?: boolean }) => request<Account>('PATCH', `/api/v1/accounts/${id}`, body),
+  audit: (eventID: number | null, q: AuditQuery) => request<AuditPage>('GET', auditPath(eventID, q)),
+
+  staff: (eventID: number) => request<{ staff: StaffMember[] }>('GET', `${ev(eventID)}/staff`),
+  setStaff: (eventID: number, accountID: number, role: EventRole, talks: number[]) =>
+    request<Membership>('PUT', `${ev(eventID)}/staff/${accountID}`, { role, talks }),
+  removeStaff: (eventID: number, accountID: number) => request<void>('DELETE', `${ev(eventID)}/staff/${accountID}`),
+  invitations: (eventID: number) => request<{ invitations: Invitation[] }>('GET', `${ev(eventID)}/invitations`),
+  invite: (eventID: number, body: { role: EventRole; talks: number[]; expires_in_hours: number }) =>
+    request<IssuedInvitation>('POST', `${ev(eventID)}/invitations`, body),
+  revokeInvitation: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/invitations/${id}`),
+  previewInvitation: (token: string) => request<InvitationPreview>('POST', '/api/v1/invitations/preview', { token }),
+  acceptInvitation: (token: string) => request<Membership>('POST', '/api/v1/invitations/accept', { token }),
+  signUp: (body: { token: string; login: string; display_name: string; email: string; password: string }) =>
+    request<SignedIn>('POST', '/api/v1/invitations/signup', body),
 
   events: () => request<{ events: KoeEvent[] }>('GET', '/api/v1/events'),
   createEvent: (body: Partial<Omit<KoeEvent, 'id'>>) => request<KoeEvent>('POST', '/api/v1/events', body),

@@ -25,6 +25,12 @@ function lazy<P>(load: () => Promise<ComponentType<P>>) {
 const Screen = lazy(() => import('./pages/Screen').then((m) => m.Screen));
 const Admin = lazy(() => import('./pages/Admin').then((m) => m.Admin));
 const AdminEvent = lazy(() => import('./pages/AdminEvent').then((m) => m.AdminEvent));
+const Setup = lazy(() => import('./pages/Setup').then((m) => m.Setup));
+const Invite = lazy(() => import('./pages/Invite').then((m) => m.Invite));
+const Account = lazy(() => import('./pages/Account').then((m) => m.Account));
+const Accounts = lazy(() => import('./pages/Accounts').then((m) => m.Accounts));
+const EventStaff = lazy(() => import('./pages/EventStaff').then((m) => m.EventStaff));
+const Audit = lazy(() => import('./pages/Audit').then((m) => m.Audit));
 
 function NotFound() {
   return (
@@ -47,7 +53,14 @@ function route(path: string) {
   if ((m = /^\/e\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} />;
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} talkID={+m[2]} />;
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/screen\/?$/.exec(path))) return <Screen key={path} eventID={+m[1]} talkID={+m[2]} />;
+  if (/^\/setup\/?$/.test(path)) return <Setup />;
+  if (/^\/invite\/?$/.test(path)) return <Invite />;
   if (/^\/admin\/?$/.test(path)) return <Admin />;
+  if (/^\/admin\/account\/?$/.test(path)) return <Account />;
+  if (/^\/admin\/accounts\/?$/.test(path)) return <Accounts />;
+  if (/^\/admin\/audit\/?$/.test(path)) return <Audit key="all" eventID={null} />;
+  if ((m = /^\/admin\/e\/(\d+)\/staff\/?$/.exec(path))) return <EventStaff eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/audit\/?$/.exec(path))) return <Audit key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

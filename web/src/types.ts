@@ -13,6 +13,8 @@ export interface KoeEvent {
   starts_at: string | null;
   ends_at: string | null;
   settings: EventSettings;
+  /** New participants need the event's passcode besides the join code. */
+  passcode_required: boolean;
   version: number;
   created_at: string;
   updated_at: string;
@@ -102,6 +104,10 @@ export interface JoinResponse {
 
 export interface Me {
   role: 'staff' | 'participant';
+  /** Staff's role in the event. */
+  staff_role?: 'owner' | 'moderator' | 'presenter';
+  /** A presenter limited to these talks; absent for all. */
+  talks?: number[];
   participant: Participant | null;
 }
 
@@ -125,4 +131,152 @@ export interface LikesUpdate {
 
 export interface Presence {
   connections: number;
+}
+
+// Staff accounts, sessions and roles (act/staff.go, act/session.go).
+
+export type EventRole = 'owner' | 'moderator' | 'presenter';
+export type TokenRole = EventRole | 'admin';
+
+export interface Account {
+  id: number;
+  login: string;
+  email: string;
+  display_name: string;
+  admin: boolean;
+  disabled: boolean;
+  /** Passkeys (when the server has them): a password sign-in also needs a passkey. */
+  passkey_required?: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Whoami {
+  /** null for the owner token. */
+  account: Account | null;
+  admin: boolean;
+  via: 'session' | 'api_token' | 'owner_token';
+  /** The role in each event the caller is staff of, by event id. */
+  events: Record<string, EventRole>;
+}
+
+export interface SignedIn {
+  account: Account | null;
+  admin: boolean;
+}
+
+/** A password sign-in of an account that also needs a passkey (200). */
+export interface SecondFactor {
+  second_factor: 'passkey';
+  ceremony: string;
+  options: { publicKey: Record<string, unknown> };
+}
+
+export interface SetupStatus {
+  needed: boolean;
+  /** The OpenID provider's name, when koe is configured for it. */
+  oidc?: string;
+}
+
+export interface StaffSession {
+  id: number;
+  account_id: number;
+  method: string;
+  user_agent: string;
+  addr: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  current: boolean;
+}
+
+export interface Membership {
+  event_id: number;
+  account_id: number;
+  role: EventRole;
+  talks: number[];
+  created_at: string;
+}
+
+export interface StaffMember extends Membership {
+  login: string;
+  display_name: string;
+}
+
+export interface Invitation {
+  id: number;
+  event_id: number;
+  role: EventRole;
+  talks: number[];
+  created_by: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: number;
+}
+
+export interface IssuedInvitation extends Invitation {
+  token: string;
+}
+
+export interface InvitationPreview {
+  event_id: number;
+  event_title: string;
+  role: EventRole;
+  talks: string[];
+  expires_at: string;
+}
+
+export interface APIToken {
+  id: number;
+  account_id: number;
+  name: string;
+  events: number[];
+  roles: TokenRole[];
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface IssuedAPIToken extends APIToken {
+  token: string;
+}
+
+export interface Passkey {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface Ceremony {
+  ceremony: string;
+  options: { publicKey: Record<string, unknown> };
+}
+
+export interface AuditActor {
+  kind: 'staff' | 'system' | string;
+  account_id: number;
+  login: string;
+  display_name: string;
+  via: string;
+  addr: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  type: string;
+  event_id: number;
+  talk_id: number;
+  actor: AuditActor;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next_cursor: string | null;
 }

@@ -17,26 +17,42 @@ function freePort() {
   });
 }
 
-export async function startKoe({ token, rateLimits = '', seed = false }) {
+/**
+ * Starts koe. Without token, koe has no owner token and prints its
+ * first-run setup link (setupLink() waits for it). host is the name the
+ * returned base URL uses: WebAuthn needs a host name (localhost), not an
+ * IP address.
+ */
+export async function startKoe({ token, rateLimits = '', seed = false, host = '127.0.0.1', env = {} }) {
   const bin = resolve(process.env.KOE_BIN ?? new URL('../../../bin/koe', import.meta.url).pathname);
   if (!existsSync(bin)) throw new Error(`${bin} not found: run make build (or make e2e)`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'koe-e2e-'));
   const logs = [];
   let seeded = '';
-  if (seed) seeded = execFileSync(bin, ['seed', '--data-dir', dir], { encoding: 'utf8' });
+  if (seed) {
+    try {
+      seeded = execFileSync(bin, ['seed', '--data-dir', dir], { encoding: 'utf8' });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  const childEnv = { ...process.env, KOE_RATE_LIMITS: rateLimits, KOE_LOG_LEVEL: 'warn', ...env };
+  if (token) childEnv.KOE_OWNER_TOKEN = token;
+  else delete childEnv.KOE_OWNER_TOKEN;
   const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dir], {
-    env: { ...process.env, KOE_OWNER_TOKEN: token, KOE_RATE_LIMITS: rateLimits, KOE_LOG_LEVEL: 'warn' },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => logs.push(String(d)));
   child.stderr.on('data', (d) => logs.push(String(d)));
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`koe exited: ${logs.join('')}`);
     try {
-      const r = await fetch(`${base}/readyz`);
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
       if (r.ok) break;
     } catch {
       // not listening yet
@@ -48,6 +64,17 @@ export async function startKoe({ token, rateLimits = '', seed = false }) {
     base,
     logs,
     seeded,
+    port,
+    /** The path and fragment of the setup link koe printed (/setup#…), on this base. */
+    async setupLink(timeout = 5000) {
+      const end = Date.now() + timeout;
+      for (;;) {
+        const m = /https?:\/\/[^/\s]+(\/setup#\S+)/.exec(logs.join(''));
+        if (m) return base + m[1];
+        if (Date.now() > end) throw new Error(`no setup link in koe's output: ${logs.join('')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

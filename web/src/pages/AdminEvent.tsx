@@ -4,16 +4,18 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import type { Tab, TalkState } from '../state/questions';
+import { caps, meRole, visibleTalks, type Caps } from '../state/staff';
 import { countChars, maxQuestion } from '../state/text';
-import type { Question, Talk } from '../types';
+import type { EventRole, Question, Talk } from '../types';
 import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { fmtDateTime } from '../ui/format';
 import { useNow, useTitle } from '../ui/hooks';
 import { PhaseBadge, QuestionCard, Tabs, TalkMeta } from '../ui/qa';
 import { SignIn } from '../ui/signin';
+import { roleName, StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
-import { SignOutButton } from './Admin';
+import { useWhoami } from '../ui/whoami';
 import { useEventLive, useTalkSession } from './Audience';
 import { EventForm, TalkForm } from './forms';
 import '../styles/admin.css';
@@ -27,26 +29,48 @@ async function act(fn: () => Promise<unknown>, done?: string) {
   }
 }
 
-export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: number }) {
-  useLocale();
-  const [staff, setStaff] = useState<boolean | null>(null);
+/** The signed-in staff's role in an event and, for a presenter, its talks; null while loading. */
+export function useEventRole(eventID: number) {
+  const who = useWhoami();
+  const [me, setMe] = useState<{ role: EventRole | null; talks: number[] } | 'out' | null>(null);
+  const [err, setErr] = useState<unknown>(null);
   const check = () =>
     api.me(eventID).then(
-      (me) => setStaff(me.role === 'staff'),
-      (e) => setStaff(e instanceof ApiError && (e.status === 401 || e.status === 403) ? false : null),
+      (m) => setMe(meRole(m)),
+      (e) => (e instanceof ApiError && (e.status === 401 || e.status === 403) ? setMe('out') : setErr(e)),
     );
-  useEffect(() => void check(), [eventID]);
-  if (staff === false) {
+  const whoKey = who.status === 'in' ? JSON.stringify(who.who.events) + who.who.admin : who.status;
+  useEffect(() => void check(), [eventID, whoKey]);
+  return { me, err, check };
+}
+
+export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: number }) {
+  useLocale();
+  const { me, err, check } = useEventRole(eventID);
+  if (me === 'out' || (me && !me.role) || err) {
     return (
       <>
-        <Header title={t('adminTitle')} />
+        <Header title={t('adminTitle')}>
+          <StaffTools />
+        </Header>
         <main id="main" class="page narrow">
-          <SignIn onDone={() => void check()} />
+          {err ? (
+            <Notice kind="error">{errorText(err)}</Notice>
+          ) : me === 'out' ? (
+            <SignIn onDone={() => void check()} />
+          ) : (
+            <>
+              <Notice kind="warn">{t('noRoleInEvent')}</Notice>
+              <p>
+                <a href="/admin">← {t('backToEvents')}</a>
+              </p>
+            </>
+          )}
         </main>
       </>
     );
   }
-  if (staff === null) {
+  if (me === null) {
     return (
       <>
         <Header title={t('adminTitle')} />
@@ -54,16 +78,18 @@ export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: numb
       </>
     );
   }
-  return <EventDesk eventID={eventID} talkID={talkID} />;
+  return <EventDesk eventID={eventID} talkID={talkID} role={me.role!} limit={me.talks} />;
 }
 
-function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
+function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?: number; role: EventRole; limit: number[] }) {
+  const can = caps(role);
   const now = useNow();
   const { live, prog, programme, status, error } = useEventLive(eventID);
   const event = programme.event;
   const [editTalk, setEditTalk] = useState<number | null>(null);
   useTitle(event ? `${t('adminTitle')}: ${event.title}` : t('adminTitle'));
-  const talks = programme.ordered(now);
+  const talks = visibleTalks(programme.ordered(now), limit);
+  const mayTalk = !talkID || limit.length === 0 || limit.includes(talkID);
   const tz = event?.time_zone ?? 'UTC';
   const joinURL = event ? `${location.origin}/j/${event.join_code}` : '';
 
@@ -71,7 +97,7 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
     <>
       <Header title={event?.title} wide>
         <StatusPill status={status} />
-        <SignOutButton />
+        <StaffTools />
       </Header>
       <ConnectionBanner status={status} />
       <main id="main" class="page admin admin-wide">
@@ -86,7 +112,12 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
           <div class="desk">
             <div class="desk-side">
               <section class="card pad event-head">
-                <h1>{event.title}</h1>
+                <div class="event-head-top">
+                  <h1>{event.title}</h1>
+                  <span class={`role-chip role-${role}`} data-testid="my-role">
+                    {roleName(role)}
+                  </span>
+                </div>
                 <dl class="facts">
                   <div>
                     <dt>{t('joinCode')}</dt>
@@ -111,6 +142,22 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
                     </div>
                   )}
                 </dl>
+                {(can.staff || can.audit) && (
+                  <div class="row-actions event-links">
+                    {can.staff && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
+                        {t('staffAndInvitations')}
+                      </a>
+                    )}
+                    {can.audit && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/audit`} data-testid="audit-link">
+                        {t('auditTitle')}
+                      </a>
+                    )}
+                  </div>
+                )}
+                {limit.length > 0 && <p class="muted small">{t('presenterLimited')}</p>}
+                {can.manage && (
                 <details class="settings">
                   <summary>{t('editEvent')}</summary>
                   <EventForm
@@ -124,6 +171,7 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
                     }}
                   />
                 </details>
+                )}
               </section>
               <section class="card pad" aria-labelledby="talks-h">
                 <h2 id="talks-h">{t('talks')}</h2>
@@ -156,41 +204,50 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
                             <a class="btn btn-small btn-primary" href={`/admin/e/${eventID}/t/${tk.id}`}>
                               {t('moderate')}
                             </a>
-                            <button
-                              type="button"
-                              class="btn btn-small"
-                              onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_open: !tk.qa_open }) }))}
-                            >
-                              {tk.qa_open ? t('closeQA') : t('openQA')}
-                            </button>
+                            {can.manage && (
+                              <button
+                                type="button"
+                                class="btn btn-small"
+                                onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_open: !tk.qa_open }) }))}
+                              >
+                                {tk.qa_open ? t('closeQA') : t('openQA')}
+                              </button>
+                            )}
                             <a class="btn btn-small" href={`/e/${eventID}/t/${tk.id}/screen`} target="_blank" rel="noopener">
                               {t('present')}
                             </a>
-                            <button type="button" class="btn btn-small btn-ghost" onClick={() => setEditTalk(tk.id)}>
-                              {t('edit')}
-                            </button>
+                            {can.manage && (
+                              <button type="button" class="btn btn-small btn-ghost" onClick={() => setEditTalk(tk.id)}>
+                                {t('edit')}
+                              </button>
+                            )}
                           </div>
                         </>
                       )}
                     </li>
                   ))}
                 </ul>
-                <details class="settings" open={talks.length === 0}>
-                  <summary>{t('newTalk')}</summary>
-                  <TalkForm
-                    tz={tz}
-                    submitLabel={t('addTalk')}
-                    onSubmit={async (body) => {
-                      prog.programme.own({ talk: await api.createTalk(eventID, body) });
-                      toast(t('created'));
-                    }}
-                  />
-                </details>
+                {talks.length === 0 && !can.manage && <p class="empty">{t('noTalks')}</p>}
+                {can.manage && (
+                  <details class="settings" open={talks.length === 0}>
+                    <summary>{t('newTalk')}</summary>
+                    <TalkForm
+                      tz={tz}
+                      submitLabel={t('addTalk')}
+                      onSubmit={async (body) => {
+                        prog.programme.own({ talk: await api.createTalk(eventID, body) });
+                        toast(t('created'));
+                      }}
+                    />
+                  </details>
+                )}
               </section>
             </div>
             <div class={talkID ? 'desk-main desk-main-active' : 'desk-main'}>
-              {talkID ? (
-                <Moderation key={talkID} eventID={eventID} talkID={talkID} live={live} talk={programme.talks.get(talkID)} now={now} tz={tz} />
+              {talkID && !mayTalk ? (
+                <Notice kind="warn">{t('notYourTalk')}</Notice>
+              ) : talkID ? (
+                <Moderation key={talkID} eventID={eventID} talkID={talkID} live={live} talk={programme.talks.get(talkID)} now={now} tz={tz} can={can} />
               ) : (
                 <p class="empty">{t('noTalkSelected')}</p>
               )}
@@ -202,7 +259,7 @@ function EventDesk({ eventID, talkID }: { eventID: number; talkID?: number }) {
   );
 }
 
-function Moderation({ eventID, talkID, live, talk: progTalk, now, tz }: { eventID: number; talkID: number; live: Parameters<typeof useTalkSession>[0]; talk?: Talk; now: number; tz: string }) {
+function Moderation({ eventID, talkID, live, talk: progTalk, now, tz, can }: { eventID: number; talkID: number; live: Parameters<typeof useTalkSession>[0]; talk?: Talk; now: number; tz: string; can: Caps }) {
   const { state, ready, error } = useTalkSession(live, eventID, talkID, true);
   const [tab, setTab] = useState<Tab>('top');
   const [editing, setEditing] = useState<number | null>(null);
@@ -231,7 +288,7 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz }: { eventI
       {!talk.qa_open && <Notice kind="warn">{t('qaClosedBanner')}</Notice>}
       {highlighted && (
         <div class="mod-onscreen">
-          <QuestionCard q={highlighted} state={state} now={now} pinned replyAs="staff" actions={<Actions q={highlighted} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} />} />
+          <QuestionCard q={highlighted} state={state} now={now} pinned replyAs="staff" actions={<Actions q={highlighted} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} can={can} />} />
         </div>
       )}
       <Tabs tabs={['top', 'recent', 'answered', 'hidden']} current={tab} onChange={setTab} counts={state.counts()} />
@@ -247,7 +304,7 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz }: { eventI
               now={now}
               replyAs="staff"
               editing={editing === q.id ? <EditBody q={q} state={state} onDone={() => setEditing(null)} /> : undefined}
-              actions={<Actions q={q} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} />}
+              actions={<Actions q={q} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} can={can} />}
             />
           ))
         )}
@@ -256,7 +313,7 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz }: { eventI
   );
 }
 
-function Actions({ q, hl, state, eventID, talkID, onEdit }: { q: Question; hl: number; state: TalkState; eventID: number; talkID: number; onEdit: (id: number) => void }) {
+function Actions({ q, hl, state, eventID, talkID, onEdit, can }: { q: Question; hl: number; state: TalkState; eventID: number; talkID: number; onEdit: (id: number) => void; can: Caps }) {
   const upd = (body: { answered?: boolean; hidden?: boolean }) =>
     act(async () => state.own(await api.updateQuestion(eventID, talkID, q.id, body)));
   return (
@@ -275,12 +332,16 @@ function Actions({ q, hl, state, eventID, talkID, onEdit }: { q: Question; hl: n
       <button type="button" class="btn btn-small" data-action="answered" onClick={() => upd({ answered: !q.answered })}>
         {q.answered ? t('markUnanswered') : t('markAnswered')}
       </button>
-      <button type="button" class="btn btn-small btn-danger" data-action="hide" onClick={() => upd({ hidden: !q.hidden })}>
-        {q.hidden ? t('unhide') : t('hide')}
-      </button>
-      <button type="button" class="btn btn-small btn-ghost" data-action="edit" onClick={() => onEdit(q.id)}>
-        {t('edit')}
-      </button>
+      {can.moderate && (
+        <button type="button" class="btn btn-small btn-danger" data-action="hide" onClick={() => upd({ hidden: !q.hidden })}>
+          {q.hidden ? t('unhide') : t('hide')}
+        </button>
+      )}
+      {can.moderate && (
+        <button type="button" class="btn btn-small btn-ghost" data-action="edit" onClick={() => onEdit(q.id)}>
+          {t('edit')}
+        </button>
+      )}
     </>
   );
 }

@@ -14,6 +14,8 @@ export function Join({ code: fromLink }: { code?: string }) {
   useTitle(t('joinTitle'));
   const [code, setCode] = useState(fromLink ? normalizeCode(fromLink) : '');
   const [name, setName] = useState('');
+  // The event asks for a passcode: shown once koe says so.
+  const [passcode, setPasscode] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const known = joinedEvents();
@@ -21,16 +23,20 @@ export function Join({ code: fromLink }: { code?: string }) {
   const [auto, setAuto] = useState(!!returning);
   const notice = new URLSearchParams(location.search).get('m');
 
-  const join = async (c: string, n: string) => {
+  const join = async (c: string, n: string, pc = '') => {
     setBusy(true);
     setErr('');
     try {
-      const res = await api.join(normalizeCode(c), n.trim());
+      const res = await api.join(normalizeCode(c), n.trim(), pc.trim());
       rememberEvent(res.event);
       navigate(`/e/${res.event.id}`, { replace: !!fromLink });
     } catch (e) {
       setAuto(false);
-      if (e instanceof ApiError && e.code === 'not_found') setErr(t('codeNotFound', { code: normalizeCode(c) }));
+      if (e instanceof ApiError && e.code === 'passcode_required') {
+        setErr(pc.trim() ? t('passcodeWrong') : t('passcodeNeeded'));
+        setPasscode(pc);
+        setTimeout(() => document.getElementById('passcode')?.focus());
+      } else if (e instanceof ApiError && e.code === 'not_found') setErr(t('codeNotFound', { code: normalizeCode(c) }));
       else if (e instanceof ApiError && e.code === 'invalid_argument' && /join code/.test(e.message)) setErr(t('codeInvalid'));
       else setErr(errorText(e));
     } finally {
@@ -50,7 +56,7 @@ export function Join({ code: fromLink }: { code?: string }) {
       document.getElementById('code')?.focus();
       return;
     }
-    void join(code, name);
+    void join(code, name, passcode ?? '');
   };
 
   if (auto) {
@@ -116,6 +122,24 @@ export function Join({ code: fromLink }: { code?: string }) {
               {t('nameHint')}
             </p>
           </div>
+          {passcode !== null && (
+            <div class="field">
+              <label for="passcode">{t('passcodeLabel')}</label>
+              <input
+                id="passcode"
+                name="passcode"
+                value={passcode}
+                maxLength={64}
+                autoComplete="off"
+                spellcheck={false}
+                aria-describedby="passcode-hint join-error"
+                onInput={(e) => setPasscode(e.currentTarget.value)}
+              />
+              <p id="passcode-hint" class="hint">
+                {t('passcodeHint')}
+              </p>
+            </div>
+          )}
           <p id="join-error" class="error-text" role="alert">
             {err}
           </p>

@@ -1,6 +1,7 @@
 // Staff forms for events and talks. Times are entered in the event's time
 // zone and sent as RFC 3339.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
 import { t, useLocale } from '../i18n';
 import type { KoeEvent, Talk } from '../types';
 import { errorText } from '../ui/errors';
@@ -27,6 +28,20 @@ export function EventForm({
   const [starts, setStarts] = useState(isoToZoned(event?.starts_at ?? null, tz0));
   const [ends, setEnds] = useState(isoToZoned(event?.ends_at ?? null, tz0));
   const [replies, setReplies] = useState(event?.settings.participant_replies ?? false);
+  // The passcode is not in the event: its owners read it (this form is
+  // theirs); null until it has loaded, or for a new event.
+  const [passcode, setPasscode] = useState<string | null>(null);
+  const [passcode0, setPasscode0] = useState('');
+  useEffect(() => {
+    if (!event) return;
+    api.eventPasscode(event.id).then(
+      (r) => {
+        setPasscode(r.passcode);
+        setPasscode0(r.passcode);
+      },
+      () => setPasscode(null),
+    );
+  }, [event?.id]);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const p = event ? `ev${event.id}` : 'new';
@@ -43,7 +58,9 @@ export function EventForm({
         settings: { participant_replies: replies },
       };
       if (slug.trim()) body.slug = slug.trim();
+      if (passcode !== null && passcode.trim() !== passcode0) body.passcode = passcode.trim();
       await onSubmit(body);
+      if (passcode !== null) setPasscode0(passcode.trim());
       if (!event) {
         setTitle('');
         setSlug('');
@@ -90,6 +107,23 @@ export function EventForm({
           <span>{t('participantReplies')}</span>
         </label>
       </div>
+      {passcode !== null && (
+        <div class="field span-2">
+          <label for={`${p}-passcode`}>{t('passcodeSetting')}</label>
+          <input
+            id={`${p}-passcode`}
+            value={passcode}
+            maxLength={64}
+            autoComplete="off"
+            spellcheck={false}
+            aria-describedby={`${p}-passcode-hint`}
+            onInput={(e) => setPasscode(e.currentTarget.value)}
+          />
+          <p id={`${p}-passcode-hint`} class="hint">
+            {t('passcodeSettingHint')}
+          </p>
+        </div>
+      )}
       <p class="error-text span-2" role="alert">
         {err}
       </p>

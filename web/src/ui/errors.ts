@@ -13,6 +13,8 @@ export function errorText(err: unknown): string {
       return t('errRateLimited', { s: Math.max(1, err.retryAfter || 10) });
     case 'qa_closed':
       return t('errQAClosed');
+    case 'passcode_required':
+      return t('errPasscode');
     case 'invalid_argument':
       if (/at most \d+ characters/.test(msg) && /^body/.test(msg)) return t('errTooLong', { max: maxQuestion });
       if (/must not be empty/.test(msg) && /^body/.test(msg)) return t('errEmpty');
