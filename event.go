@@ -90,6 +90,10 @@ type EventSettings struct {
 	// ParticipantReplies lets participants reply under questions (F7);
 	// staff can always reply.
 	ParticipantReplies bool `json:"participant_replies"`
+	// ParticipantSignIn asks new participants to sign in with the OpenID
+	// provider (KOE_OIDC_*): one person is then one participant, however
+	// many devices they join from.
+	ParticipantSignIn bool `json:"participant_sign_in"`
 }
 
 // EventUpdate changes the non-nil fields of an event.

@@ -17,6 +17,7 @@ const (
 	ECONFLICT     = "conflict"           // the request conflicts with current state (e.g. slug taken)
 	EQACLOSED     = "qa_closed"          // the talk's Q&A is closed
 	EPASSCODE     = "passcode_required"  // joining the event needs its passcode: none given, or a wrong one
+	ESIGNIN       = "sign_in_required"   // joining the event needs a sign-in with the OpenID provider
 	EUNAUTHORIZED = "unauthorized"       // no valid credentials
 	EFORBIDDEN    = "forbidden"          // valid credentials, not allowed
 	ERATELIMIT    = "rate_limited"       // a rate limit was hit
@@ -27,7 +28,7 @@ const (
 )
 
 // ErrorCodes lists every code above.
-var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EPASSCODE, EUNAUTHORIZED,
+var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EPASSCODE, ESIGNIN, EUNAUTHORIZED,
 	EFORBIDDEN, ERATELIMIT, ETOOLARGE, EMETHOD, EUNAVAILABLE, EINTERNAL}
 
 // Error is an error with a code from the list above and a message fit for

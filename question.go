@@ -12,9 +12,13 @@ import (
 type Participant struct {
 	// ID is never sent to clients: ids are sequential, and would tell how
 	// many people joined.
-	ID          int64     `json:"-"`
-	EventID     int64     `json:"event_id"`
-	DisplayName string    `json:"display_name"`
+	ID          int64  `json:"-"`
+	EventID     int64  `json:"event_id"`
+	DisplayName string `json:"display_name"`
+	// OIDCIssuer and OIDCSubject name the person at the OpenID provider,
+	// for a participant of an event that asks them to sign in; "" else.
+	OIDCIssuer  string    `json:"-"`
+	OIDCSubject string    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 

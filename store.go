@@ -86,8 +86,13 @@ type TalkStore interface {
 
 // ParticipantStore keeps participants.
 type ParticipantStore interface {
-	// CreateParticipant stores p in event p.EventID, setting ID and CreatedAt.
+	// CreateParticipant stores p in event p.EventID, setting ID and
+	// CreatedAt. ECONFLICT if p has an OpenID identity that is a
+	// participant of the event already.
 	CreateParticipant(ctx context.Context, p *Participant) error
+	// ParticipantByIdentity returns the participant of the event with the
+	// OpenID identity; ENOTFOUND for none.
+	ParticipantByIdentity(ctx context.Context, eventID int64, issuer, subject string) (*Participant, error)
 	// Participant returns one participant of an event.
 	Participant(ctx context.Context, eventID, id int64) (*Participant, error)
 }

@@ -130,7 +130,7 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 	if in.Settings != nil {
 		e.Settings = *in.Settings
 	}
-	if err := validateEvent(e); err != nil {
+	if err := a.validateEvent(e); err != nil {
 		return nil, err
 	}
 	if err := a.store.CreateEvent(ctx, e); err != nil {
@@ -146,7 +146,10 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 	return e, nil
 }
 
-func validateEvent(e *koe.Event) error {
+func (a *Actions) validateEvent(e *koe.Event) error {
+	if e.Settings.ParticipantSignIn && a.oidc == nil {
+		return koe.Errorf(koe.EINVALID, "participant_sign_in needs an OpenID provider: set KOE_OIDC_ISSUER and the rest")
+	}
 	if err := koe.ValidateSlug(e.Slug); err != nil {
 		return err
 	}
@@ -195,7 +198,7 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 	// Validate the event as it would be after the change.
 	next := *cur
 	u.Apply(&next)
-	if err := validateEvent(&next); err != nil {
+	if err := a.validateEvent(&next); err != nil {
 		return nil, err
 	}
 	return a.store.UpdateEvent(ctx, eventID, u)
@@ -224,23 +227,7 @@ type JoinRequest struct {
 // participant of that event already (its credentials name one) keeps its
 // identity.
 func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joined, error) {
-	code, err := koe.NormalizeJoinCode(in.Code)
-	if err != nil {
-		return nil, err
-	}
-	name := ""
-	if in.DisplayName != "" {
-		if name, err = koe.CleanLine("display_name", in.DisplayName, 0, koe.MaxDisplayNameLen); err != nil {
-			return nil, err
-		}
-	}
-	if utf8.RuneCountInString(in.Passcode) > maxPasscodeInput {
-		return nil, koe.Errorf(koe.EINVALID, "passcode must be at most %d characters", maxPasscodeInput)
-	}
-	e, err := a.store.EventByJoinCode(ctx, code)
-	if koe.ErrorCode(err) == koe.ENOTFOUND {
-		return nil, koe.Errorf(koe.ENOTFOUND, "no event has the code %s", code)
-	}
+	e, name, err := a.joinTarget(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +240,14 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 			return &Joined{Event: e, Participant: known, Token: tok, Existing: true}, nil
 		}
 	}
-	if e.Passcode != "" {
+	switch {
+	case e.Settings.ParticipantSignIn:
+		name := DefaultOIDCName
+		if a.oidc != nil {
+			name = a.oidc.Name
+		}
+		return nil, koe.Errorf(koe.ESIGNIN, "this event asks participants to sign in with %s", name)
+	case e.Passcode != "":
 		if err := a.checkPasscode(ctx, e, in.Passcode, c.Addr); err != nil {
 			return nil, err
 		}
@@ -277,6 +271,32 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 // maxPasscodeInput bounds the passcode a join or a patch sends, before
 // it is normalised (the API document's maxLength).
 const maxPasscodeInput = 256
+
+// joinTarget reads a join request: the event with its code, and the
+// cleaned display name.
+func (a *Actions) joinTarget(ctx context.Context, in JoinRequest) (*koe.Event, string, error) {
+	code, err := koe.NormalizeJoinCode(in.Code)
+	if err != nil {
+		return nil, "", err
+	}
+	name := ""
+	if in.DisplayName != "" {
+		if name, err = koe.CleanLine("display_name", in.DisplayName, 0, koe.MaxDisplayNameLen); err != nil {
+			return nil, "", err
+		}
+	}
+	if utf8.RuneCountInString(in.Passcode) > maxPasscodeInput {
+		return nil, "", koe.Errorf(koe.EINVALID, "passcode must be at most %d characters", maxPasscodeInput)
+	}
+	e, err := a.store.EventByJoinCode(ctx, code)
+	if koe.ErrorCode(err) == koe.ENOTFOUND {
+		return nil, "", koe.Errorf(koe.ENOTFOUND, "no event has the code %s", code)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return e, name, nil
+}
 
 // checkPasscode admits a new participant of an event that has a
 // passcode: EPASSCODE for none or a wrong one (wrong ones are limited per

@@ -49,6 +49,9 @@ const (
 type OIDCError struct {
 	Code string
 	Err  error
+	// Join is set when the sign-in was a participant's joining an event:
+	// the error is shown on the join page, not the staff sign-in page.
+	Join bool
 }
 
 func (e *OIDCError) Error() string { return e.Code + ": " + e.Err.Error() }
@@ -116,9 +119,11 @@ type OIDCCallbackRequest struct {
 	Login string
 }
 
-// OIDCSignedIn is a sign-in with the provider that succeeded.
+// OIDCSignedIn is a sign-in with the provider that succeeded: a staff
+// session, or a participant who joined an event (Joined).
 type OIDCSignedIn struct {
 	*SignedIn
+	Joined *Joined
 	// ReturnTo is the local path the browser goes to now.
 	ReturnTo string
 }
@@ -131,32 +136,53 @@ type OIDCSignedIn struct {
 // failure is an *OIDCError, and is logged with its reason. Attempts count
 // against signin.ip.
 func (a *Actions) OIDCCallback(ctx context.Context, in OIDCCallbackRequest, c Client) (*OIDCSignedIn, error) {
-	si, err := a.oidcCallback(ctx, in, c)
+	si, join, err := a.oidcCallback(ctx, in, c)
 	if err != nil {
 		var oe *OIDCError
 		if !errors.As(err, &oe) {
 			oe = &OIDCError{Code: OIDCFailed, Err: err}
 		}
+		oe.Join = join
 		a.log.Info("OpenID sign-in refused", "signin_error", oe.Code, "reason", oe.Err.Error(), "addr", c.Addr)
 		return nil, oe
 	}
 	return si, nil
 }
 
-func (a *Actions) oidcCallback(ctx context.Context, in OIDCCallbackRequest, c Client) (*OIDCSignedIn, error) {
+// oidcCallback is OIDCCallback; join reports whether the login was a
+// participant's.
+func (a *Actions) oidcCallback(ctx context.Context, in OIDCCallbackRequest, c Client) (_ *OIDCSignedIn, join bool, _ error) {
 	if a.oidc == nil {
-		return nil, errors.New("sign-in with OpenID Connect is not configured")
+		return nil, false, errors.New("sign-in with OpenID Connect is not configured")
 	}
 	if err := a.limiter.Allow(ctx, "signin.ip", c.Addr); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	id, login, err := a.OIDCIdentity(ctx, in)
+	join = login != nil && login.JoinEvent != 0
 	if err != nil {
 		if errors.Is(err, auth.ErrOIDCDenied) {
-			return nil, &OIDCError{Code: OIDCDenied, Err: err}
+			return nil, join, &OIDCError{Code: OIDCDenied, Err: err}
 		}
-		return nil, err
+		return nil, join, err
 	}
+	if join {
+		j, err := a.joinSignedIn(ctx, login, id, c)
+		if err != nil {
+			return nil, true, err
+		}
+		return &OIDCSignedIn{Joined: j, ReturnTo: login.ReturnTo}, true, nil
+	}
+	si, err := a.staffSignedIn(ctx, id, c)
+	if err != nil {
+		return nil, false, err
+	}
+	return &OIDCSignedIn{SignedIn: si, ReturnTo: login.ReturnTo}, false, nil
+}
+
+// staffSignedIn applies the staff policy to a verified identity and opens
+// the session of its account.
+func (a *Actions) staffSignedIn(ctx context.Context, id *auth.Identity, c Client) (*SignedIn, error) {
 	d, err := a.oidc.Policy.Decide(id)
 	if err != nil {
 		return nil, &OIDCError{Code: OIDCNotAllowed, Err: err}
@@ -173,17 +199,74 @@ func (a *Actions) oidcCallback(ctx context.Context, in OIDCCallbackRequest, c Cl
 			return nil, err
 		}
 	}
-	si, err := a.openSession(ctx, acct.ID, MethodOIDC, c, acct)
+	return a.openSession(ctx, acct.ID, MethodOIDC, c, acct)
+}
+
+// JoinOIDCStart begins a participant's sign-in with the provider to join
+// the event with the join code (as name, "" for anonymous), for an event
+// that asks for it (ParticipantSignIn). ENOTFOUND when OIDC is not
+// configured or no event has the code; EINVALID for a malformed code or
+// name; ECONFLICT when the event does not ask participants to sign in.
+func (a *Actions) JoinOIDCStart(ctx context.Context, code, name, origin string) (*OIDCStarted, error) {
+	if a.oidc == nil {
+		return nil, koe.Errorf(koe.ENOTFOUND, "sign-in with OpenID Connect is not configured")
+	}
+	e, name, err := a.joinTarget(ctx, JoinRequest{Code: code, DisplayName: name})
 	if err != nil {
 		return nil, err
 	}
-	return &OIDCSignedIn{SignedIn: si, ReturnTo: login.ReturnTo}, nil
+	if !e.Settings.ParticipantSignIn {
+		return nil, koe.Errorf(koe.ECONFLICT, "this event does not ask participants to sign in: join with its code")
+	}
+	authURL, login, err := a.oidc.Client.Begin(ctx, a.oidc.Client.RedirectURL(origin), "/e/"+strconv.FormatInt(e.ID, 10))
+	if err != nil {
+		a.log.Warn("OpenID provider unavailable", "issuer", a.oidc.Client.Issuer(), "error", err)
+		return nil, koe.Errorf(koe.EUNAVAILABLE, "the OpenID provider cannot be reached: try again in a moment")
+	}
+	login.JoinEvent, login.DisplayName = e.ID, name
+	sealed, err := a.oidcLogins.Seal(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	return &OIDCStarted{URL: authURL, Login: sealed, Expires: time.Unix(login.Expires, 0)}, nil
+}
+
+// joinSignedIn makes the person the provider vouched for a participant of
+// the login's event, or finds the participant they already are: one
+// person, one participant, on every device. No staff policy applies: the
+// event asked for a sign-in, the provider decides who has an account. The
+// name the provider knows is not used: participants choose theirs.
+func (a *Actions) joinSignedIn(ctx context.Context, login *auth.OIDCLogin, id *auth.Identity, c Client) (*Joined, error) {
+	e, err := a.store.Event(ctx, login.JoinEvent)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.store.ParticipantByIdentity(ctx, e.ID, id.Issuer, id.Subject)
+	existing := err == nil
+	if koe.ErrorCode(err) == koe.ENOTFOUND {
+		if err := a.limiter.Allow(ctx, "join.ip", c.Addr); err != nil {
+			return nil, err
+		}
+		p = &koe.Participant{EventID: e.ID, DisplayName: login.DisplayName, OIDCIssuer: id.Issuer, OIDCSubject: id.Subject}
+		err = a.store.CreateParticipant(ctx, p)
+		if koe.ErrorCode(err) == koe.ECONFLICT { // the same person, on two devices at once
+			p, err = a.store.ParticipantByIdentity(ctx, e.ID, id.Issuer, id.Subject)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	tok, err := a.tokens.Issue(ctx, e.ID, p.ID, a.now())
+	if err != nil {
+		return nil, err
+	}
+	return &Joined{Event: e, Participant: p, Token: tok, Existing: existing}, nil
 }
 
 // OIDCIdentity turns a callback into the provider's verified identity
 // (the login's state, nonce and PKCE verifier checked), before any
-// policy: what participants' sign-in with the same provider will reuse,
-// with a policy of its own.
+// policy: staff and participants' sign-ins share it. The login is
+// returned when it could be opened, even with an error.
 func (a *Actions) OIDCIdentity(ctx context.Context, in OIDCCallbackRequest) (*auth.Identity, *auth.OIDCLogin, error) {
 	cb, err := auth.ParseOIDCCallback(in.Query)
 	if err != nil {
@@ -201,7 +284,7 @@ func (a *Actions) OIDCIdentity(ctx context.Context, in OIDCCallbackRequest) (*au
 	}
 	id, err := a.oidc.Client.Finish(ctx, login, cb)
 	if err != nil {
-		return nil, nil, err
+		return nil, login, err
 	}
 	return id, login, nil
 }

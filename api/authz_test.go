@@ -300,6 +300,9 @@ func authzRows() []authzRow {
 		// sign-in page). api/oidc_test.go runs them with a provider.
 		{"GET /api/v1/session/oidc", get("/api/v1/session/oidc?return=/admin"),
 			"404 404 404 404 404 404 404 404 404 404"},
+		{"GET /api/v1/join/oidc", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: "/api/v1/join/oidc?code=" + w.e.JoinCode}
+		}, "404 404 404 404 404 404 404 404 404 404"},
 		{"GET /api/v1/session/oidc/callback", get("/api/v1/session/oidc/callback?code=x&state=y"),
 			"302 302 302 302 302 302 302 302 302 302"},
 		{"GET /api/v1/sessions", get("/api/v1/sessions"), forSession200},

@@ -35,12 +35,39 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) error {
 		if koe.ErrorCode(err) == koe.EINTERNAL {
 			s.log.ErrorContext(r.Context(), "OpenID sign-in could not start", "error", err.Error())
 		}
-		s.signinFailed(w, r, act.OIDCFailed)
+		s.oidcFailed(w, r, act.DefaultReturnPath, act.OIDCFailed)
 		return nil
 	}
+	s.toProvider(w, r, st)
+	return nil
+}
+
+// toProvider sends the browser to the provider with its login in the
+// koe_oidc cookie.
+func (s *Server) toProvider(w http.ResponseWriter, r *http.Request, st *act.OIDCStarted) {
 	s.setOIDCCookie(w, r, st.Login, int(auth.OIDCLoginTTL.Seconds()))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, st.URL, http.StatusFound)
+}
+
+// joinOIDC sends a participant to the provider to join the event with the
+// code (?code=&name=) once signed in; the callback is the staff one's.
+// 404 when OIDC is not configured, 400 for a malformed code or name; a
+// code of no event, an event that does not ask for a sign-in, or a
+// provider that cannot be reached come back to the join page with
+// signin_error=oidc_failed (this is a navigation).
+func (s *Server) joinOIDC(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	st, err := s.act.JoinOIDCStart(r.Context(), q.Get("code"), q.Get("name"), s.origin(r))
+	if !s.act.OIDCEnabled() || koe.ErrorCode(err) == koe.EINVALID {
+		return err // no navigation to come back from: a malformed link
+	}
+	if err != nil {
+		s.log.InfoContext(r.Context(), "OpenID join could not start", "error", err.Error())
+		s.oidcFailed(w, r, "/", act.OIDCFailed)
+		return nil
+	}
+	s.toProvider(w, r, st)
 	return nil
 }
 
@@ -56,25 +83,32 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.act.OIDCCallback(r.Context(), act.OIDCCallbackRequest{Query: r.URL.Query(), Login: login}, s.client(r))
 	s.setOIDCCookie(w, r, "", -1) // a login is tried once
 	if err != nil {
-		code := act.OIDCFailed
+		code, page := act.OIDCFailed, act.DefaultReturnPath
 		var oe *act.OIDCError
 		if errors.As(err, &oe) {
 			code = oe.Code
+			if oe.Join {
+				page = "/"
+			}
 		}
-		s.signinFailed(w, r, code)
+		s.oidcFailed(w, r, page, code)
 		return nil
 	}
-	s.setSession(w, res.Session)
+	if res.Joined != nil {
+		s.setParticipantCookie(w, r, res.Joined.Event.ID, res.Joined.Token)
+	} else {
+		s.setSession(w, res.Session)
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, act.LocalPath(res.ReturnTo), http.StatusFound)
 	return nil
 }
 
-// signinFailed sends the browser back to the sign-in page with the code
-// of what went wrong.
-func (s *Server) signinFailed(w http.ResponseWriter, r *http.Request, code string) {
+// oidcFailed sends the browser back to page (the staff sign-in, or the
+// join page) with the code of what went wrong.
+func (s *Server) oidcFailed(w http.ResponseWriter, r *http.Request, page, code string) {
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, act.DefaultReturnPath+"?"+url.Values{"signin_error": {code}}.Encode(), http.StatusFound)
+	http.Redirect(w, r, page+"?"+url.Values{"signin_error": {code}}.Encode(), http.StatusFound)
 }
 
 func (s *Server) setOIDCCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {

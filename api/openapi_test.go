@@ -239,7 +239,7 @@ func TestEveryOperationIsServed(t *testing.T) {
 			r.want(t, 400, koe.EINVALID)
 		case op == "DELETE /api/v1/session":
 			r.want(t, 204, "")
-		case op == "GET /api/v1/session/oidc": // no provider configured here
+		case op == "GET /api/v1/session/oidc", op == "GET /api/v1/join/oidc": // no provider configured here
 			r.want(t, 404, koe.ENOTFOUND)
 		case op == "GET /api/v1/session/oidc/callback": // back to the sign-in page
 			r.want(t, 302, "")

@@ -69,3 +69,15 @@ func TestEventPasscode(t *testing.T) {
 		t.Errorf("passcode %q after removing it", pc.Passcode)
 	}
 }
+
+// TestParticipantSignInNeedsAProvider: an event cannot ask participants
+// to sign in with an OpenID provider koe does not have.
+func TestParticipantSignInNeedsAProvider(t *testing.T) {
+	h := newHarness(t)
+	e, _ := h.setup()
+	r := h.staff.patch(eventPath(e.ID), map[string]any{"settings": map[string]any{"participant_sign_in": true}})
+	if r.want(t, 400, koe.EINVALID) && !strings.Contains(r.errorMessage(), "KOE_OIDC_ISSUER") {
+		t.Errorf("message %q", r.errorMessage())
+	}
+	h.client("").get("/api/v1/join/oidc?code="+e.JoinCode, unchecked).want(t, 404, koe.ENOTFOUND)
+}

@@ -22,7 +22,7 @@ func statusOf(code string) int {
 	switch code {
 	case koe.EINVALID:
 		return http.StatusBadRequest
-	case koe.EUNAUTHORIZED, koe.EPASSCODE:
+	case koe.EUNAUTHORIZED, koe.EPASSCODE, koe.ESIGNIN:
 		return http.StatusUnauthorized
 	case koe.EFORBIDDEN:
 		return http.StatusForbidden

@@ -41,6 +41,7 @@ func (s *Server) routes() http.Handler {
 
 	// Joining: anyone with the code.
 	handle("POST /api/v1/join", s.join)
+	handle("GET /api/v1/join/oidc", s.joinOIDC)
 
 	// Staff: the first admin, sessions, accounts, API tokens.
 	handle("GET /api/v1/setup", s.setupStatus)

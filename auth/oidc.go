@@ -198,6 +198,10 @@ type OIDCLogin struct {
 	ReturnTo string `json:"t"`
 	// Expires is when the login stops being accepted (Unix seconds).
 	Expires int64 `json:"e"`
+	// JoinEvent is the event a participant signs in to join, 0 for a
+	// staff sign-in; DisplayName the name they chose to join under.
+	JoinEvent   int64  `json:"j,omitempty"`
+	DisplayName string `json:"d,omitempty"`
 }
 
 // Begin starts a sign-in: the provider URL to send the browser to, and

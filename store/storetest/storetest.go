@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Talks", testTalks},
 		{"UpdateTalk", testUpdateTalk},
 		{"Participants", testParticipants},
+		{"ParticipantIdentity", testParticipantIdentity},
 		{"CreateQuestion", testCreateQuestion},
 		{"QAClosed", testQAClosed},
 		{"QuestionLists", testQuestionLists},

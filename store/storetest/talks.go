@@ -211,3 +211,31 @@ func testHighlight(t *testing.T, s koe.Store) {
 		t.Errorf("neighbouring talk lost its highlight: %+v, %v", n, err)
 	}
 }
+
+// testParticipantIdentity: a person signed in with the OpenID provider is
+// one participant per event.
+func testParticipantIdentity(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	e, other := newEvent(t, s, "signed"), newEvent(t, s, "signed-too")
+	p := &koe.Participant{EventID: e.ID, DisplayName: "Ada", OIDCIssuer: "https://id.example", OIDCSubject: "ada"}
+	must(t, "CreateParticipant", s.CreateParticipant(ctx, p))
+	got, err := s.ParticipantByIdentity(ctx, e.ID, "https://id.example", "ada")
+	must(t, "ParticipantByIdentity", err)
+	same(t, "ParticipantByIdentity", got, p)
+	again := &koe.Participant{EventID: e.ID, OIDCIssuer: "https://id.example", OIDCSubject: "ada"}
+	wantCode(t, "CreateParticipant(same identity)", s.CreateParticipant(ctx, again), koe.ECONFLICT)
+	// The same person in another event, another person, another issuer,
+	// and anonymous participants are all new.
+	for _, q := range []*koe.Participant{
+		{EventID: other.ID, OIDCIssuer: "https://id.example", OIDCSubject: "ada"},
+		{EventID: e.ID, OIDCIssuer: "https://id.example", OIDCSubject: "grace"},
+		{EventID: e.ID, OIDCIssuer: "https://other.example", OIDCSubject: "ada"},
+		{EventID: e.ID}, {EventID: e.ID},
+	} {
+		must(t, "CreateParticipant", s.CreateParticipant(ctx, q))
+	}
+	_, err = s.ParticipantByIdentity(ctx, e.ID, "https://id.example", "nobody")
+	wantCode(t, "ParticipantByIdentity(unknown)", err, koe.ENOTFOUND)
+	_, err = s.ParticipantByIdentity(ctx, e.ID, "", "")
+	wantCode(t, "ParticipantByIdentity(none)", err, koe.ENOTFOUND)
+}

@@ -17,9 +17,10 @@ const shots = new URL('../../test-results/', import.meta.url).pathname;
 const repo = resolve(new URL('../..', import.meta.url).pathname);
 const users = [
   { subject: 'sub-ada', email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', preferred_username: 'ada', groups: ['koe-admins'] },
+  { subject: 'sub-kei', email: 'kei@example.jp', email_verified: true, name: 'Kei', preferred_username: 'kei', groups: [] },
 ];
 
-let koe, op, opDir, browser;
+let koe, op, opDir, browser, admin;
 
 /** Builds (unless KOE_TESTOP names it) and starts testop; resolves its issuer URL. */
 async function startProvider() {
@@ -92,6 +93,7 @@ describe('Sign in with OpenID Connect', () => {
     assert.equal(who.account.display_name, 'Ada Lovelace');
     assert.equal(who.admin, true);
     await page.screenshot({ path: `${shots}oidc-signed-in.png`, fullPage: true });
+    admin = page;
   });
 
   it('comes back with a message when the person cancels', async () => {
@@ -104,5 +106,28 @@ describe('Sign in with OpenID Connect', () => {
     const who = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
     assert.equal(who, 401);
     await page.screenshot({ path: `${shots}oidc-cancelled.png`, fullPage: true });
+  });
+
+  it('a participant signs in with the provider to join an event that asks for it', async () => {
+    const call = (method, path, body) =>
+      admin.evaluate(async ([m, p, b]) => {
+        const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+        return r.json();
+      }, [method, path, body]);
+    const event = await call('POST', '/api/v1/events', { title: 'Members only', settings: { participant_replies: false, participant_sign_in: true } });
+    assert.equal(event.settings.participant_sign_in, true);
+    await call('POST', `/api/v1/events/${event.id}/talks`, { title: 'Opening' });
+    const page = await newPage();
+    await page.goto(`${koe.base}/j/${event.join_code}`);
+    await page.fill('#name', 'Kei');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByText('This event asks you to sign in with Test SSO to join.').waitFor();
+    await page.getByTestId('join-sign-in').click();
+    await page.getByLabel('User name').fill('kei');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(new RegExp(`/e/${event.id}`));
+    await page.getByText('Asking as Kei').waitFor();
+    const staff = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+    assert.equal(staff, 401, 'a participant who signed in is no staff');
   });
 });

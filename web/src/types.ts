@@ -2,6 +2,8 @@
 
 export interface EventSettings {
   participant_replies: boolean;
+  /** New participants sign in with the OpenID provider to join. */
+  participant_sign_in: boolean;
 }
 
 export interface KoeEvent {

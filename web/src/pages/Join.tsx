@@ -16,6 +16,19 @@ export function Join({ code: fromLink }: { code?: string }) {
   const [name, setName] = useState('');
   // The event asks for a passcode: shown once koe says so.
   const [passcode, setPasscode] = useState<string | null>(null);
+  // The event asks participants to sign in with the OpenID provider
+  // (named by /api/v1/setup): the link that does it, once koe says so.
+  const [provider, setProvider] = useState('');
+  const [signInLink, setSignInLink] = useState('');
+  const [signInErr] = useState(() => new URLSearchParams(location.search).get('signin_error'));
+  useEffect(() => {
+    if (!signInErr) return;
+    history.replaceState(null, '', location.pathname);
+    void api.setupStatus().then(
+      (st) => setErr(t(signInErr === 'oidc_denied' ? 'joinSignInDenied' : 'joinSignInFailed', { name: st.oidc ?? 'OpenID Connect' })),
+      () => setErr(t('joinSignInFailed', { name: 'OpenID Connect' })),
+    );
+  }, []);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const known = joinedEvents();
@@ -32,7 +45,12 @@ export function Join({ code: fromLink }: { code?: string }) {
       navigate(`/e/${res.event.id}`, { replace: !!fromLink });
     } catch (e) {
       setAuto(false);
-      if (e instanceof ApiError && e.code === 'passcode_required') {
+      if (e instanceof ApiError && e.code === 'sign_in_required') {
+        const st = await api.setupStatus().catch(() => null);
+        setProvider(st?.oidc ?? 'OpenID Connect');
+        setSignInLink(`/api/v1/join/oidc?${new URLSearchParams({ code: normalizeCode(c), ...(n.trim() ? { name: n.trim() } : {}) })}`);
+        setErr(t('joinSignInNeeded', { name: st?.oidc ?? 'OpenID Connect' }));
+      } else if (e instanceof ApiError && e.code === 'passcode_required') {
         setErr(pc.trim() ? t('passcodeWrong') : t('passcodeNeeded'));
         setPasscode(pc);
         setTimeout(() => document.getElementById('passcode')?.focus());
@@ -143,9 +161,15 @@ export function Join({ code: fromLink }: { code?: string }) {
           <p id="join-error" class="error-text" role="alert">
             {err}
           </p>
-          <button type="submit" class="btn btn-primary btn-block btn-large" disabled={busy}>
-            {busy ? t('joining') : t('joinButton')}
-          </button>
+          {signInLink ? (
+            <a class="btn btn-primary btn-block btn-large" href={signInLink} data-testid="join-sign-in">
+              {t('signInToJoin', { name: provider })}
+            </a>
+          ) : (
+            <button type="submit" class="btn btn-primary btn-block btn-large" disabled={busy}>
+              {busy ? t('joining') : t('joinButton')}
+            </button>
+          )}
         </form>
         {known.length > 0 && (
           <section class="recent" aria-labelledby="recent-h">

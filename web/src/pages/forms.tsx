@@ -28,6 +28,10 @@ export function EventForm({
   const [starts, setStarts] = useState(isoToZoned(event?.starts_at ?? null, tz0));
   const [ends, setEnds] = useState(isoToZoned(event?.ends_at ?? null, tz0));
   const [replies, setReplies] = useState(event?.settings.participant_replies ?? false);
+  const [signIn, setSignIn] = useState(event?.settings.participant_sign_in ?? false);
+  // Participants can be asked to sign in only where koe has a provider.
+  const [provider, setProvider] = useState(false);
+  useEffect(() => void api.setupStatus().then((st) => setProvider(!!st.oidc), () => {}), []);
   // The passcode is not in the event: its owners read it (this form is
   // theirs); null until it has loaded, or for a new event.
   const [passcode, setPasscode] = useState<string | null>(null);
@@ -55,7 +59,7 @@ export function EventForm({
         time_zone: tz,
         starts_at: zonedToISO(starts, tz),
         ends_at: zonedToISO(ends, tz),
-        settings: { participant_replies: replies },
+        settings: { participant_replies: replies, participant_sign_in: signIn },
       };
       if (slug.trim()) body.slug = slug.trim();
       if (passcode !== null && passcode.trim() !== passcode0) body.passcode = passcode.trim();
@@ -107,6 +111,14 @@ export function EventForm({
           <span>{t('participantReplies')}</span>
         </label>
       </div>
+      {(provider || signIn) && (
+        <div class="field span-2">
+          <label class="check">
+            <input type="checkbox" checked={signIn} onChange={(e) => setSignIn(e.currentTarget.checked)} />
+            <span>{t('participantSignIn')}</span>
+          </label>
+        </div>
+      )}
       {passcode !== null && (
         <div class="field span-2">
           <label for={`${p}-passcode`}>{t('passcodeSetting')}</label>
