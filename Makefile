@@ -12,10 +12,12 @@ NPM     ?= npm
 
 ## run: build the UI and koe, and serve it on $(ADDR) with SQLite in ./$(DATA)
 run: build
+	@echo '==> koe serve on $(ADDR), data in ./$(DATA) (on a first run it prints the setup link of the first admin; Ctrl-C stops it)'
 	./bin/koe serve --addr $(ADDR) --data-dir $(DATA)
 
 ## build: the web UI, then a static binary in bin/koe that embeds it
 build: web
+	@echo '==> go build: bin/koe, with the UI embedded (the first build downloads the Go modules and compiles everything: several minutes on a small machine; later builds take seconds)'
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/koe ./cmd/koe
 
 ## test: vet, every Go test with the race detector (fuzz seeds included), the API suite again on
@@ -29,11 +31,13 @@ test:
 ## web-deps: install the UI's npm packages (npm ci), when package-lock.json changed
 web-deps: web/node_modules/.koe-installed
 web/node_modules/.koe-installed: web/package.json web/package-lock.json
+	@echo '==> npm ci: installing the UI'"'"'s packages into web/node_modules (first time only, or when package-lock.json changed: a minute or so)'
 	cd web && $(NPM) ci --no-audit --no-fund
 	touch $@
 
 ## web: build the UI into web/dist (go build embeds it)
 web: web-deps
+	@echo '==> vite build: type-checking and bundling the UI into web/dist'
 	cd web && $(NPM) run build
 
 ## web-test: the UI's unit tests (Vitest)

@@ -224,7 +224,7 @@ func NewJoinCode() string {
 func NormalizeJoinCode(code string) (string, error) {
 	code = strings.TrimFunc(code, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
 	if len(code) != JoinCodeLen {
-		return "", Errorf(EINVALID, "join code must be %d characters", JoinCodeLen)
+		return "", Invalid("code", ReasonFormat, JoinCodeLen, "join code must be %d characters", JoinCodeLen)
 	}
 	b := []byte(code)
 	for i, c := range b {
@@ -232,7 +232,7 @@ func NormalizeJoinCode(code string) (string, error) {
 			b[i] = c - 'a' + 'A'
 		}
 		if !strings.ContainsRune(JoinCodeAlphabet, rune(b[i])) {
-			return "", Errorf(EINVALID, "join code contains an invalid character")
+			return "", Invalid("code", ReasonFormat, 0, "join code contains an invalid character")
 		}
 	}
 	return string(b), nil
@@ -244,7 +244,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 // and single dashes, 1–64 characters.
 func ValidateSlug(s string) error {
 	if len(s) == 0 || len(s) > MaxSlugLen || !slugPattern.MatchString(s) {
-		return Errorf(EINVALID, "slug must be 1-%d lower-case letters, digits and single dashes", MaxSlugLen)
+		return Invalid("slug", ReasonFormat, MaxSlugLen, "slug must be 1-%d lower-case letters, digits and single dashes", MaxSlugLen)
 	}
 	return nil
 }
@@ -253,10 +253,10 @@ func ValidateSlug(s string) error {
 func ValidateTimeZone(tz string) error {
 	// "Local" would mean the server's own zone, which differs per machine.
 	if tz == "" || tz == "Local" || len(tz) > 64 {
-		return Errorf(EINVALID, "time_zone must be an IANA time zone such as Asia/Tokyo")
+		return Invalid("time_zone", ReasonFormat, 0, "time_zone must be an IANA time zone such as Asia/Tokyo")
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return Errorf(EINVALID, "time_zone %q is not a known IANA time zone", tz)
+		return Invalid("time_zone", ReasonFormat, 0, "time_zone %q is not a known IANA time zone", tz)
 	}
 	return nil
 }
@@ -264,7 +264,7 @@ func ValidateTimeZone(tz string) error {
 // ValidateSpan checks that an end is not before its start.
 func ValidateSpan(start, end *time.Time) error {
 	if start != nil && end != nil && end.Before(*start) {
-		return Errorf(EINVALID, "ends_at must not be before starts_at")
+		return Invalid("ends_at", ReasonOrder, 0, "ends_at must not be before starts_at")
 	}
 	return nil
 }

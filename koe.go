@@ -31,6 +31,28 @@ const (
 var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EPASSCODE, ESIGNIN, EUNAUTHORIZED,
 	EFORBIDDEN, ERATELIMIT, ETOOLARGE, EMETHOD, EUNAVAILABLE, EINTERNAL}
 
+// Reasons a value was rejected (Error.Reason on EINVALID): machine-readable,
+// so that a client can say it in the user's language instead of showing
+// the English message.
+const (
+	ReasonInvalidUTF8    = "invalid_utf8"          // the text is not valid UTF-8
+	ReasonControlChar    = "control_character"     // a control character other than newline and tab
+	ReasonDirectionChar  = "direction_control"     // a bidirectional text control (U+202A–U+202E, U+2066–U+2069, …)
+	ReasonTooManyMarks   = "too_many_marks"        // more than Limit combining marks on one character
+	ReasonNoVisibleChars = "no_visible_characters" // only invisible characters
+	ReasonEmpty          = "empty"                 // empty (after trimming)
+	ReasonTooShort       = "too_short"             // fewer than Limit characters
+	ReasonTooLong        = "too_long"              // more than Limit characters
+	ReasonMultiline      = "multiline"             // a newline or tab in a single-line value
+	ReasonFormat         = "format"                // not of the required form (a slug, a time zone, a join code)
+	ReasonOrder          = "order"                 // an end before its start
+	ReasonJSON           = "json"                  // the body is not the JSON the route takes
+)
+
+// Reasons lists every Reason constant above.
+var Reasons = []string{ReasonInvalidUTF8, ReasonControlChar, ReasonDirectionChar, ReasonTooManyMarks, ReasonNoVisibleChars,
+	ReasonEmpty, ReasonTooShort, ReasonTooLong, ReasonMultiline, ReasonFormat, ReasonOrder, ReasonJSON}
+
 // Error is an error with a code from the list above and a message fit for
 // the person who sent the request.
 type Error struct {
@@ -38,6 +60,18 @@ type Error struct {
 	Message string
 	// RetryAfter is set on ERATELIMIT: how long until the request may succeed.
 	RetryAfter time.Duration
+	// Field, Reason and Limit are the machine-readable details of a
+	// rejected value (set by Invalid): the request field (its JSON name),
+	// one of the Reason constants, and the limit it broke (0 for none).
+	Field  string
+	Reason string
+	Limit  int
+}
+
+// Invalid returns an EINVALID *Error with its details: field (the JSON
+// name), reason (a Reason constant), limit (0 for none) and a message.
+func Invalid(field, reason string, limit int, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Message: fmt.Sprintf(format, args...), Field: field, Reason: reason, Limit: limit}
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -38,7 +38,7 @@ const (
 // points long.
 func CleanText(field, s string, min, max int) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Errorf(EINVALID, "%s is not valid UTF-8", field)
+		return "", Invalid(field, ReasonInvalidUTF8, 0, "%s is not valid UTF-8", field)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -48,15 +48,15 @@ func CleanText(field, s string, min, max int) (string, error) {
 	marks := 0 // combining marks since the last base character
 	for _, r := range s {
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
-			return "", Errorf(EINVALID, "%s contains a control character (U+%04X)", field, r)
+			return "", Invalid(field, ReasonControlChar, 0, "%s contains a control character (U+%04X)", field, r)
 		}
 		if isBidiControl(r) {
-			return "", Errorf(EINVALID, "%s contains a text direction control (U+%04X)", field, r)
+			return "", Invalid(field, ReasonDirectionChar, 0, "%s contains a text direction control (U+%04X)", field, r)
 		}
 		switch {
 		case isMark(r):
 			if marks++; marks > MaxCombiningMarks {
-				return "", Errorf(EINVALID, "%s stacks too many combining marks on one character (at most %d)", field, MaxCombiningMarks)
+				return "", Invalid(field, ReasonTooManyMarks, MaxCombiningMarks, "%s stacks too many combining marks on one character (at most %d)", field, MaxCombiningMarks)
 			}
 		case isIgnorable(r):
 			// Zero-width characters draw no base of their own, so the
@@ -71,17 +71,17 @@ func CleanText(field, s string, min, max int) (string, error) {
 	// need ZWJ and variation selectors, some scripts ZWNJ), but text made
 	// only of them would be an empty question that passes the length check.
 	if s != "" && !visible {
-		return "", Errorf(EINVALID, "%s has no visible characters", field)
+		return "", Invalid(field, ReasonNoVisibleChars, 0, "%s has no visible characters", field)
 	}
 	n := utf8.RuneCountInString(s)
 	if n < min {
 		if min == 1 {
-			return "", Errorf(EINVALID, "%s must not be empty", field)
+			return "", Invalid(field, ReasonEmpty, 0, "%s must not be empty", field)
 		}
-		return "", Errorf(EINVALID, "%s must be at least %d characters", field, min)
+		return "", Invalid(field, ReasonTooShort, min, "%s must be at least %d characters", field, min)
 	}
 	if n > max {
-		return "", Errorf(EINVALID, "%s must be at most %d characters (got %d)", field, max, n)
+		return "", Invalid(field, ReasonTooLong, max, "%s must be at most %d characters (got %d)", field, max, n)
 	}
 	return s, nil
 }
@@ -94,7 +94,7 @@ func CleanLine(field, s string, min, max int) (string, error) {
 		return "", err
 	}
 	if strings.ContainsAny(s, "\n\t") {
-		return "", Errorf(EINVALID, "%s must be a single line", field)
+		return "", Invalid(field, ReasonMultiline, 0, "%s must be a single line", field)
 	}
 	return s, nil
 }

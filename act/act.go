@@ -54,6 +54,9 @@ type Config struct {
 	// PublicURL is where people reach koe (KOE_PUBLIC_URL): its host is
 	// the passkeys' relying party. "" takes each request's own host.
 	PublicURL string
+	// JoinBase is the base URL of join links (KOE_PUBLIC_URL, or a LAN
+	// address koe found at start); its URL "" lets the page use its own.
+	JoinBase JoinBase
 }
 
 // SessionLimits bound staff sessions.
@@ -92,6 +95,7 @@ type Actions struct {
 	oidc       *OIDCConfig
 	oidcLogins *auth.OIDCLogins
 	passkeys   *auth.Passkeys
+	joinBase   JoinBase
 }
 
 // New returns the actions.
@@ -146,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		retention:  cfg.AuditRetention,
 		oidc:       cfg.OIDC,
 		passkeys:   auth.NewPasskeys(cfg.PublicURL),
+		joinBase:   cfg.JoinBase,
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),

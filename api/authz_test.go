@@ -275,6 +275,7 @@ func authzRows() []authzRow {
 		{"GET /healthz", get("/healthz"), forAll200},
 		{"GET /readyz", get("/readyz"), forAll200},
 		{"GET /api/openapi.json", get("/api/openapi.json"), forAll200},
+		{"GET /api/v1/config", get("/api/v1/config"), forAll200},
 		{"POST /api/v1/join", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "POST", path: "/api/v1/join", body: map[string]any{"code": w.e.JoinCode}}
 		}, "201 200 201 201 201 201 201 201 201 201"}, // the participant is back, not new

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/koehq/koe"
@@ -49,6 +50,11 @@ type errorResponse struct {
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// The details of a rejected value (koe.Invalid), for clients to word
+	// the error in their user's language.
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Limit  int    `json:"limit,omitempty"`
 }
 
 // writeJSON renders v with status: the one place that renders JSON.
@@ -82,7 +88,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == koe.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("error", err.Error()))
 	}
-	writeJSON(w, statusOf(code), errorResponse{Error: errorBody{Code: code, Message: koe.ErrorMessage(err)}})
+	body := errorBody{Code: code, Message: koe.ErrorMessage(err)}
+	if ke != nil && code != koe.EINTERNAL {
+		body.Field, body.Reason, body.Limit = ke.Field, ke.Reason, ke.Limit
+	}
+	writeJSON(w, statusOf(code), errorResponse{Error: body})
 }
 
 // decodeJSON reads one JSON object into dst: sent as application/json, at
@@ -111,12 +121,26 @@ func decodeBody(body []byte, dst any) error {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
 	if err := d.Decode(dst); err != nil {
-		return koe.Errorf(koe.EINVALID, "invalid JSON body: %s", jsonProblem(err))
+		return koe.Invalid(jsonField(err), koe.ReasonJSON, 0, "invalid JSON body: %s", jsonProblem(err))
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return koe.Errorf(koe.EINVALID, "invalid JSON body: unexpected data after the object")
 	}
 	return nil
+}
+
+// jsonField names the field a decoding error is about, when it says.
+func jsonField(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return typ.Field
+	}
+	if f, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+		if f, ok = strings.CutSuffix(f, `"`); ok && len(f) <= 64 {
+			return f
+		}
+	}
+	return ""
 }
 
 // jsonProblem describes a decoding error without echoing the input.

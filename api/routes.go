@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	handle("GET /api/openapi.json", s.openAPI)
+	handle("GET /api/v1/config", s.clientConfig)
 
 	// Joining: anyone with the code.
 	handle("POST /api/v1/join", s.join)

@@ -354,6 +354,19 @@ func TestAPITokens(t *testing.T) {
 	}
 	// Only admins' tokens carry admin.
 	br.post("/api/v1/account/tokens", map[string]any{"name": "root", "roles": []string{"admin"}}).want(t, 403, koe.EFORBIDDEN)
+	// An admin's token with the admin role does what the README's
+	// walkthrough does with it: create events.
+	adm, _ := h.signedIn(h.account(true))
+	var root struct {
+		Token string `json:"token"`
+	}
+	adm.post("/api/v1/account/tokens", map[string]any{"name": "scripts", "roles": []string{"admin"}}).decode(t, &root)
+	h.client(root.Token).post("/api/v1/events", map[string]any{"title": "By script"}).want(t, 201, "")
+	var moderatorOnly struct {
+		Token string `json:"token"`
+	}
+	adm.post("/api/v1/account/tokens", map[string]any{"name": "bot", "roles": []string{"moderator"}}).decode(t, &moderatorOnly)
+	h.client(moderatorOnly.Token).post("/api/v1/events", map[string]any{"title": "Not by this one"}).want(t, 403, koe.EFORBIDDEN)
 	// Past expiry, or revoked: no identity.
 	br.post("/api/v1/account/tokens", map[string]any{"name": "past", "roles": []string{"owner"}, "expires_at": time.Now().Add(-time.Minute)}).want(t, 400, koe.EINVALID)
 	secret := auth.NewSecret(auth.APITokenPrefix)

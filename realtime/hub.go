@@ -60,6 +60,12 @@ type Options struct {
 	// PresenceInterval is how often talks are told their audience size
 	// when it changed. Default 2 s.
 	PresenceInterval time.Duration
+	// PresenceOnJoin, when set, publishes the audience sizes this soon
+	// after a subscription begins instead of at the next PresenceInterval
+	// tick, so that a presenter screen shows its count at once; a crowd
+	// arriving together costs one publication per PresenceOnJoin, not one
+	// per newcomer. 0 waits for the tick.
+	PresenceOnJoin time.Duration
 	// WriteTimeout closes a connection whose write does not finish in time.
 	// Default 10 s.
 	WriteTimeout time.Duration
@@ -125,6 +131,7 @@ type Hub struct {
 	conns    map[*wsConn]struct{}
 	draining bool
 	done     chan struct{} // closed by Shutdown
+	joins    chan struct{} // a subscription began: tell the audience size soon (presenceSoon)
 	wg       sync.WaitGroup
 }
 
@@ -171,6 +178,7 @@ func New(opts Options) *Hub {
 		streams: make(map[StreamID]*stream),
 		conns:   make(map[*wsConn]struct{}),
 		done:    make(chan struct{}),
+		joins:   make(chan struct{}, 1),
 	}
 	h.likes = newCoalescer(h)
 	h.sums = newSummer(h)
@@ -338,11 +346,19 @@ func (h *Hub) maintain() {
 	presence := time.NewTicker(h.opts.PresenceInterval)
 	defer presence.Stop()
 	audience := make(map[StreamID]int)
+	var soon <-chan time.Time // armed by a join, so that one wait covers a burst of them
 	for {
 		select {
 		case <-h.done:
 			return
 		case <-presence.C:
+			h.publishPresence(audience)
+		case <-h.joins:
+			if soon == nil {
+				soon = time.After(h.opts.PresenceOnJoin)
+			}
+		case <-soon:
+			soon = nil
 			h.publishPresence(audience)
 		case <-ping.C:
 			h.mu.Lock()
@@ -364,6 +380,21 @@ func (h *Hub) maintain() {
 			}
 			h.mu.Unlock()
 		}
+	}
+}
+
+// PresenceOnJoinDelay is the PresenceOnJoin koe serve uses.
+const PresenceOnJoinDelay = 100 * time.Millisecond
+
+// presenceSoon asks maintain to publish the audience sizes shortly (a
+// subscription began), when PresenceOnJoin is set. It never blocks.
+func (h *Hub) presenceSoon() {
+	if h.opts.PresenceOnJoin <= 0 {
+		return
+	}
+	select {
+	case h.joins <- struct{}{}:
+	default:
 	}
 }
 

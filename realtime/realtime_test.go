@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -475,6 +476,24 @@ func TestPresenceForNewcomers(t *testing.T) {
 	b := dialWS(t, srv)
 	b.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
 	waitPresence(b, `{"connections":1}`)
+}
+
+// A newcomer learns the audience size at once, not at the next presence
+// tick (the presenter screen showed "…" for two seconds after loading).
+func TestPresenceAtOnceForNewcomers(t *testing.T) {
+	_, srv := newTestServer(t, Options{PresenceInterval: time.Hour, PresenceOnJoin: 50 * time.Millisecond})
+	a := dialWS(t, srv)
+	a.send(t, ClientMessage{Type: "subscribe", Topic: "talk:1"})
+	start := time.Now()
+	for {
+		m := a.nextWithin(t, time.Second)
+		if slices.ContainsFunc(m.Events, func(e received) bool { return e.Type == "presence" && string(e.Data) == `{"connections":1}` }) {
+			break
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("presence after %s", d)
+	}
 }
 
 // A reset over SSE carries the stream's head as its id, so that a stock

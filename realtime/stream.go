@@ -364,6 +364,7 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 	sk.subscribed(s.id.Topic, formatCursor(s.epoch, start))
 	s.subs[sub] = struct{}{}
 	s.joined.Store(true)
+	s.hub.presenceSoon()
 	s.lastActive = s.hub.now()
 	if start < head {
 		s.poke()

@@ -50,7 +50,8 @@ func serve(args []string) error {
 	buildInfo.WithLabelValues(version, commit).Set(1)
 	reg.MustRegister(buildInfo)
 
-	hubOpts := realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log}
+	hubOpts := realtime.Options{FlushInterval: cfg.FlushInterval, Metrics: realtime.NewMetrics(reg), Logger: log,
+		PresenceOnJoin: realtime.PresenceOnJoinDelay}
 	var shared ratelimit.SharedBuckets
 	if cfg.RedisURL != "" {
 		b, err := redis.New(cfg.RedisURL, redis.WithPrefix(cfg.RedisPrefix))
@@ -65,6 +66,22 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Listening first: join links name the address koe is reached at.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	url := cfg.PublicURL
+	if url == "" {
+		url = "http://" + displayAddr(ln.Addr())
+	}
+	ifaces, err := net.InterfaceAddrs()
+	if err != nil {
+		log.Warn("cannot list the network addresses for join links", "error", err)
+	}
+	lan := lanURLs(ln.Addr(), ifaces)
+	joinAt := joinBase(cfg.PublicURL, lan, url)
 	actions, err := act.New(ctx, act.Config{
 		Store:         st,
 		Hub:           hub,
@@ -78,6 +95,7 @@ func serve(args []string) error {
 		ParticipantTokenTTL: cfg.ParticipantTokenTTL,
 		AuditRetention:      cfg.AuditRetention,
 		PublicURL:           cfg.PublicURL,
+		JoinBase:            joinAt,
 		OIDC:                oidc,
 	})
 	if err != nil {
@@ -103,10 +121,6 @@ func serve(args []string) error {
 
 	defer startTracing(log)() // tracing.go: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	httpSrv := &http.Server{
 		Handler:           traced(srv),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -114,10 +128,6 @@ func serve(args []string) error {
 		IdleTimeout:       120 * time.Second,
 		// No WriteTimeout: streams set their own per-write deadlines.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	url := cfg.PublicURL
-	if url == "" {
-		url = "http://" + displayAddr(ln.Addr())
 	}
 	log.Info("koe serving", "url", url, "version", version, "commit", commit, "store", where, "redis", cfg.RedisURL != "", "rate_limits", cfg.RateLimits.String())
 	setup, expires, err := actions.SetupToken(ctx)
@@ -130,6 +140,7 @@ func serve(args []string) error {
 		// logs too.
 		fmt.Fprintf(os.Stderr, "\n  koe is running at %s\n\n  Create the first admin account (this link works once, until %s):\n\n    %s/setup#%s\n\n", url, expires.Local().Format("2006-01-02 15:04"), url, setup)
 	}
+	printJoinURLs(os.Stderr, cfg.PublicURL, lan, joinAt)
 
 	if cfg.DebugAddr != "" {
 		go serveDebug(log, cfg.DebugAddr)

@@ -110,7 +110,16 @@ func TestTracingExportsSpans(t *testing.T) {
 		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		_ = rw.Flush()
 	})
-	srv := httptest.NewServer(traced(mux))
+	// Spans end when the traced handler returns, which for a stream or a
+	// hijacked connection can be after the client saw its answer: wait
+	// for every handler before flushing.
+	var handlers sync.WaitGroup
+	h := traced(mux)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers.Add(1)
+		defer handlers.Done()
+		h.ServeHTTP(w, r)
+	}))
 	defer srv.Close()
 
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events/12/talks/3", nil)
@@ -151,6 +160,7 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Errorf("upgrade through the wrapper: status %d", wresp.StatusCode)
 	}
 
+	handlers.Wait()
 	stop() // flushes the batch
 	col.mu.Lock()
 	defer col.mu.Unlock()

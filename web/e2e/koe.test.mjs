@@ -114,6 +114,8 @@ describe('koe in the browser', () => {
     await screen.locator('[data-testid="screen-code"]').waitFor();
     assert.equal((await screen.locator('[data-testid="screen-code"]').textContent()).replace(/\s/g, ''), event.join_code);
     assert.equal(await screen.locator('svg.qr path').count(), 1);
+    // koe listens on 127.0.0.1 only and the page is on 127.0.0.1: no phone can open the link, and the screen says so.
+    await screen.locator('[data-testid="screen-unreachable"]').getByText('Phones cannot open this link').waitFor();
     await until('presence from the connections', async () => Number(await screen.locator('[data-testid="presence"]').getAttribute('data-n')) >= 3);
   });
 
@@ -309,5 +311,69 @@ describe('koe in the browser', () => {
     await mei.getByRole('button', { name: '参加する' }).click();
     await mei.waitForURL(new RegExp(`/e/${gated.id}`));
     await mei.getByRole('button', { name: '質問する' }).waitFor();
+  });
+});
+
+// With KOE_PUBLIC_URL, the presenter screen's QR code and link use it, not
+// the address the screen was opened on (a projector page at localhost);
+// the event form offers the IANA time zones.
+describe('getting started: the join link on the presenter screen, the event form', () => {
+  const publicURL = 'http://koe-venue.test:8080';
+  let venue, br;
+  before(async () => {
+    venue = await startKoe({ token, env: { KOE_PUBLIC_URL: publicURL } });
+    br = await launch();
+  });
+  after(async () => {
+    await br?.close();
+    await venue?.stop();
+  });
+
+  it('uses the base URL koe serves, without a warning', async () => {
+    const call = apiClient(venue.base, token);
+    const cfg = await (await fetch(`${venue.base}/api/v1/config`)).json();
+    assert.deepEqual(cfg, { join_base_url: publicURL, loopback: false });
+    const ev = await call('POST', '/api/v1/events', { title: 'Venue meetup', slug: 'venue' });
+    const tk = await call('POST', `/api/v1/events/${ev.id}/talks`, { title: 'Opening' });
+    const context = await br.newContext({ viewport: projector, locale: 'ja-JP', deviceScaleFactor: 1 });
+    const r = await context.request.post(`${venue.base}/api/v1/session`, { data: { token } });
+    assert.equal(r.status(), 201);
+    const screen = await context.newPage();
+    const errors = [];
+    screen.on('pageerror', (e) => errors.push(e.message));
+    await screen.goto(`${venue.base}/e/${ev.id}/t/${tk.id}/screen`);
+    const want = `${publicURL}/j/${ev.join_code}`;
+    await until('the join link uses KOE_PUBLIC_URL', async () => (await screen.locator('[data-testid="screen-url"]').textContent()).trim() === want.replace('http://', ''));
+    const label = await screen.locator('svg.qr').getAttribute('aria-label');
+    assert.ok(label.endsWith(`: ${want}`), `the QR code encodes ${want}: ${label}`);
+    assert.equal(await screen.locator('[data-testid="screen-unreachable"]').count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it("the new event form offers the IANA time zones, the browser's first", async () => {
+    const context = await br.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/Chicago' });
+    const r = await context.request.post(`${venue.base}/api/v1/session`, { data: { token } });
+    assert.equal(r.status(), 201);
+    const admin = await context.newPage();
+    await admin.goto(`${venue.base}/admin`);
+    const tz = admin.locator('#new-tz');
+    await tz.waitFor();
+    assert.equal(await tz.inputValue(), 'America/Chicago');
+    assert.ok((await admin.locator('#new-tz-list option').count()) > 100, 'every IANA zone is offered');
+    await tz.fill('asia/tokyo');
+    await tz.blur();
+    assert.equal(await tz.inputValue(), 'Asia/Tokyo'); // canonical name
+    await tz.fill('Mars/Base');
+    assert.equal(await tz.evaluate((el) => el.validity.valid), false);
+    await admin.getByText('Choose a time zone from the list').waitFor();
+    await tz.fill('Asia/Tokyo');
+    await admin.fill('#new-title', 'Tokyo meetup');
+    await admin.getByRole('button', { name: 'Create event' }).click();
+    await admin.waitForURL(/\/admin\/e\/\d+/);
+    const events = await apiClient(venue.base, token)('GET', '/api/v1/events');
+    const made = (events.events ?? events.items ?? events).find((e) => e.title === 'Tokyo meetup');
+    assert.equal(made?.time_zone, 'Asia/Tokyo');
+    await context.close();
   });
 });

@@ -2,7 +2,7 @@
 // participant cookie from /join, the staff cookie from /session), so no
 // token is ever kept in script-readable storage.
 import type {
-  Account, APIToken, AuditPage, Ceremony, EventRole, Invitation, InvitationPreview, IssuedAPIToken, IssuedInvitation,
+  Account, APIToken, AuditPage, Ceremony, ClientConfig, EventRole, Invitation, InvitationPreview, IssuedAPIToken, IssuedInvitation,
   JoinResponse, KoeEvent, LikeResult, Me, Membership, Passkey, Question, QuestionList, Reply, SecondFactor, SetupStatus,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
 } from './types';
@@ -15,10 +15,19 @@ export class ApiError extends Error {
     message: string,
     /** Seconds, from Retry-After on 429. */
     public retryAfter = 0,
+    /** invalid_argument: which field broke which rule, and its limit (0 for none). */
+    public details: ErrorDetails = {},
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** The machine-readable details of a rejected value (api/openapi.json, ErrorBody). */
+export interface ErrorDetails {
+  field?: string;
+  reason?: string;
+  limit?: number;
 }
 
 /** status 0: the request never got an answer. */
@@ -44,9 +53,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     // A proxy's HTML error page, or an empty body.
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (data as { error?: { code?: string; message?: string } & ErrorDetails } | null)?.error;
     const retry = Number(res.headers.get('Retry-After') ?? 0);
-    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) ? retry : 0);
+    const details: ErrorDetails = {
+      field: typeof err?.field === 'string' ? err.field : undefined,
+      reason: typeof err?.reason === 'string' ? err.reason : undefined,
+      limit: typeof err?.limit === 'number' ? err.limit : undefined,
+    };
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) ? retry : 0, details);
   }
   return data as T;
 }
@@ -109,6 +123,7 @@ export const api = {
   passkeySignInOptions: () => request<Ceremony>('POST', '/api/v1/session/passkey'),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
   whoami: () => request<Whoami>('GET', '/api/v1/session'),
+  clientConfig: () => request<ClientConfig>('GET', '/api/v1/config'),
   setupStatus: () => request<SetupStatus>('GET', '/api/v1/setup'),
   setup: (body: { token: string; login: string; display_name: string; email: string; password: string }) =>
     request<SignedIn>('POST', '/api/v1/setup', body),

@@ -174,6 +174,14 @@ export interface SecondFactor {
   options: { publicKey: Record<string, unknown> };
 }
 
+/** GET /api/v1/config: what the UI needs of the installation. */
+export interface ClientConfig {
+  /** The base URL of join links (KOE_PUBLIC_URL or a LAN address); "" for the page's own origin. */
+  join_base_url: string;
+  /** True when join_base_url reaches koe's machine only: phones cannot open it. */
+  loopback: boolean;
+}
+
 export interface SetupStatus {
   needed: boolean;
   /** The OpenID provider's name, when koe is configured for it. */

@@ -41,7 +41,7 @@ function AccountList({ who }: { who: Whoami }) {
             <li key={a.id} class={a.disabled ? 'item-row item-gone' : 'item-row'} data-login={a.login}>
               <div class="item-text">
                 <span class="item-title">
-                  {a.display_name}
+                  <bdi>{a.display_name}</bdi>
                   {a.id === who.account?.id && <span class="badge badge-mine">{t('you')}</span>}
                   {a.admin && <span class="role-chip role-admin">{t('roleAdmin')}</span>}
                   {a.disabled && <span class="badge badge-hidden">{t('disabled')}</span>}

@@ -47,7 +47,7 @@ function Events({ who }: { who: Whoami }) {
                     {e.title}
                   </a>
                   <span class="muted small">
-                    {e.starts_at ? fmtDateTime(e.starts_at, e.time_zone) : e.slug} · {e.time_zone}
+                    {e.starts_at ? fmtDateTime(e.starts_at, e.time_zone) : t('eventNoDate')} · {e.time_zone}
                   </span>
                 </div>
                 {role && <span class={`role-chip role-${role}`}>{who.admin && !who.events[String(e.id)] ? t('roleAdmin') : roleName(role)}</span>}

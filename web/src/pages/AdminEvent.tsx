@@ -364,7 +364,7 @@ function EditBody({ q, state, onDone }: { q: Question; state: TalkState; onDone:
       <label for={id} class="sr-only">
         {t('questionBody')}
       </label>
-      <textarea id={id} value={body} rows={3} onInput={(e) => setBody(e.currentTarget.value)} autoFocus />
+      <textarea id={id} value={body} rows={3} dir="auto" onInput={(e) => setBody(e.currentTarget.value)} autoFocus />
       <div class="reply-form-row">
         <span class={n > maxQuestion ? 'counter counter-over' : 'counter'}>{t('charCount', { n, max: maxQuestion })}</span>
         <button type="button" class="btn btn-small btn-ghost" onClick={onDone}>

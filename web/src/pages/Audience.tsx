@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import { LiveClient, type Status } from '../live';
-import { Likes } from '../state/likes';
+import { LikeChannel, Likes } from '../state/likes';
 import type { Tab } from '../state/questions';
 import { ProgrammeSession, TalkSession } from '../state/session';
 import { pickTalk } from '../state/talks';
@@ -88,9 +88,23 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
     }
   }, [talkID, programme.rev]);
 
+  // The participant's own likes in another tab of this browser press the button here too.
+  const who = me?.participant?.created_at ?? null; // the API shows participants no id of theirs
+  const channel = useMemo(
+    () => (state && who ? new LikeChannel(eventID, who, (r) => state.likedElsewhere(r)) : null),
+    [state, who],
+  );
+  useEffect(() => () => channel?.close(), [channel]);
   const likes = useMemo(
-    () => state && new Likes(state, (id, liked) => api.like(eventID, talkID!, id, liked), (err) => toast(errorText(err), 'error')),
-    [state],
+    () =>
+      state &&
+      new Likes(
+        state,
+        (id, liked) => api.like(eventID, talkID!, id, liked),
+        (err) => toast(errorText(err), 'error'),
+        (r) => channel?.post(r),
+      ),
+    [state, channel],
   );
 
   const fatal = progError ?? error;

@@ -132,7 +132,7 @@ function Member({ m, eventID, talks, self, onChange }: { m: StaffMember; eventID
     <li class="item-row member" data-login={m.login}>
       <div class="item-text">
         <span class="item-title">
-          {m.display_name}
+          <bdi>{m.display_name}</bdi>
           {self && <span class="badge badge-mine">{t('you')}</span>}
         </span>
         <span class="muted small">

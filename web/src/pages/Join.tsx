@@ -129,6 +129,7 @@ export function Join({ code: fromLink }: { code?: string }) {
             <input
               id="name"
               name="name"
+              dir="auto"
               value={name}
               maxLength={maxName}
               autoComplete="nickname"

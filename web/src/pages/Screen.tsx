@@ -4,11 +4,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
-import type { Question } from '../types';
+import type { ClientConfig, Question } from '../types';
 import { view } from '../state/questions';
 import { LangSwitch, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
+import { useFitText } from '../ui/fit';
 import { useTitle } from '../ui/hooks';
+import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
 import { LikeIcon } from '../ui/qa';
 import { SignIn } from '../ui/signin';
@@ -22,7 +24,7 @@ function sizeClass(body: string): string {
 }
 
 export function Screen({ eventID, talkID }: { eventID: number; talkID: number }) {
-  useLocale();
+  const lang = useLocale();
   const [role, setRole] = useState<'staff' | 'participant' | 'none' | null>(null);
   const [help, setHelpState] = useState(false);
   // The key handler reads the help state through a ref: it must see a
@@ -45,9 +47,17 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
       (e) => setRole(e instanceof ApiError && e.status === 401 ? 'none' : 'participant'),
     );
   useEffect(() => void checkRole(), [eventID]);
+  // The base of the join link phones can reach (KOE_PUBLIC_URL or a LAN
+  // address koe found), not necessarily this page's origin.
+  const [clientConfig, setClientConfig] = useState<ClientConfig | null>(null);
+  useEffect(() => {
+    api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false }));
+  }, []);
 
   const highlighted = state?.highlighted();
   const top = state ? view(state.all(), 'top', highlighted?.id ?? 0) : [];
+  const hlBody = useRef<HTMLParagraphElement>(null);
+  useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang]);
 
   useEffect(() => {
     const act = async (fn: () => Promise<unknown>) => {
@@ -120,8 +130,9 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
     );
   }
 
-  const joinURL = event ? `${location.origin}/j/${event.join_code}` : '';
-  const shortURL = event ? `${location.host}/j/${event.join_code}` : '';
+  const join = joinBase(clientConfig, location.origin);
+  const joinURL = event ? `${join.base}/j/${event.join_code}` : '';
+  const shortURL = shortLink(joinURL);
   const code = event?.join_code ?? '';
 
   return (
@@ -132,6 +143,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
           <div class="screen-talk">
             <h1 class="screen-talk-title">{talk.title}</h1>
             {(talk.speaker || talk.track) && <p class="screen-talk-meta">{[talk.speaker, talk.track].filter(Boolean).join(' · ')}</p>}
+            {!talk.qa_open && <span class="screen-qa-closed">{t('qaClosedShort')}</span>}
           </div>
         )}
         {event && (
@@ -141,13 +153,20 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
             </div>
             <div class="screen-join-text">
               <span class="screen-join-label">{t('screenJoinAt')}</span>
-              <span class="screen-url">{shortURL}</span>
+              <span class="screen-url" data-testid="screen-url">
+                {shortURL}
+              </span>
               <span class="screen-join-label">{t('screenOrCode')}</span>
               <span class="screen-code" data-testid="screen-code" aria-label={code.split('').join(' ')}>
                 {code.slice(0, 3)}
                 <span class="screen-code-gap" aria-hidden="true" />
                 {code.slice(3)}
               </span>
+              {join.unreachable && (
+                <span class="screen-unreachable" role="alert" data-testid="screen-unreachable">
+                  {t('screenUnreachable')}
+                </span>
+              )}
             </div>
           </div>
         )}
@@ -166,9 +185,11 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
           <p class="screen-error">{errorText(error)}</p>
         ) : highlighted ? (
           <section class={`screen-hl ${highlighted.answered ? 'screen-hl-answered' : ''}`} data-testid="screen-highlight" aria-live="polite">
-            <p class={`screen-hl-body ${sizeClass(highlighted.body)}`}>{highlighted.body}</p>
+            <p ref={hlBody} class={`screen-hl-body ${sizeClass(highlighted.body)}`} data-testid="screen-highlight-body" dir="auto">
+              {highlighted.body}
+            </p>
             <div class="screen-hl-meta">
-              <span class="screen-hl-author">{highlighted.author_name || t('anonymous')}</span>
+              <span class="screen-hl-author" dir="auto">{highlighted.author_name || t('anonymous')}</span>
               <span class="screen-likes" data-likes={highlighted.likes}>
                 <LikeIcon filled />
                 {highlighted.likes}
@@ -177,9 +198,9 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
             </div>
           </section>
         ) : (
-          <section class="screen-hl screen-hl-empty" aria-live="polite">
-            <p class="screen-hl-body hl-l">{t('screenNoHighlight')}</p>
-            <p class="screen-hl-sub">{t('screenNoHighlightSub')}</p>
+          <section class="screen-hl screen-hl-empty" aria-live="polite" data-testid="screen-idle" data-qa-open={String(talk?.qa_open ?? true)}>
+            <p class="screen-hl-body hl-l">{talk && !talk.qa_open ? t('screenQAClosed') : t('screenNoHighlight')}</p>
+            <p class="screen-hl-sub">{talk && !talk.qa_open ? t('screenQAClosedSub') : t('screenNoHighlightSub')}</p>
           </section>
         )}
         <section class="screen-top" aria-labelledby="screen-top-h">
@@ -196,7 +217,9 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
                     <LikeIcon filled={false} />
                     {q.likes}
                   </span>
-                  <span class="screen-item-body">{q.body}</span>
+                  <span class="screen-item-body" title={q.body} dir="auto">
+                    {q.body}
+                  </span>
                 </li>
               ))}
             </ol>

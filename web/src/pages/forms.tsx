@@ -1,21 +1,12 @@
 // Staff forms for events and talks. Times are entered in the event's time
 // zone and sent as RFC 3339.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { t, useLocale } from '../i18n';
 import type { KoeEvent, Talk } from '../types';
 import { errorText } from '../ui/errors';
 import { isoToZoned, zonedToISO } from '../ui/format';
-
-const zones = ['UTC', 'Asia/Tokyo', 'Asia/Seoul', 'Asia/Singapore', 'Asia/Taipei', 'Australia/Sydney', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles'];
-
-function localZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
+import { canonicalZone, localZone, timeZones, zoneOffset } from '../ui/timezones';
 
 export function EventForm({
   event, submitLabel, onSubmit,
@@ -25,6 +16,11 @@ export function EventForm({
   const [title, setTitle] = useState(event?.title ?? '');
   const [slug, setSlug] = useState(event?.slug ?? '');
   const [tz, setTz] = useState(tz0);
+  // Every IANA zone the browser knows, with its offset now: the input
+  // searches them as one types (any part of the name).
+  const zones = useMemo(() => timeZones().map((z) => ({ z, offset: zoneOffset(z) })), []);
+  const zoneNames = useMemo(() => zones.map((x) => x.z), [zones]);
+  const tzValid = canonicalZone(tz, zoneNames);
   const [starts, setStarts] = useState(isoToZoned(event?.starts_at ?? null, tz0));
   const [ends, setEnds] = useState(isoToZoned(event?.ends_at ?? null, tz0));
   const [replies, setReplies] = useState(event?.settings.participant_replies ?? false);
@@ -56,9 +52,9 @@ export function EventForm({
     try {
       const body: Record<string, unknown> = {
         title,
-        time_zone: tz,
-        starts_at: zonedToISO(starts, tz),
-        ends_at: zonedToISO(ends, tz),
+        time_zone: tzValid ?? tz,
+        starts_at: zonedToISO(starts, tzValid ?? tz),
+        ends_at: zonedToISO(ends, tzValid ?? tz),
         settings: { participant_replies: replies, participant_sign_in: signIn },
       };
       if (slug.trim()) body.slug = slug.trim();
@@ -90,12 +86,28 @@ export function EventForm({
       </div>
       <div class="field">
         <label for={`${p}-tz`}>{t('tzLabel')}</label>
-        <input id={`${p}-tz`} value={tz} list="tz-list" required onInput={(e) => setTz(e.currentTarget.value)} />
-        <datalist id="tz-list">
-          {[...new Set([localZone(), ...zones])].map((z) => (
-            <option key={z} value={z} />
+        <input
+          id={`${p}-tz`}
+          type="search"
+          value={tz}
+          list={`${p}-tz-list`}
+          required
+          autoComplete="off"
+          spellcheck={false}
+          aria-describedby={`${p}-tz-hint`}
+          aria-invalid={tzValid ? undefined : 'true'}
+          ref={(el) => el?.setCustomValidity(tzValid ? '' : t('tzInvalid'))}
+          onInput={(e) => setTz(e.currentTarget.value)}
+          onChange={(e) => setTz(canonicalZone(e.currentTarget.value, zoneNames) ?? e.currentTarget.value)}
+        />
+        <datalist id={`${p}-tz-list`}>
+          {zones.map(({ z, offset }) => (
+            <option key={z} value={z} label={`${z.replace(/_/g, ' ')}${offset ? ` (${offset})` : ''}`} />
           ))}
         </datalist>
+        <p id={`${p}-tz-hint`} class="hint">
+          {tzValid ? t('tzHint', { offset: zoneOffset(tzValid) }) : t('tzInvalid')}
+        </p>
       </div>
       <div class="field">
         <label for={`${p}-starts`}>{t('startsLabel')}</label>

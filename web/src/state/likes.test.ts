@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api';
 import type { LikeResult } from '../types';
-import { Likes } from './likes';
+import { LikeChannel, Likes } from './likes';
 import { TalkState } from './questions';
 import { ev, question, talk } from './fixtures';
 
@@ -95,5 +95,47 @@ describe('optimistic likes', () => {
     srv.calls[0].resolve({ question_id: 1, likes: 1, liked: false, version: 4 });
     await p;
     expect(s.get(1)).toMatchObject({ likes: 1, liked_by_me: false });
+  });
+});
+
+describe('likes across tabs', () => {
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(ok()).toBe(true);
+  };
+
+  it("presses the button in the participant's other tab, and follows an unlike", async () => {
+    const tab = () => {
+      const s = new TalkState();
+      s.load(talk(), [question(1, { likes: 3, version: 4 })]);
+      const ch = new LikeChannel(1, 'p7', (r) => s.likedElsewhere(r));
+      const srv = fakeServer();
+      return { s, ch, srv, l: new Likes(s, srv.send, () => {}, (r) => ch.post(r)) };
+    };
+    const a = tab();
+    const b = tab();
+    const stranger = new TalkState(); // another participant's tab in the same browser
+    stranger.load(talk(), [question(1, { likes: 3, version: 4 })]);
+    const other = new LikeChannel(1, 'p8', (r) => stranger.likedElsewhere(r));
+    try {
+      const p = a.l.toggle(1);
+      a.srv.calls[0].resolve({ question_id: 1, likes: 4, liked: true, version: 5 });
+      await p;
+      await until(() => b.s.liked(1));
+      expect(b.s.get(1)).toMatchObject({ likes: 4, liked_by_me: true, version: 5 });
+      const q = a.l.toggle(1);
+      a.srv.calls[1].resolve({ question_id: 1, likes: 3, liked: false, version: 6 });
+      await q;
+      await until(() => !b.s.liked(1));
+      expect(b.s.get(1)).toMatchObject({ likes: 3, liked_by_me: false });
+      // A stale answer (version 5) does not undo the newer state.
+      b.s.likedElsewhere({ question_id: 1, likes: 4, liked: true, version: 5 });
+      expect(b.s.liked(1)).toBe(false);
+      expect(stranger.liked(1)).toBe(false);
+    } finally {
+      a.ch.close();
+      b.ch.close();
+      other.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ export class Likes {
     private state: TalkState,
     private send: SendLike,
     private onError: (err: unknown, questionID: number) => void,
+    private share?: (r: LikeResult) => void,
   ) {}
 
   /** Flips the like the user sees on question id. */
@@ -37,6 +38,7 @@ export class Likes {
           return;
         }
         this.state.likeResult(res);
+        this.share?.(res);
         if (this.state.pendingLike(id) === want) {
           this.state.clearPendingLike(id);
           return;
@@ -46,5 +48,39 @@ export class Likes {
     } finally {
       this.inflight.delete(id);
     }
+  }
+}
+
+/**
+ * LikeChannel carries a participant's own like results between the tabs of
+ * one browser (which share the participant cookie, so they are the same
+ * participant): the like counts reach every tab on the talk's stream, but
+ * liked_by_me is the viewer's own and the public stream does not say who
+ * liked. Each tab posts the answers to its own likes, and applies the
+ * others' with TalkState.likedElsewhere. A tab opened later loads
+ * liked_by_me from the server.
+ */
+export class LikeChannel {
+  private ch: BroadcastChannel | null;
+
+  /** who names the participant (the API does not show participants their id: their join time). */
+  constructor(eventID: number, who: string, onResult: (r: LikeResult) => void) {
+    this.ch = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`koe.likes.${eventID}.${who}`);
+    if (this.ch) {
+      this.ch.onmessage = (e: MessageEvent) => {
+        const r = e.data as LikeResult | null;
+        if (r && typeof r.question_id === 'number' && typeof r.liked === 'boolean' && typeof r.version === 'number' && typeof r.likes === 'number') onResult(r);
+      };
+    }
+  }
+
+  /** Tells the other tabs about a like result of this one. */
+  post(r: LikeResult): void {
+    this.ch?.postMessage(r);
+  }
+
+  close(): void {
+    this.ch?.close();
+    this.ch = null;
   }
 }

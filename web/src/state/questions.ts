@@ -223,6 +223,16 @@ export class TalkState {
     this.changed();
   }
 
+  /**
+   * The viewer's own like or unlike made in another tab (LikeChannel): taken
+   * unless this tab already knows a newer state of the question.
+   */
+  likedElsewhere(r: LikeResult): void {
+    const cur = this.base.get(r.question_id);
+    if (!cur || r.version < (this.likesVersion.get(r.question_id) ?? 0)) return;
+    this.likeResult(r);
+  }
+
   // Replies.
 
   repliesOf(id: number): Reply[] | undefined {

@@ -1,6 +1,6 @@
 // One place that turns API errors into words for people.
 import { ApiError, NETWORK } from '../api';
-import { t } from '../i18n';
+import { t, type Key } from '../i18n';
 import { maxQuestion } from '../state/text';
 
 export function errorText(err: unknown): string {
@@ -16,9 +16,7 @@ export function errorText(err: unknown): string {
     case 'passcode_required':
       return t('errPasscode');
     case 'invalid_argument':
-      if (/at most \d+ characters/.test(msg) && /^body/.test(msg)) return t('errTooLong', { max: maxQuestion });
-      if (/must not be empty/.test(msg) && /^body/.test(msg)) return t('errEmpty');
-      return t('errInvalid', { msg });
+      return invalidText(err);
     case 'unauthorized':
       return t('errUnauthorized');
     case 'forbidden':
@@ -33,4 +31,49 @@ export function errorText(err: unknown): string {
       return t('errUnavailable');
   }
   return err.status >= 500 ? t('errInternal') : msg || t('errInternal');
+}
+
+const fieldKeys: Record<string, Key> = {
+  body: 'fieldBody',
+  display_name: 'fieldName',
+  author_name: 'fieldName',
+  name: 'fieldName',
+  title: 'fieldTitle',
+  speaker: 'fieldSpeaker',
+  track: 'fieldTrack',
+  slug: 'fieldSlug',
+  time_zone: 'fieldTimeZone',
+  passcode: 'fieldPasscode',
+  login: 'fieldLogin',
+  code: 'fieldCode',
+};
+
+const reasonKeys: Record<string, Key> = {
+  invalid_utf8: 'errInvalidUTF8',
+  control_character: 'errControlChar',
+  direction_control: 'errDirectionChar',
+  too_many_marks: 'errTooManyMarks',
+  no_visible_characters: 'errNoVisible',
+  empty: 'errFieldEmpty',
+  too_short: 'errFieldTooShort',
+  too_long: 'errFieldTooLong',
+  multiline: 'errMultiline',
+  format: 'errFormat',
+};
+
+/**
+ * A rejected value, in the user's language, from the error's details
+ * (field, reason, limit); the server's English message is shown only for
+ * an error that has none.
+ */
+function invalidText(err: ApiError): string {
+  const { field = '', reason = '', limit = 0 } = err.details;
+  if (field === 'body' && reason === 'too_long') return t('errTooLong', { max: limit || maxQuestion });
+  if (field === 'body' && reason === 'empty') return t('errEmpty');
+  if (field === 'slug' && reason === 'format') return t('errSlugFormat');
+  if (reason === 'order') return t('errOrder');
+  if (reason === 'json') return t('errRequest');
+  const key = reasonKeys[reason];
+  if (!key) return err.message ? t('errInvalid', { msg: err.message }) : t('errInvalidPlain');
+  return t(key, { f: t(fieldKeys[field] ?? 'fieldOther'), limit });
 }

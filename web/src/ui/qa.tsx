@@ -80,9 +80,13 @@ export function QuestionCard({ q, state, now, onLike, replyAs = 'none', pinned, 
       )}
       <div class="q-main">
         <div class="q-content">
-          {editing ?? <p class="q-body">{q.body}</p>}
+          {editing ?? <p class="q-body" dir="auto">
+              {q.body}
+            </p>}
           <div class="q-meta">
-            <span class={q.author_name ? 'q-author' : 'q-author q-anon'}>{q.author_name || t('anonymous')}</span>
+            <span class={q.author_name ? 'q-author' : 'q-author q-anon'} dir="auto">
+              {q.author_name || t('anonymous')}
+            </span>
             <span aria-hidden="true">·</span>
             <time dateTime={q.created_at}>{relTime(q.created_at, now)}</time>
             {q.mine && <span class="badge badge-mine">{t('you')}</span>}
@@ -131,11 +135,15 @@ function Replies({ q, state, replyAs, now }: { q: Question; state: TalkState; re
           {list.map((r) => (
             <li key={r.id} class={r.staff ? 'reply reply-staff' : 'reply'}>
               <div class="reply-meta">
-                <span class="q-author">{r.author_name || (r.staff ? t('staffReply') : t('anonymous'))}</span>
+                <span class="q-author" dir="auto">
+                  {r.author_name || (r.staff ? t('staffReply') : t('anonymous'))}
+                </span>
                 {r.staff && <span class="badge badge-staff">{t('staffBadge')}</span>}
                 <time dateTime={r.created_at}>{relTime(r.created_at, now)}</time>
               </div>
-              <p class="reply-body">{r.body}</p>
+              <p class="reply-body" dir="auto">
+                {r.body}
+              </p>
             </li>
           ))}
         </ul>
@@ -171,12 +179,12 @@ function ReplyForm({ q, state, staff }: { q: Question; state: TalkState; staff: 
       <label for={id} class="sr-only">
         {t('replyLabel')}
       </label>
-      <textarea id={id} rows={2} value={body} placeholder={t('replyPlaceholder')} onInput={(e) => setBody(e.currentTarget.value)} />
+      <textarea id={id} rows={2} dir="auto" value={body} placeholder={t('replyPlaceholder')} onInput={(e) => setBody(e.currentTarget.value)} />
       <div class="reply-form-row">
         {staff && (
           <label class="inline-field">
             <span>{t('replyAs')}</span>
-            <input value={name} maxLength={40} onInput={(e) => setName(e.currentTarget.value)} />
+            <input value={name} dir="auto" maxLength={40} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
         )}
         <span class={n > maxReply ? 'counter counter-over' : 'counter'}>{t('charCount', { n, max: maxReply })}</span>
@@ -237,6 +245,7 @@ export function AskForm({
         {t('askLabel')}
       </label>
       <textarea
+        dir="auto"
         id="ask-body"
         ref={ref}
         rows={3}
