@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 ADDR    ?= :8080
 DATA    ?= data
 
-.PHONY: run build test fuzz bench clean web web-deps web-test e2e screenshots
+.PHONY: run build test fuzz bench clean web web-deps web-test e2e screenshots guide
 
 NPM     ?= npm
 
@@ -47,6 +47,10 @@ web-test: web-deps
 ## screenshots: every screen, phone and projector, English and Japanese, into test-results/screens
 screenshots: build
 	cd web && $(NPM) run screenshots
+
+## guide: the screenshots of docs/first-meetup.md and docs/first-meetup.ja.md, taken from a real koe into docs/guide (needs chromium, curl, jq)
+guide: build
+	cd web && node e2e/guide.mjs
 
 ## e2e: build the UI and koe, then run the browser tests against a real koe (needs chromium)
 e2e: build

@@ -81,7 +81,7 @@ export const en = {
   likes: (p: P) => (Number(p.n) === 1 ? '1 like' : `${p.n} likes`),
   likeAction: 'Like',
   unlikeAction: 'Remove like',
-  likeLabel: (p: P) => `Like this question (${p.n} likes)`,
+  likeLabel: (p: P) => `Like this question: ${p.n} ${Number(p.n) === 1 ? 'like' : 'likes'}`, // the visible count as a word of its own, outside parentheses (WCAG 2.5.3)
   replies: (p: P) => (Number(p.n) === 1 ? '1 reply' : `${p.n} replies`),
   reply: 'Reply',
   showReplies: 'Show replies',

@@ -78,7 +78,7 @@ export const ja: Record<Key, Msg> = {
   likes: (p: P) => `いいね ${p.n}`,
   likeAction: 'いいね',
   unlikeAction: 'いいねを取り消す',
-  likeLabel: (p: P) => `この質問にいいねする（現在 ${p.n}）`,
+  likeLabel: (p: P) => `この質問にいいねする、現在 ${p.n} 件`, // the visible count outside parentheses (WCAG 2.5.3)
   replies: (p: P) => `返信 ${p.n} 件`,
   reply: '返信',
   showReplies: '返信を見る',

@@ -19,6 +19,7 @@ import { useWhoami } from '../ui/whoami';
 import { useEventLive, useTalkSession } from './Audience';
 import { EventForm, TalkForm } from './forms';
 import '../styles/admin.css';
+import { useJoinBase } from '../ui/usejoinbase';
 
 async function act(fn: () => Promise<unknown>, done?: string) {
   try {
@@ -91,7 +92,8 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
   const talks = visibleTalks(programme.ordered(now), limit);
   const mayTalk = !talkID || limit.length === 0 || limit.includes(talkID);
   const tz = event?.time_zone ?? 'UTC';
-  const joinURL = event ? `${location.origin}/j/${event.join_code}` : '';
+  const base = useJoinBase();
+  const joinURL = event ? `${base}/j/${event.join_code}` : '';
 
   return (
     <>

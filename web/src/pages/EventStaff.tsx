@@ -16,6 +16,7 @@ import { refreshWhoami } from '../ui/whoami';
 import { useEventRole } from './AdminEvent';
 import { roleDescription } from './Invite';
 import '../styles/admin.css';
+import { useJoinBase } from '../ui/usejoinbase';
 
 const roles: EventRole[] = ['owner', 'moderator', 'presenter'];
 
@@ -185,7 +186,8 @@ function Invitations({ eventID, talks }: { eventID: number; talks: Talk[] }) {
   useEffect(() => void load(), [eventID]);
   const title = (id: number) => talks.find((x) => x.id === id)?.title ?? `#${id}`;
   const open = (list ?? []).filter((i) => pending(i, now));
-  const link = issued ? invitationLink(location.origin, issued.token) : '';
+  const base = useJoinBase();
+  const link = issued ? invitationLink(base, issued.token) : '';
   return (
     <section class="card pad" aria-labelledby="inv-h" data-testid="invitations">
       <h2 id="inv-h">{t('invitations')}</h2>

@@ -157,11 +157,13 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
                 {shortURL}
               </span>
               <span class="screen-join-label">{t('screenOrCode')}</span>
-              <span class="screen-code" data-testid="screen-code" aria-label={code.split('').join(' ')}>
+              {/* aria-label is not read on a span: screen readers get the code letter by letter from the hidden text. */}
+              <span class="screen-code" data-testid="screen-code" aria-hidden="true">
                 {code.slice(0, 3)}
-                <span class="screen-code-gap" aria-hidden="true" />
+                <span class="screen-code-gap" />
                 {code.slice(3)}
               </span>
+              <span class="sr-only">{code.split('').join(' ')}</span>
               {join.unreachable && (
                 <span class="screen-unreachable" role="alert" data-testid="screen-unreachable">
                   {t('screenUnreachable')}

@@ -12,6 +12,7 @@ import { navigate } from '../ui/router';
 import { refreshWhoami } from '../ui/whoami';
 import { AccountFields, emptyAccount, type AccountInput } from './accountfields';
 import '../styles/admin.css';
+import '../styles/staff.css';
 
 const key = 'koe.setup';
 
