@@ -379,3 +379,26 @@ func TestValidateSlugTimeZoneSpan(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalizeLoginAndPasscode: logins and passcodes from outside are
+// refused with EINVALID or come out in their kept form, which
+// normalising again does not change.
+func FuzzNormalizeLoginAndPasscode(f *testing.F) {
+	for _, s := range []string{"aiko", " Ａｉｋｏ ", "a b", "", "ſ", "ＫＯＥ２０２６", "koe\n2026", "\u200b\u200b\u200b\u200b", strings.Repeat("x", 65)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, norm := range map[string]func(string) (string, error){"login": NormalizeLogin, "passcode": NormalizePasscode} {
+			got, err := norm(s)
+			if err != nil {
+				if ErrorCode(err) != EINVALID {
+					t.Fatalf("%s %q: code %q", name, s, ErrorCode(err))
+				}
+				continue
+			}
+			if again, err := norm(got); err != nil || again != got {
+				t.Fatalf("%s %q: %q normalises again to %q, %v", name, s, got, again, err)
+			}
+		}
+	})
+}

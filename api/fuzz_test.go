@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -97,6 +98,29 @@ func FuzzDecodeBody(f *testing.F) {
 		b, _ := json.Marshal(again)
 		if string(a) != string(b) {
 			t.Fatalf("decoding is not deterministic: %s vs %s", a, b)
+		}
+	})
+}
+
+// FuzzAuditFilter: an audit log query from outside is read or refused
+// with EINVALID, never more.
+func FuzzAuditFilter(f *testing.F) {
+	for _, s := range []string{"", "account=0", "account=12&type=question.&limit=1000", "since=2026-12-01T00:00:00Z&until=2026-12-02T00:00:00Z",
+		"before=1-2", "before=x", "limit=0", "limit=1001", "format=csv", "format=xml", "account=-1", "account=012", "since=yesterday", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "/api/v1/audit", nil)
+		r.URL.RawQuery = query
+		_, format, err := auditFilter(r)
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("auditFilter(%q): code %q", query, koe.ErrorCode(err))
+			}
+			return
+		}
+		if format != "" && format != "csv" && format != "json" {
+			t.Fatalf("auditFilter(%q): format %q", query, format)
 		}
 	})
 }
