@@ -369,8 +369,17 @@ func TestStaffSession(t *testing.T) {
 		t.Fatalf("subscribe: %s", m.raw)
 	}
 	h.staff.patch(questionPath(e.ID, tk.ID, q.ID), map[string]any{"answered": true}).want(t, 200, "")
-	if m := lc.next(); m.Type != "events" || m.Events[0].Type != "question.updated" {
-		t.Errorf("session cookie stream: %s, want question.updated of the hidden question", m.raw)
+	// The changes just before the snapshot may come first when the relay
+	// was still on them as its cursor was read (clients drop them by
+	// version); the update of the hidden question must follow.
+	for answered := false; !answered; {
+		m := lc.next()
+		if m.Type != "events" {
+			t.Fatalf("session cookie stream: %s, want question.updated of the hidden question", m.raw)
+		}
+		for _, ev := range m.Events {
+			answered = answered || ev.Type == "question.updated" && strings.Contains(string(ev.Data), `"answered":true`)
+		}
 	}
 
 	// The owner token itself is no session cookie, nor is a forged one.
