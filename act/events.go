@@ -175,9 +175,6 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 	}
 	u := koe.EventUpdate{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), Settings: in.Settings}
 	if in.Passcode != nil {
-		if utf8.RuneCountInString(*in.Passcode) > maxPasscodeInput {
-			return nil, koe.Errorf(koe.EINVALID, "passcode must be at most %d characters", koe.MaxPasscodeLen)
-		}
 		pc, err := koe.NormalizePasscode(*in.Passcode)
 		if err != nil {
 			return nil, err
@@ -268,8 +265,8 @@ func (a *Actions) Join(ctx context.Context, in JoinRequest, c Credentials) (*Joi
 	return &Joined{Event: e, Participant: p, Token: tok}, nil
 }
 
-// maxPasscodeInput bounds the passcode a join or a patch sends, before
-// it is normalised (the API document's maxLength).
+// maxPasscodeInput bounds the passcode a join sends, checked whether the
+// event has a passcode or not (the API document's maxLength).
 const maxPasscodeInput = 256
 
 // joinTarget reads a join request: the event with its code, and the

@@ -78,11 +78,19 @@ func (a *Actions) OIDCStart(ctx context.Context, returnTo, origin string) (*OIDC
 	if a.oidc == nil {
 		return nil, koe.Errorf(koe.ENOTFOUND, "sign-in with OpenID Connect is not configured")
 	}
-	authURL, login, err := a.oidc.Client.Begin(ctx, a.oidc.Client.RedirectURL(origin), LocalPath(returnTo))
+	return a.beginOIDC(ctx, origin, LocalPath(returnTo), 0, "")
+}
+
+// beginOIDC sends a sign-in to the provider, for staff (joinEvent 0) or
+// for a participant joining that event as name, and seals its login for
+// the koe_oidc cookie.
+func (a *Actions) beginOIDC(ctx context.Context, origin, returnTo string, joinEvent int64, name string) (*OIDCStarted, error) {
+	authURL, login, err := a.oidc.Client.Begin(ctx, a.oidc.Client.RedirectURL(origin), returnTo)
 	if err != nil {
 		a.log.Warn("OpenID provider unavailable", "issuer", a.oidc.Client.Issuer(), "error", err)
 		return nil, koe.Errorf(koe.EUNAVAILABLE, "the OpenID provider cannot be reached: try again in a moment")
 	}
+	login.JoinEvent, login.DisplayName = joinEvent, name
 	sealed, err := a.oidcLogins.Seal(ctx, login)
 	if err != nil {
 		return nil, err
@@ -218,17 +226,7 @@ func (a *Actions) JoinOIDCStart(ctx context.Context, code, name, origin string) 
 	if !e.Settings.ParticipantSignIn {
 		return nil, koe.Errorf(koe.ECONFLICT, "this event does not ask participants to sign in: join with its code")
 	}
-	authURL, login, err := a.oidc.Client.Begin(ctx, a.oidc.Client.RedirectURL(origin), "/e/"+strconv.FormatInt(e.ID, 10))
-	if err != nil {
-		a.log.Warn("OpenID provider unavailable", "issuer", a.oidc.Client.Issuer(), "error", err)
-		return nil, koe.Errorf(koe.EUNAVAILABLE, "the OpenID provider cannot be reached: try again in a moment")
-	}
-	login.JoinEvent, login.DisplayName = e.ID, name
-	sealed, err := a.oidcLogins.Seal(ctx, login)
-	if err != nil {
-		return nil, err
-	}
-	return &OIDCStarted{URL: authURL, Login: sealed, Expires: time.Unix(login.Expires, 0)}, nil
+	return a.beginOIDC(ctx, origin, "/e/"+strconv.FormatInt(e.ID, 10), e.ID, name)
 }
 
 // joinSignedIn makes the person the provider vouched for a participant of

@@ -69,9 +69,13 @@ func (h *harness) signedIn(a *koe.Account) (*client, int64) {
 
 // sessionCookie returns the koe_session cookie a response sets, nil for
 // none.
-func sessionCookie(r *response) *http.Cookie {
+func sessionCookie(r *response) *http.Cookie { return cookieOf(r, "koe_session") }
+
+// cookieOf returns the cookie named name that a response sets, nil for
+// none.
+func cookieOf(r *response, name string) *http.Cookie {
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-		if c.Name == "koe_session" {
+		if c.Name == name {
 			return c
 		}
 	}

@@ -223,15 +223,6 @@ func (e *oidcEnv) wantRefused(r *response, code, reason string) {
 	}
 }
 
-func cookieOf(r *response, name string) *http.Cookie {
-	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
-
 func (e *oidcEnv) accountCount() int {
 	e.t.Helper()
 	all, err := e.h.store.Accounts(context.Background())
