@@ -29,15 +29,15 @@ async function newPage(viewport, { locale = 'en-US' } = {}) {
   return page;
 }
 
-async function signedIn(viewport) {
-  const page = await newPage(viewport);
+async function signedIn(viewport, opts) {
+  const page = await newPage(viewport, opts);
   const r = await page.context().request.post(`${koe.base}/api/v1/session`, { data: { login: 'aiko', password } });
   assert.equal(r.status(), 201, `staff sign-in: ${await r.text()}`);
   return page;
 }
 
-async function joined(viewport) {
-  const page = await newPage(viewport);
+async function joined(viewport, opts) {
+  const page = await newPage(viewport, opts);
   const r = await page.context().request.post(`${koe.base}/api/v1/join`, { data: { code: event.join_code } });
   assert.equal(r.status(), 201, `join: ${await r.text()}`);
   return page;
@@ -248,17 +248,22 @@ describe('accessibility', () => {
         }
       }
     }
+    // Every page in Japanese too, on a phone.
+    const ja = { locale: 'ja-JP' };
+    const asJa = { anon: await newPage(sizes.phone, ja), participant: await joined(sizes.phone, ja), staff: await signedIn(sizes.phone, ja) };
+    for (const [name, who, path, ready] of pages) {
+      const p = name === 'invite' ? await newPage(sizes.phone, ja) : asJa[who];
+      await p.goto(koe.base + path);
+      await p.locator(ready).first().waitFor();
+      assert.equal(await p.evaluate(() => document.documentElement.lang), 'ja', `${name} is not in Japanese`);
+      await check(`${name} ${path} (ja, phone)`, p);
+    }
     // The projector theme in Japanese too.
-    const ja = await newPage({ width: 1920, height: 1080 }, { locale: 'ja-JP' });
-    await ja.context().request.post(`${koe.base}/api/v1/session`, { data: { login: 'aiko', password } });
-    await ja.goto(`${koe.base}/e/${event.id}/t/${talk.id}/screen`);
-    await ja.locator('[data-testid="screen-code"]').waitFor();
-    await check('presenter screen (ja, 1920×1080)', ja);
-    const jaAudience = await newPage(sizes.phone, { locale: 'ja-JP' });
-    await jaAudience.context().request.post(`${koe.base}/api/v1/join`, { data: { code: event.join_code } });
-    await jaAudience.goto(`${koe.base}/e/${event.id}/t/${talk.id}`);
-    await jaAudience.locator('[data-testid="question"]').first().waitFor();
-    await check('audience (ja, phone)', jaAudience);
+    const jaScreen = await newPage({ width: 1920, height: 1080 }, ja);
+    await jaScreen.context().request.post(`${koe.base}/api/v1/session`, { data: { login: 'aiko', password } });
+    await jaScreen.goto(`${koe.base}/e/${event.id}/t/${talk.id}/screen`);
+    await jaScreen.locator('[data-testid="screen-code"]').waitFor();
+    await check('presenter screen (ja, 1920×1080)', jaScreen);
     assert.equal(failures.length, 0, `axe found serious or critical violations:\n\n${failures.join('\n\n')}`);
   });
 
