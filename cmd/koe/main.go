@@ -4,6 +4,7 @@
 //	koe migrate   bring the database schema up to date
 //	koe seed      fill a demo event with talks and questions
 //	koe bench     load-test a koe server (see bench/)
+//	koe scorer    serve the learned moderation scorer over HTTP
 //	koe version   print the version
 package main
 
@@ -28,6 +29,7 @@ Usage:
   koe migrate [flags]   bring the database schema up to date
   koe seed    [flags]   create a demo event with talks and questions
   koe bench   SCENARIO  load-test a koe server (koe bench -h)
+  koe scorer  [flags]   serve the learned moderation scorer over HTTP (koe scorer -h)
   koe version           print version and commit
 `
 
@@ -46,6 +48,8 @@ func main() {
 		err = seed(os.Args[2:])
 	case "bench":
 		os.Exit(bench.Main(os.Args[2:]))
+	case "scorer":
+		err = scorer(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Printf("koe %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":
