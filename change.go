@@ -46,6 +46,16 @@ const (
 	QuestionUpdated ChangeType = "question.updated" // *Question, viewer fields false
 	QuestionLikes   ChangeType = "question.likes"   // LikeCount
 	ReplyCreated    ChangeType = "reply.created"    // *Reply
+	ReplyUpdated    ChangeType = "reply.updated"    // *Reply (approved or rejected)
+
+	// Moderation: on the moderators' stream.
+	ReviewCreated ChangeType = "review.created" // *Review
+	ReviewUpdated ChangeType = "review.updated" // *Review
+	// ReviewClaimed is a claim taken or given up: for the consoles (as
+	// review.updated), not the audit log, which would fill with renewals.
+	ReviewClaimed ChangeType = "review.claimed" // *Review
+	BanCreated    ChangeType = "ban.created"    // *Ban
+	BanRemoved    ChangeType = "ban.removed"    // *Ban (as it was)
 
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account
@@ -161,9 +171,10 @@ func (q *Question) Change(typ ChangeType) Change {
 	return newChange(typ, q.EventID, q.TalkID, visibility(q.Public()), &shared)
 }
 
-// Change records r, written under q, as ReplyCreated: as public as q.
-func (r *Reply) Change(q *Question) Change {
-	return newChange(ReplyCreated, r.EventID, r.TalkID, visibility(q.Public()), r)
+// Change records r, written under q, as typ (ReplyCreated or
+// ReplyUpdated): as public as q, if approved itself.
+func (r *Reply) Change(typ ChangeType, q *Question) Change {
+	return newChange(typ, r.EventID, r.TalkID, visibility(q.Public() && r.Status == StatusApproved), r)
 }
 
 // LikeCount is a question's like count after some likes: the payload of
@@ -183,7 +194,7 @@ func (c LikeCount) Change(eventID, talkID int64) Change {
 
 // Public reports whether q may be shown to everyone: the one visibility
 // rule of questions (staff see every question).
-func (q *Question) Public() bool { return !q.Hidden }
+func (q *Question) Public() bool { return !q.Hidden && q.Status == StatusApproved }
 
 // OutboxPos is a position in the outbox, in commit order: Tx is the
 // committing transaction's id where the store needs one to order commits

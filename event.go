@@ -3,6 +3,7 @@ package koe
 import (
 	"crypto/rand"
 	"encoding/json"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -27,6 +28,10 @@ type Event struct {
 	// which says only passcode_required: owners read it with
 	// GET /api/v1/events/{id}/passcode.
 	Passcode string `json:"-"`
+	// Moderation is how the event's texts are checked: for its
+	// moderators only (GET /api/v1/events/{id}/moderation), never in the
+	// event's JSON.
+	Moderation ModerationConfig `json:"-"`
 	// Version grows by one with every change, so that clients can drop
 	// stale real-time updates.
 	Version   int64     `json:"version"`
@@ -48,22 +53,23 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // passcode: one JSON document.
 type storedSettings struct {
 	EventSettings
-	Passcode string `json:"passcode,omitempty"`
+	Passcode   string           `json:"passcode,omitempty"`
+	Moderation ModerationConfig `json:"moderation_config"`
 }
 
 // StoredSettings encodes the event's settings and passcode for a store.
 func (e *Event) StoredSettings() ([]byte, error) {
-	return json.Marshal(storedSettings{e.Settings, e.Passcode})
+	return json.Marshal(storedSettings{e.Settings, e.Passcode, e.Moderation})
 }
 
 // LoadSettings sets the event's settings and passcode from what
 // StoredSettings made.
 func (e *Event) LoadSettings(b []byte) error {
-	var s storedSettings
+	s := storedSettings{Moderation: DefaultModerationConfig()}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
-	e.Settings, e.Passcode = s.EventSettings, s.Passcode
+	e.Settings, e.Passcode, e.Moderation = s.EventSettings, s.Passcode, s.Moderation
 	return nil
 }
 
@@ -94,6 +100,73 @@ type EventSettings struct {
 	// provider (KOE_OIDC_*): one person is then one participant, however
 	// many devices they join from.
 	ParticipantSignIn bool `json:"participant_sign_in"`
+	// Moderation is the event's moderation mode (F10), which a talk may
+	// override; "" reads as post.
+	Moderation ModerationMode `json:"moderation"`
+}
+
+// ModerationConfig is how an event's texts are checked (F11): everything
+// but the mode, which is public (the ask form says when questions are
+// reviewed first).
+type ModerationConfig struct {
+	// FailClosed queues a text when a scorer cannot answer; else koe goes
+	// on without that scorer.
+	FailClosed bool `json:"fail_closed"`
+	// QueueThreshold and RejectThreshold turn a score (0..1) into queue
+	// and reject.
+	QueueThreshold  float64 `json:"queue_threshold"`
+	RejectThreshold float64 `json:"reject_threshold"`
+	// MaxLinks is how many links a text may hold before it waits.
+	MaxLinks int `json:"max_links"`
+	// ShippedLists turns on the English and Japanese word lists koe ships.
+	ShippedLists bool            `json:"shipped_lists"`
+	Words        []ModeratedWord `json:"words"`
+	// Allow lists words and phrases the lists must not match (false
+	// positives: "Scunthorpe").
+	Allow   []string       `json:"allow"`
+	Scorers []ScorerConfig `json:"scorers"`
+}
+
+// ModeratedWord is an event's word-list entry and its action (mask, flag,
+// queue or block).
+type ModeratedWord struct {
+	Word   string `json:"word"`
+	Action string `json:"action"`
+}
+
+// ScorerConfig is an HTTP scorer an event consults.
+type ScorerConfig struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	// FlagOnly makes the scorer only flag texts (at the queue threshold),
+	// never hold or reject them: for a model one trusts to point, not to
+	// decide (koe's own learned model, served by koe scorer, is one).
+	FlagOnly bool `json:"flag_only"`
+}
+
+// Normalized returns c with unset thresholds (events made before
+// moderation existed, or by a store directly) taking the defaults.
+func (c ModerationConfig) Normalized() ModerationConfig {
+	d := DefaultModerationConfig()
+	if c.QueueThreshold <= 0 || c.RejectThreshold <= 0 {
+		c.QueueThreshold, c.RejectThreshold, c.MaxLinks, c.ShippedLists = d.QueueThreshold, d.RejectThreshold, d.MaxLinks, d.ShippedLists
+	}
+	if c.Words == nil {
+		c.Words = d.Words
+	}
+	if c.Allow == nil {
+		c.Allow = d.Allow
+	}
+	if c.Scorers == nil {
+		c.Scorers = d.Scorers
+	}
+	return c
+}
+
+// DefaultModerationConfig is an event's until its moderators change it.
+func DefaultModerationConfig() ModerationConfig {
+	return ModerationConfig{QueueThreshold: 0.7, RejectThreshold: 0.97, MaxLinks: 1, ShippedLists: true,
+		Words: []ModeratedWord{}, Allow: []string{}, Scorers: []ScorerConfig{}}
 }
 
 // EventUpdate changes the non-nil fields of an event.
@@ -106,6 +179,8 @@ type EventUpdate struct {
 	Settings *EventSettings
 	// Passcode is normalised ("" removes it).
 	Passcode *string
+	// Moderation is validated by the caller.
+	Moderation *ModerationConfig
 }
 
 // Apply sets the fields of e that u changes and reports whether anything
@@ -133,7 +208,10 @@ func (u EventUpdate) Apply(e *Event) bool {
 	if u.Passcode != nil {
 		e.Passcode = *u.Passcode
 	}
-	return e.Passcode != before.Passcode || e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
+	if u.Moderation != nil {
+		e.Moderation = *u.Moderation
+	}
+	return !reflect.DeepEqual(e.Moderation, before.Moderation) || e.Passcode != before.Passcode || e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
 		!sameTime(e.StartsAt, before.StartsAt) || !sameTime(e.EndsAt, before.EndsAt) || e.Settings != before.Settings
 }
 
@@ -147,6 +225,8 @@ type Talk struct {
 	StartsAt *time.Time `json:"starts_at"`
 	EndsAt   *time.Time `json:"ends_at"`
 	QAOpen   bool       `json:"qa_open"`
+	// Moderation overrides the event's moderation mode; "" takes it.
+	Moderation ModerationMode `json:"moderation"`
 	// HighlightedQuestionID is the question shown on the big screen, 0 for none.
 	HighlightedQuestionID int64     `json:"highlighted_question_id"`
 	Version               int64     `json:"version"`
@@ -162,6 +242,8 @@ type TalkUpdate struct {
 	StartsAt **time.Time
 	EndsAt   **time.Time
 	QAOpen   *bool
+	// Moderation is validated ("" inherits the event's).
+	Moderation *ModerationMode
 }
 
 // Apply sets the fields of t that u changes and reports whether anything
@@ -186,7 +268,10 @@ func (u TalkUpdate) Apply(t *Talk) bool {
 	if u.QAOpen != nil {
 		t.QAOpen = *u.QAOpen
 	}
-	return t.Title != before.Title || t.Speaker != before.Speaker || t.Track != before.Track ||
+	if u.Moderation != nil {
+		t.Moderation = *u.Moderation
+	}
+	return t.Moderation != before.Moderation || t.Title != before.Title || t.Speaker != before.Speaker || t.Track != before.Track ||
 		!sameTime(t.StartsAt, before.StartsAt) || !sameTime(t.EndsAt, before.EndsAt) || t.QAOpen != before.QAOpen
 }
 

@@ -16,6 +16,8 @@ const (
 	ENOTFOUND     = "not_found"          // the thing does not exist, or not in this scope
 	ECONFLICT     = "conflict"           // the request conflicts with current state (e.g. slug taken)
 	EQACLOSED     = "qa_closed"          // the talk's Q&A is closed
+	EDUPLICATE    = "duplicate"          // a near-duplicate of a visible question: like that one, or ask again with duplicate_ok
+	EBANNED       = "banned"             // the participant was banned from the event by its moderators
 	EPASSCODE     = "passcode_required"  // joining the event needs its passcode: none given, or a wrong one
 	ESIGNIN       = "sign_in_required"   // joining the event needs a sign-in with the OpenID provider
 	EUNAUTHORIZED = "unauthorized"       // no valid credentials
@@ -28,7 +30,7 @@ const (
 )
 
 // ErrorCodes lists every code above.
-var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EPASSCODE, ESIGNIN, EUNAUTHORIZED,
+var ErrorCodes = []string{EINVALID, ENOTFOUND, ECONFLICT, EQACLOSED, EDUPLICATE, EBANNED, EPASSCODE, ESIGNIN, EUNAUTHORIZED,
 	EFORBIDDEN, ERATELIMIT, ETOOLARGE, EMETHOD, EUNAVAILABLE, EINTERNAL}
 
 // Reasons a value was rejected (Error.Reason on EINVALID): machine-readable,
@@ -47,11 +49,12 @@ const (
 	ReasonFormat         = "format"                // not of the required form (a slug, a time zone, a join code)
 	ReasonOrder          = "order"                 // an end before its start
 	ReasonJSON           = "json"                  // the body is not the JSON the route takes
+	ReasonRefused        = "refused"               // refused by the event's moderation (a display name)
 )
 
 // Reasons lists every Reason constant above.
 var Reasons = []string{ReasonInvalidUTF8, ReasonControlChar, ReasonDirectionChar, ReasonTooManyMarks, ReasonNoVisibleChars,
-	ReasonEmpty, ReasonTooShort, ReasonTooLong, ReasonMultiline, ReasonFormat, ReasonOrder, ReasonJSON}
+	ReasonEmpty, ReasonTooShort, ReasonTooLong, ReasonMultiline, ReasonFormat, ReasonOrder, ReasonJSON, ReasonRefused}
 
 // Error is an error with a code from the list above and a message fit for
 // the person who sent the request.
@@ -66,6 +69,8 @@ type Error struct {
 	Field  string
 	Reason string
 	Limit  int
+	// Similar is the visible question an EDUPLICATE question repeats.
+	Similar *Question
 }
 
 // Invalid returns an EINVALID *Error with its details: field (the JSON

@@ -37,7 +37,10 @@ type Question struct {
 	Answered   bool       `json:"answered"`
 	AnsweredAt *time.Time `json:"answered_at"`
 	Hidden     bool       `json:"hidden"`
-	ReplyCount int        `json:"reply_count"`
+	// Status is the question's place in moderation: only approved
+	// questions are shown to others than their asker (see Public).
+	Status     Status `json:"status"`
+	ReplyCount int    `json:"reply_count"`
 	// Version grows by one with every change to the question, its likes and
 	// its replies included.
 	Version   int64     `json:"version"`
@@ -55,6 +58,9 @@ type QuestionUpdate struct {
 	Body     *string
 	Answered *bool
 	Hidden   *bool
+	// Status is set by moderators' decisions (ModerationStore), not by
+	// QuestionPatch.
+	Status *Status
 }
 
 // Apply sets the fields of q that u changes, at now, and reports whether
@@ -78,7 +84,10 @@ func (u QuestionUpdate) Apply(q *Question, now time.Time) bool {
 	if u.Hidden != nil {
 		q.Hidden = *u.Hidden
 	}
-	return q.Body != before.Body || q.Answered != before.Answered || q.Hidden != before.Hidden
+	if u.Status != nil {
+		q.Status = *u.Status
+	}
+	return q.Status != before.Status || q.Body != before.Body || q.Answered != before.Answered || q.Hidden != before.Hidden
 }
 
 // Highlightable reports whether q may be shown on the big screen. A
@@ -107,15 +116,17 @@ type LikeResult struct {
 // Reply is an answer written under a question by staff or, when the event
 // allows it, by a participant.
 type Reply struct {
-	ID            int64     `json:"id"`
-	EventID       int64     `json:"event_id"`
-	TalkID        int64     `json:"talk_id"`
-	QuestionID    int64     `json:"question_id"`
-	ParticipantID int64     `json:"-"`
-	Staff         bool      `json:"staff"`
-	AuthorName    string    `json:"author_name"`
-	Body          string    `json:"body"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            int64 `json:"id"`
+	EventID       int64 `json:"event_id"`
+	TalkID        int64 `json:"talk_id"`
+	QuestionID    int64 `json:"question_id"`
+	ParticipantID int64 `json:"-"`
+	Staff         bool  `json:"staff"`
+	// Status is the reply's place in moderation, like a question's.
+	Status     Status    `json:"status"`
+	AuthorName string    `json:"author_name"`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // QuestionSort names a question list (F5).

@@ -35,6 +35,7 @@ type Store interface {
 	ParticipantStore
 	QuestionStore
 	AccountStore
+	ModerationStore
 	AuditStore
 	Outbox
 }
@@ -99,13 +100,16 @@ type ParticipantStore interface {
 
 // QuestionStore keeps questions, their likes and their replies.
 type QuestionStore interface {
-	// CreateQuestion stores q in talk q.TalkID of event q.EventID, setting
-	// ID, Version (1), CreatedAt and UpdatedAt, and Mine; records
-	// QuestionCreated. EQACLOSED if the talk's Q&A is closed at the moment
-	// of the write.
-	CreateQuestion(ctx context.Context, q *Question) error
-	// Question returns one question; viewer (0 for none) fills Mine and
-	// LikedByMe. Hidden questions are returned too: callers decide.
+	// CreateQuestion stores q (with its Status; "" is approved) in talk
+	// q.TalkID of event q.EventID, setting ID, Version (1), CreatedAt and
+	// UpdatedAt, and Mine; records QuestionCreated. With rev, it also
+	// stores rev as the question's review (setting its ID, SubjectID,
+	// QuestionID, Version and CreatedAt) and records ReviewCreated.
+	// EQACLOSED if the talk's Q&A is closed at the moment of the write.
+	CreateQuestion(ctx context.Context, q *Question, rev *Review) error
+	// Question returns one question (of any talk of the event when talkID
+	// is 0); viewer (0 for none) fills Mine and LikedByMe. Hidden, pending
+	// and rejected questions are returned too: callers decide.
 	Question(ctx context.Context, eventID, talkID, questionID, viewer int64) (*Question, error)
 	// Questions returns one page of a list (see QuestionSort).
 	Questions(ctx context.Context, q QuestionQuery) (*QuestionPage, error)
@@ -123,13 +127,15 @@ type QuestionStore interface {
 	// question that is no longer Highlightable leaves its talk's screen,
 	// which records TalkUpdated too (the talk is returned in Talk).
 	UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u QuestionUpdate) (*UpdatedQuestion, error)
-	// CreateReply stores r under question r.QuestionID (scoped by r.EventID
-	// and r.TalkID), setting ID and CreatedAt, and returns the question with
-	// its ReplyCount and Version bumped; records ReplyCreated and
-	// QuestionUpdated.
-	CreateReply(ctx context.Context, r *Reply) (*Question, error)
-	// Replies lists a question's replies, oldest first.
-	Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*Reply, error)
+	// CreateReply stores r (with its Status; "" is approved) under
+	// question r.QuestionID (scoped by r.EventID and r.TalkID), setting ID
+	// and CreatedAt, and returns the question; records ReplyCreated. An
+	// approved reply bumps the question's ReplyCount and Version and
+	// records QuestionUpdated. With rev, as CreateQuestion.
+	CreateReply(ctx context.Context, r *Reply, rev *Review) (*Question, error)
+	// Replies lists a question's replies, oldest first: the approved
+	// ones, and with all the pending and rejected ones too.
+	Replies(ctx context.Context, eventID, talkID, questionID int64, all bool) ([]*Reply, error)
 }
 
 // AuditStore keeps the audit log: the changes staff and koe itself made,

@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/ratelimit"
@@ -57,6 +59,11 @@ type Config struct {
 	// JoinBase is the base URL of join links (KOE_PUBLIC_URL, or a LAN
 	// address koe found at start); its URL "" lets the page use its own.
 	JoinBase JoinBase
+	// Scorers are HTTP scorers every event consults (KOE_SCORERS), on top
+	// of koe's own and each event's.
+	Scorers []koe.ScorerConfig
+	// Registry takes the moderation metrics; nil registers none.
+	Registry prometheus.Registerer
 }
 
 // SessionLimits bound staff sessions.
@@ -96,6 +103,7 @@ type Actions struct {
 	oidcLogins *auth.OIDCLogins
 	passkeys   *auth.Passkeys
 	joinBase   JoinBase
+	mod        *moderator
 }
 
 // New returns the actions.
@@ -151,6 +159,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		oidc:       cfg.OIDC,
 		passkeys:   auth.NewPasskeys(cfg.PublicURL),
 		joinBase:   cfg.JoinBase,
+		mod:        newModerator(st, cfg.Now, cfg.Scorers, cfg.Registry),
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),

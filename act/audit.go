@@ -65,7 +65,7 @@ const (
 // replies (their content is in the event's data, and their addresses are
 // not kept).
 func audited(c koe.Change) bool {
-	return c.Actor.Kind != koe.ActorParticipant && c.Type != koe.QuestionLikes
+	return c.Actor.Kind != koe.ActorParticipant && c.Type != koe.QuestionLikes && c.Type != koe.ReviewClaimed
 }
 
 // AuditFilter selects audit entries, as a client asks.

@@ -45,6 +45,9 @@ type NewTalk struct {
 	StartsAt *time.Time `json:"starts_at"`
 	EndsAt   *time.Time `json:"ends_at"`
 	QAOpen   *bool      `json:"qa_open"`
+	// Moderation overrides the event's moderation mode: "post", "pre",
+	// or "" (the event's).
+	Moderation string `json:"moderation"`
 }
 
 // TalkPatch changes the fields of a talk that it sets.
@@ -55,6 +58,8 @@ type TalkPatch struct {
 	StartsAt Optional[time.Time] `json:"starts_at"`
 	EndsAt   Optional[time.Time] `json:"ends_at"`
 	QAOpen   *bool               `json:"qa_open"`
+	// Moderation is "post", "pre", or "" for the event's mode.
+	Moderation *string `json:"moderation"`
 }
 
 // Optional is a field that can be absent, null or a value: a patch must
@@ -130,6 +135,10 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 	if in.Settings != nil {
 		e.Settings = *in.Settings
 	}
+	if e.Settings.Moderation == "" {
+		e.Settings.Moderation = koe.PostModeration
+	}
+	e.Moderation = koe.DefaultModerationConfig()
 	if err := a.validateEvent(e); err != nil {
 		return nil, err
 	}
@@ -153,6 +162,9 @@ func (a *Actions) validateEvent(e *koe.Event) error {
 	if err := koe.ValidateSlug(e.Slug); err != nil {
 		return err
 	}
+	if _, err := koe.ParseModerationMode("settings.moderation", string(e.Settings.Moderation), true); err != nil {
+		return err
+	}
 	if err := koe.ValidateTimeZone(e.TimeZone); err != nil {
 		return err
 	}
@@ -172,6 +184,9 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 	ctx, _, err := a.begin(ctx, Manage, eventID)
 	if err != nil {
 		return nil, err
+	}
+	if in.Settings != nil && in.Settings.Moderation == "" { // settings are replaced whole: left out is post
+		in.Settings.Moderation = koe.PostModeration
 	}
 	u := koe.EventUpdate{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), Settings: in.Settings}
 	if in.Passcode != nil {
@@ -290,6 +305,9 @@ func (a *Actions) joinTarget(ctx context.Context, in JoinRequest) (*koe.Event, s
 		return nil, "", koe.Errorf(koe.ENOTFOUND, "no event has the code %s", code)
 	}
 	if err != nil {
+		return nil, "", err
+	}
+	if name, err = a.screenName(ctx, e, name); err != nil {
 		return nil, "", err
 	}
 	return e, name, nil
@@ -417,6 +435,9 @@ func (a *Actions) CreateTalk(ctx context.Context, eventID int64, in NewTalk) (*k
 	if err := koe.ValidateSpan(t.StartsAt, t.EndsAt); err != nil {
 		return nil, err
 	}
+	if t.Moderation, err = koe.ParseModerationMode("moderation", in.Moderation, true); err != nil {
+		return nil, err
+	}
 	if err := a.store.CreateTalk(ctx, t); err != nil {
 		return nil, err
 	}
@@ -430,6 +451,13 @@ func (a *Actions) UpdateTalk(ctx context.Context, eventID, talkID int64, in Talk
 		return nil, err
 	}
 	u := koe.TalkUpdate{StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), QAOpen: in.QAOpen}
+	if in.Moderation != nil {
+		mode, err := koe.ParseModerationMode("moderation", *in.Moderation, true)
+		if err != nil {
+			return nil, err
+		}
+		u.Moderation = &mode
+	}
 	for _, f := range []struct {
 		name     string
 		in       *string

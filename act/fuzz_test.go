@@ -1,6 +1,8 @@
 package act
 
 import (
+	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,6 +87,38 @@ func FuzzParseID(f *testing.F) {
 		}
 		if id <= 0 || strconv.FormatInt(id, 10) != s {
 			t.Fatalf("ParseID(%q) = %d", s, id)
+		}
+	})
+}
+
+// FuzzModerationConfig: an event's moderation settings as a request sends
+// them are refused with EINVALID, or clean into settings that clean to
+// themselves again.
+func FuzzModerationConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"queue_threshold":0.7,"reject_threshold":0.97,"max_links":1,"shipped_lists":true,"words":[{"word":"クソ","action":"mask"}],"allow":["Scunthorpe"],"scorers":[{"name":"tox","url":"http://127.0.0.1:8090/"}]}`,
+		`{"queue_threshold":1,"reject_threshold":1,"max_links":0}`, `{"queue_threshold":0.5,"reject_threshold":0.4}`,
+		`{"queue_threshold":0.7,"reject_threshold":0.9,"scorers":[{"name":"koe","url":"http://x"}]}`,
+		`{"queue_threshold":0.7,"reject_threshold":0.9,"scorers":[{"name":"a","url":"ftp://x"}]}`,
+		`{"queue_threshold":0.7,"reject_threshold":0.9,"words":[{"word":"\u200b","action":"block"}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in koe.ModerationConfig
+		if json.Unmarshal(body, &in) != nil {
+			return
+		}
+		c, err := cleanModerationConfig(in)
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("cleanModerationConfig: %v, want invalid_argument", err)
+			}
+			return
+		}
+		again, err := cleanModerationConfig(c)
+		if err != nil || !reflect.DeepEqual(again, c) {
+			t.Fatalf("cleaned settings do not clean to themselves: %+v, %v", again, err)
 		}
 	})
 }

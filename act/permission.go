@@ -36,7 +36,9 @@ const (
 	// Reply under a question; a participant also needs the event to allow
 	// participant replies.
 	Reply Action = "reply"
-	// Moderate: hide and show questions, fix their text.
+	// Moderate: the moderation queue (claim, approve, reject, undo), bans
+	// and the event's moderation settings (its scorers: owners only);
+	// hide and show questions, fix their text.
 	Moderate Action = "moderate"
 	// Present: highlight a question on the screen, mark it answered.
 	Present Action = "present"

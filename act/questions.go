@@ -99,7 +99,8 @@ func (a *Actions) visibleQuestion(ctx context.Context, p koe.Principal, eventID,
 	if err != nil {
 		return nil, err
 	}
-	if !q.Public() && !a.may(p, ReadHidden, eventID, talkID) {
+	own := viewer != 0 && q.ParticipantID == viewer && !q.Hidden // an asker follows their question through moderation
+	if !q.Public() && !own && !a.may(p, ReadHidden, eventID, talkID) {
 		return nil, koe.Errorf(koe.ENOTFOUND, "question not found")
 	}
 	return q, nil
@@ -110,6 +111,9 @@ type NewQuestion struct {
 	Body string `json:"body"`
 	// Anonymous hides the asker's display name.
 	Anonymous bool `json:"anonymous"`
+	// DuplicateOK asks although the question nearly repeats a visible
+	// one (EDUPLICATE answered the first try).
+	DuplicateOK bool `json:"duplicate_ok"`
 }
 
 // Ask asks a question in a talk.
@@ -125,7 +129,17 @@ func (a *Actions) Ask(ctx context.Context, eventID, talkID int64, in NewQuestion
 	if err != nil {
 		return nil, err
 	}
-	q := &koe.Question{EventID: eventID, TalkID: talkID, ParticipantID: p.ParticipantID, Body: body}
+	if err := a.checkBan(ctx, p, eventID); err != nil {
+		return nil, err
+	}
+	e, t, err := a.eventTalk(ctx, eventID, talkID)
+	if err != nil {
+		return nil, err
+	}
+	if !t.QAOpen {
+		return nil, koe.Errorf(koe.EQACLOSED, "Q&A for this talk is closed")
+	}
+	q := &koe.Question{EventID: eventID, TalkID: talkID, ParticipantID: p.ParticipantID}
 	if !in.Anonymous {
 		asker, err := a.store.Participant(ctx, eventID, p.ParticipantID)
 		if err != nil {
@@ -133,10 +147,29 @@ func (a *Actions) Ask(ctx context.Context, eventID, talkID int64, in NewQuestion
 		}
 		q.AuthorName = asker.DisplayName
 	}
-	if err := a.store.CreateQuestion(ctx, q); err != nil {
+	sc, err := a.screen(ctx, submission{event: e, talk: t, kind: koe.ReviewQuestion, participant: p.ParticipantID,
+		author: q.AuthorName, text: body, duplicateOK: in.DuplicateOK})
+	if err != nil {
+		return nil, err
+	}
+	q.Body, q.Status = sc.text, sc.status
+	if err := a.store.CreateQuestion(ctx, q, sc.review); err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// eventTalk returns the event and one of its talks.
+func (a *Actions) eventTalk(ctx context.Context, eventID, talkID int64) (*koe.Event, *koe.Talk, error) {
+	t, err := a.store.Talk(ctx, eventID, talkID)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := a.store.Event(ctx, eventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, t, nil
 }
 
 // QuestionPatch changes a question: its text (moderators), hidden
@@ -184,6 +217,9 @@ func (a *Actions) Like(ctx context.Context, eventID, talkID, questionID int64, l
 	if err := a.limit(ctx, "like", p); err != nil {
 		return nil, err
 	}
+	if err := a.checkBan(ctx, p, eventID); err != nil {
+		return nil, err
+	}
 	if like && p.Addr != "" {
 		if err := a.limiter.Allow(ctx, "like.question_ip", itoa(questionID)+"|"+p.Addr); err != nil {
 			return nil, err
@@ -201,7 +237,7 @@ func (a *Actions) Replies(ctx context.Context, eventID, talkID, questionID int64
 	if _, err := a.visibleQuestion(ctx, p, eventID, talkID, questionID, 0); err != nil {
 		return nil, err
 	}
-	return a.store.Replies(ctx, eventID, talkID, questionID)
+	return a.store.Replies(ctx, eventID, talkID, questionID, a.may(p, ReadHidden, eventID, talkID))
 }
 
 // NewReply is a reply as it is written.
@@ -229,10 +265,25 @@ func (a *Actions) Reply(ctx context.Context, eventID, talkID, questionID int64, 
 		if rep.AuthorName, err = koe.CleanLine("author_name", in.AuthorName, 0, koe.MaxDisplayNameLen); err != nil {
 			return nil, err
 		}
-	} else if err := a.participantReply(ctx, p, in, rep); err != nil {
+		if _, err := a.store.CreateReply(ctx, rep, nil); err != nil {
+			return nil, err
+		}
+		return rep, nil
+	}
+	if err := a.participantReply(ctx, p, in, rep); err != nil {
 		return nil, err
 	}
-	if _, err := a.store.CreateReply(ctx, rep); err != nil {
+	e, t, err := a.eventTalk(ctx, eventID, talkID)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := a.screen(ctx, submission{event: e, talk: t, kind: koe.ReviewReply, participant: p.ParticipantID,
+		author: rep.AuthorName, text: rep.Body})
+	if err != nil {
+		return nil, err
+	}
+	rep.Body, rep.Status = sc.text, sc.status
+	if _, err := a.store.CreateReply(ctx, rep, sc.review); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -250,6 +301,9 @@ func (a *Actions) participantReply(ctx context.Context, p koe.Principal, in NewR
 	}
 	if !e.Settings.ParticipantReplies {
 		return koe.Errorf(koe.EFORBIDDEN, "only staff can reply in this event")
+	}
+	if err := a.checkBan(ctx, p, rep.EventID); err != nil {
+		return err
 	}
 	if err := a.limit(ctx, "reply", p); err != nil {
 		return err

@@ -74,21 +74,70 @@ func (a *Actions) publish(changes []koe.Change) {
 			m.Source = "" // coalesced: any newer count supersedes it
 			streams := []realtime.StreamID{realtime.TalkStream(c.EventID, c.TalkID, false), realtime.TalkStream(c.EventID, c.TalkID, true)}
 			a.hub.PublishLatest(itoa(c.EventID)+"/"+itoa(c.TalkID)+"/"+itoa(n.ID), streams, n.Version, m)
-		case koe.QuestionCreated, koe.QuestionUpdated, koe.ReplyCreated:
-			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
-			if c.Visibility == koe.VisiblePublic {
-				a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
-			} else if c.Type == koe.QuestionUpdated {
-				a.removed(c, m)
+		case koe.QuestionCreated, koe.QuestionUpdated, koe.ReplyCreated, koe.ReplyUpdated:
+			// The talk's streams carry approved items only: pending and
+			// rejected ones are the moderation stream's (as reviews), so
+			// that no screen or console shows them by mistake.
+			was, now := statuses(c)
+			switch {
+			case now == koe.StatusApproved:
+				a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
+				if c.Visibility == koe.VisiblePublic {
+					a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+				} else if c.Type == koe.QuestionUpdated && wasPublic(c) {
+					a.removed(c, m, false)
+				}
+			case c.Type == koe.QuestionUpdated && was == koe.StatusApproved:
+				a.removed(c, m, true)
+				if wasPublic(c) {
+					a.removed(c, m, false)
+				}
 			}
+		case koe.ReviewCreated, koe.ReviewUpdated, koe.ReviewClaimed, koe.BanCreated, koe.BanRemoved:
+			if c.Type == koe.ReviewClaimed {
+				m.Type = string(koe.ReviewUpdated) // one message for every change of a review
+			}
+			a.hub.Publish(realtime.ModerationStream(c.EventID), m)
 		default:
 			// Staff and their accounts: for the audit log, not the streams.
 		}
 	}
 }
 
-// removed tells the public stream that a question it showed is gone.
-func (a *Actions) removed(c koe.Change, m realtime.Message) {
+// wasPublic reports whether the question a change updated was visible
+// before it: a pending question that is rejected was never shown, and
+// its removal would only tell that it existed.
+func wasPublic(c koe.Change) bool {
+	var before koe.Question
+	if c.Before == nil || json.Unmarshal(c.Before, &before) != nil {
+		return true
+	}
+	if before.Status == "" { // recorded before moderation existed
+		before.Status = koe.StatusApproved
+	}
+	return before.Public()
+}
+
+// statuses returns the status of a change's question or reply before
+// (approved for a new one) and after the change.
+func statuses(c koe.Change) (was, now koe.Status) {
+	var v struct {
+		Status koe.Status `json:"status"`
+	}
+	was, now = koe.StatusApproved, koe.StatusApproved
+	if json.Unmarshal(c.Data, &v) == nil && v.Status != "" {
+		now = v.Status
+	}
+	v.Status = ""
+	if c.Before != nil && json.Unmarshal(c.Before, &v) == nil && v.Status != "" {
+		was = v.Status
+	}
+	return was, now
+}
+
+// removed tells the talk's public (or staff) stream that a question it
+// showed is gone.
+func (a *Actions) removed(c koe.Change, m realtime.Message, staff bool) {
 	var q struct {
 		ID      int64 `json:"id"`
 		Version int64 `json:"version"`
@@ -98,5 +147,5 @@ func (a *Actions) removed(c koe.Change, m realtime.Message) {
 		return
 	}
 	m.Type, m.Data = "question.removed", map[string]int64{"id": q.ID, "version": q.Version}
-	a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+	a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, staff), m)
 }

@@ -119,12 +119,18 @@ func (f *Follower) Close() { f.release() }
 // its role may follow, after checking that the talk is in the event. Only
 // canonical names are accepted, so that one stream has one name.
 func (f *Follower) Stream(ctx context.Context, topic string) (realtime.StreamID, error) {
-	if topic == realtime.EventTopic {
+	switch topic {
+	case realtime.EventTopic:
 		return realtime.EventStream(f.eventID), nil
+	case realtime.ModerationTopic:
+		if !f.a.may(f.p, Moderate, f.eventID, 0) {
+			return realtime.StreamID{}, koe.Errorf(koe.EFORBIDDEN, "only moderators and owners of this event can follow its moderation queue")
+		}
+		return realtime.ModerationStream(f.eventID), nil
 	}
 	talkID, ok := canonicalID(strings.CutPrefix(topic, "talk:"))
 	if !ok {
-		return realtime.StreamID{}, koe.Errorf(koe.EINVALID, "topic must be \"event\" or \"talk:ID\" with ID a positive integer without leading zeros")
+		return realtime.StreamID{}, koe.Errorf(koe.EINVALID, "topic must be \"event\", \"moderation\" or \"talk:ID\" with ID a positive integer without leading zeros")
 	}
 	if _, err := f.a.store.Talk(ctx, f.eventID, talkID); err != nil {
 		return realtime.StreamID{}, err

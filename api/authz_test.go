@@ -446,6 +446,46 @@ func authzRows() []authzRow {
 			return authzCall{method: "POST", path: Q(w) + "/replies", body: map[string]any{"body": "Thanks"}}
 		}, "401 403 403 201 201 403 201 201 201 403"},
 
+		// Moderation: the event's owners and moderators.
+		{"GET /api/v1/events/{eventID}/moderation", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/moderation"}
+		}, forModerators("200")},
+		{"PUT /api/v1/events/{eventID}/moderation", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PUT", path: E(w) + "/moderation", body: koe.DefaultModerationConfig()}
+		}, forModerators("200")},
+		{"GET /api/v1/events/{eventID}/reviews", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/reviews"}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/reviews/decisions", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: E(w) + "/reviews/decisions", body: map[string]any{"ids": []int64{w.review().ID}, "decision": "approve"}}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/reviews/{reviewID}/claim", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/reviews/%d/claim", E(w), w.review().ID)}
+		}, forModerators("200")},
+		{"DELETE /api/v1/events/{eventID}/reviews/{reviewID}/claim", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/reviews/%d/claim", E(w), w.review().ID)}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/reviews/{reviewID}/decision", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/reviews/%d/decision", E(w), w.review().ID), body: map[string]any{"decision": "reject"}}
+		}, forModerators("200")},
+		// Only the moderator who decided may undo.
+		{"POST /api/v1/events/{eventID}/reviews/{reviewID}/undo", func(w *authzWorld, c matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/reviews/%d/undo", E(w), w.decidedReview(c).ID)}
+		}, forModerators("200")},
+		{"GET /api/v1/events/{eventID}/bans", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/bans"}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/bans", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: E(w) + "/bans", body: map[string]any{"review_id": w.review().ID}}
+		}, forModerators("201")},
+		{"DELETE /api/v1/events/{eventID}/bans/{banID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			b := &koe.Ban{EventID: w.e.ID, ParticipantID: w.review().ParticipantID, By: "matrix"}
+			if err := w.h.store.CreateBan(context.Background(), b, false); err != nil {
+				w.h.t.Fatal(err)
+			}
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/bans/%d", E(w), b.ID)}
+		}, forModerators("204")},
+
 		// Real-time: a WebSocket handshake and an event stream.
 		{"GET /api/v1/events/{eventID}/live", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/live", header: http.Header{
@@ -456,6 +496,43 @@ func authzRows() []authzRow {
 			return authzCall{method: "GET", path: E(w) + "/sse?topic=event"}
 		}, "401 200 403 200 200 403 200 200 200 403"},
 	}
+}
+
+// forModerators is the row of a moderators' route that answers status.
+func forModerators(status string) string {
+	return strings.NewReplacer("S", status).Replace("401 403 403 403 S 403 S S S 403")
+}
+
+// review stores a new participant's pending question of event E with its
+// review, and returns the review.
+func (w *authzWorld) review() *koe.Review {
+	ctx := context.Background()
+	p := &koe.Participant{EventID: w.e.ID, DisplayName: fmt.Sprintf("Asker %d", w.unique())}
+	if err := w.h.store.CreateParticipant(ctx, p); err != nil {
+		w.h.t.Fatal(err)
+	}
+	rev := &koe.Review{EventID: w.e.ID, TalkID: w.tk.ID, ParticipantID: p.ID, AuthorName: p.DisplayName,
+		Body: "Held for review?", State: koe.ReviewPending, Reasons: []byte(`[]`)}
+	q := &koe.Question{EventID: w.e.ID, TalkID: w.tk.ID, ParticipantID: p.ID, Body: rev.Body, Status: koe.StatusPending}
+	if err := w.h.store.CreateQuestion(ctx, q, rev); err != nil {
+		w.h.t.Fatal(err)
+	}
+	return rev
+}
+
+// decidedReview returns a review the caller approved just now (the owner,
+// for callers without an account).
+func (w *authzWorld) decidedReview(c matrixCaller) *koe.Review {
+	a := w.account(c)
+	if a == nil || c == asToken || c == asTokenElsewhere {
+		a = w.accounts[asOwner]
+	}
+	r, err := w.h.store.DecideReview(context.Background(), w.e.ID, w.review().ID,
+		koe.ReviewDecision{Decision: koe.ReviewApproved, AccountID: a.ID, By: a.DisplayName}, nil)
+	if err != nil {
+		w.h.t.Fatal(err)
+	}
+	return r
 }
 
 // tokenID stores an API token of the account and returns its id.

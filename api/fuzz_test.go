@@ -34,6 +34,10 @@ var requestTypes = []func() any{
 	func() any { return new(act.NewAPIToken) },
 	func() any { return new(act.NewPasskey) },
 	func() any { return new(act.PasskeyRename) },
+	func() any { return new(act.ReviewDecision) },
+	func() any { return new(act.BulkDecision) },
+	func() any { return new(act.NewBan) },
+	func() any { return new(koe.ModerationConfig) },
 }
 
 // The credentials of a registration and an assertion as a browser sends
@@ -51,7 +55,11 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"title":"Keynote","speaker":"Ada","track":"A","qa_open":false}`,
 		`{"question_id":12}`, `{"question_id":null}`, `{"question_id":-1}`, `{"question_id":1e400}`,
 		`{"code":"abcdef","display_name":"Ann"}`, `{"code":"abcdef","passcode":"ＫＯＥ２０２６"}`, `{"passcode":""}`, `{"passcode":null}`,
-		`{"body":"Why?","anonymous":true}`,
+		`{"body":"Why?","anonymous":true}`, `{"body":"Why?","duplicate_ok":true}`,
+		`{"decision":"approve","body":"fixed"}`, `{"decision":"reject"}`, `{"ids":[1,2,3],"decision":"approve"}`, `{"ids":[]}`,
+		`{"review_id":3,"hide_items":true,"reason":"spam"}`, `{"question_id":4}`,
+		`{"fail_closed":true,"queue_threshold":0.7,"reject_threshold":0.97,"max_links":1,"shipped_lists":true,"words":[{"word":"クソ","action":"mask"}],"allow":["Scunthorpe"],"scorers":[{"name":"tox","url":"http://127.0.0.1:8090/"}]}`,
+		`{"queue_threshold":"high"}`, `{"words":[{"word":1}]}`,
 		`{"body":"edited","answered":true,"hidden":false}`,
 		`{"body":"reply","author_name":"Speaker"}`,
 		`{"login":"aiko","password":"correct horse battery"}`, `{"token":"koe_owner"}`,

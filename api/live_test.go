@@ -47,6 +47,11 @@ var dataSchema = map[string]string{
 	"question.removed": "QuestionRemoved",
 	"question.likes":   "QuestionLikes",
 	"reply.created":    "Reply",
+	"reply.updated":    "Reply",
+	"review.created":   "Review",
+	"review.updated":   "Review",
+	"ban.created":      "Ban",
+	"ban.removed":      "Ban",
 	"talk.created":     "Talk",
 	"talk.updated":     "Talk",
 	"event.updated":    "Event",
@@ -656,19 +661,19 @@ func TestLiveHiddenQuestions(t *testing.T) {
 			if sq.Hidden || sq.Version != restored.Version {
 				t.Errorf("staff saw %+v after restoring", sq)
 			}
-			pe := wantTypes(pubCol, pubConn, "question.created", "question.removed", "question.removed", "question.updated")
+			// The answered update of the hidden question is not mentioned:
+			// the public stream removed it already.
+			pe := wantTypes(pubCol, pubConn, "question.created", "question.removed", "question.updated")
 			var removed struct{ ID, Version int64 }
 			_ = json.Unmarshal(pe[1].Data, &removed)
 			if removed.ID != q.ID || removed.Version != hidden.Version {
 				t.Errorf("participant got %s, want question.removed of %d at version %d", pe[1].Data, q.ID, hidden.Version)
 			}
-			for _, ev := range pe[1:3] {
-				if strings.Contains(string(ev.Data), "rude question") {
-					t.Error("the public stream carried the hidden question's text")
-				}
+			if strings.Contains(string(pe[1].Data), "rude question") {
+				t.Error("the public stream carried the hidden question's text")
 			}
 			var pq koe.Question
-			_ = json.Unmarshal(pe[3].Data, &pq)
+			_ = json.Unmarshal(pe[2].Data, &pq)
 			if pq.ID != q.ID || pq.Hidden || pq.Mine || pq.LikedByMe {
 				t.Errorf("participant got %+v after restoring", pq)
 			}

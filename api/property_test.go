@@ -106,6 +106,8 @@ type propFixture struct {
 	passkeyID    int64
 	moderator    *koe.Account
 	invitation   *act.IssuedInvitation
+	reviewID     int64
+	banID        int64
 }
 
 func newPropFixture(h *harness) propFixture {
@@ -126,6 +128,21 @@ func newPropFixture(h *harness) propFixture {
 	f.passkeyID = pk.ID
 	f.invitation = &act.IssuedInvitation{}
 	f.admin.post(eventPath(e.ID)+"/invitations", map[string]any{"role": "presenter"}).decode(h.t, f.invitation)
+	// A pending question with its review, and a banned participant.
+	ctx := context.Background()
+	held := &koe.Participant{EventID: e.ID, DisplayName: "Held"}
+	if err := h.store.CreateParticipant(ctx, held); err != nil {
+		h.t.Fatal(err)
+	}
+	rev := &koe.Review{EventID: e.ID, TalkID: tk.ID, ParticipantID: held.ID, Body: "Held?", State: koe.ReviewPending, Reasons: []byte(`[]`)}
+	if err := h.store.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: held.ID, Body: "Held?", Status: koe.StatusPending}, rev); err != nil {
+		h.t.Fatal(err)
+	}
+	ban := &koe.Ban{EventID: e.ID, ParticipantID: held.ID, By: "fixture"}
+	if err := h.store.CreateBan(ctx, ban, false); err != nil {
+		h.t.Fatal(err)
+	}
+	f.reviewID, f.banID = rev.ID, ban.ID
 	return f
 }
 
@@ -139,6 +156,8 @@ func (f propFixture) ids() map[string]string {
 		"tokenID":    fmt.Sprint(f.tokenID),
 		"passkeyID":  fmt.Sprint(f.passkeyID),
 		"sessionID":  fmt.Sprint(f.otherSession),
+		"reviewID":   fmt.Sprint(f.reviewID),
+		"banID":      fmt.Sprint(f.banID),
 	}
 	if f.moderator != nil {
 		ids["accountID"] = fmt.Sprint(f.moderator.ID)
@@ -207,7 +226,7 @@ type propGen struct {
 	op  propOp
 }
 
-// omit marks a parameter generated as absent.
+// omit marks a parameter or property generated as absent.
 type omit struct{}
 
 // known gives the values a schema cannot say enough about: patterns the
@@ -271,7 +290,34 @@ func (g *propGen) known(name string) (any, bool) {
 	case "ends_at":
 		return maybe(day(7 + g.rng.IntN(6))), true
 	case "question_id":
+		if strings.HasSuffix(g.op.path, "/bans") {
+			return g.f.question.ID, true
+		}
 		return maybe(g.f.question.ID), true
+	case "body":
+		if strings.HasSuffix(g.op.path, "/decision") { // only to approve a text fixed
+			return omit{}, true
+		}
+	case "talk_id":
+		return g.f.talk.ID, true
+	case "type": // an audit filter: a prefix of the change types
+		if strings.HasSuffix(g.op.path, "/audit") {
+			return []string{"question.", "talk.updated", "review."}[g.rng.IntN(3)], true
+		}
+	case "name": // the OpenID join's display name: one line, at most 40
+		if g.op.path == "/api/v1/join/oidc" {
+			return []string{"Ada", "山田 花子", ""}[g.rng.IntN(3)], true
+		}
+	case "queue_threshold": // at most the reject threshold
+		return 0.5 + float64(g.rng.IntN(40))/100, true
+	case "reject_threshold":
+		return 0.9 + float64(g.rng.IntN(11))/100, true
+	case "ids": // reviews of the fixture
+		return []int64{g.f.reviewID}, true
+	case "review_id":
+		return g.f.reviewID, true
+	case "scorers": // owners may set them; a URL nothing answers is fine
+		return []map[string]string{{"name": "prop", "url": "http://127.0.0.1:9/"}}, true
 	case "topic":
 		return []string{"event", "talk:" + fmt.Sprint(g.f.talk.ID)}[g.rng.IntN(2)], true
 	case "cursor", "Last-Event-ID": // only the server makes cursors
@@ -308,6 +354,15 @@ func (g *propGen) value(name string, s *openapi3.Schema) any {
 			hi = int(*s.Max)
 		}
 		return lo + g.rng.IntN(hi-lo+1)
+	case s.Type.Is("number"):
+		lo, hi := 0.0, 1000.0
+		if s.Min != nil {
+			lo = *s.Min
+		}
+		if s.Max != nil {
+			hi = *s.Max
+		}
+		return lo + (hi-lo)*(0.1+0.8*g.rng.Float64())
 	case s.Type.Is("boolean"):
 		return g.rng.IntN(2) == 0
 	case s.Type.Is("array"):
@@ -329,7 +384,10 @@ func (g *propGen) object(s *openapi3.Schema, full bool) map[string]any {
 	obj := map[string]any{}
 	for _, name := range sortedKeys(s.Properties) {
 		if full || slices.Contains(s.Required, name) || g.rng.IntN(2) == 0 {
-			obj[name] = g.value(name, s.Properties[name].Value)
+			v := g.value(name, s.Properties[name].Value)
+			if _, skip := v.(omit); !skip {
+				obj[name] = v
+			}
 		}
 	}
 	return obj
@@ -710,7 +768,7 @@ func readCounts(t *testing.T, h *harness, f propFixture) string {
 	ctx := context.Background()
 	events, err1 := h.store.Events(ctx)
 	talks, err2 := h.store.Talks(ctx, f.event.ID)
-	replies, err3 := h.store.Replies(ctx, f.event.ID, f.talk.ID, f.question.ID)
+	replies, err3 := h.store.Replies(ctx, f.event.ID, f.talk.ID, f.question.ID, true)
 	c := propCounts{Events: len(events), Talks: len(talks), Replies: len(replies)}
 	errs := []error{err1, err2, err3}
 	for _, by := range []koe.QuestionSort{koe.SortRecent, koe.SortAnswered, koe.SortHidden} {

@@ -25,11 +25,11 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case koe.EUNAUTHORIZED, koe.EPASSCODE, koe.ESIGNIN:
 		return http.StatusUnauthorized
-	case koe.EFORBIDDEN:
+	case koe.EFORBIDDEN, koe.EBANNED:
 		return http.StatusForbidden
 	case koe.ENOTFOUND:
 		return http.StatusNotFound
-	case koe.ECONFLICT, koe.EQACLOSED:
+	case koe.ECONFLICT, koe.EQACLOSED, koe.EDUPLICATE:
 		return http.StatusConflict
 	case koe.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
@@ -55,6 +55,8 @@ type errorBody struct {
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	Limit  int    `json:"limit,omitempty"`
+	// The visible question a duplicate repeats (EDUPLICATE).
+	Similar *koe.Question `json:"similar,omitempty"`
 }
 
 // writeJSON renders v with status: the one place that renders JSON.
@@ -90,7 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	body := errorBody{Code: code, Message: koe.ErrorMessage(err)}
 	if ke != nil && code != koe.EINTERNAL {
-		body.Field, body.Reason, body.Limit = ke.Field, ke.Reason, ke.Limit
+		body.Field, body.Reason, body.Limit, body.Similar = ke.Field, ke.Reason, ke.Limit, ke.Similar
 	}
 	writeJSON(w, statusOf(code), errorResponse{Error: body})
 }

@@ -107,6 +107,19 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+q+"/{questionID}/replies", s.listReplies)
 	handle("POST "+q+"/{questionID}/replies", s.createReply)
 
+	// Moderation: the queue, bans, the event's moderation settings.
+	handle("GET /api/v1/events/{eventID}/moderation", s.getModeration)
+	handle("PUT /api/v1/events/{eventID}/moderation", s.putModeration)
+	handle("GET /api/v1/events/{eventID}/reviews", s.listReviews)
+	handle("POST /api/v1/events/{eventID}/reviews/decisions", s.decideReviews)
+	handle("POST /api/v1/events/{eventID}/reviews/{reviewID}/claim", s.claimReview)
+	handle("DELETE /api/v1/events/{eventID}/reviews/{reviewID}/claim", s.releaseReview)
+	handle("POST /api/v1/events/{eventID}/reviews/{reviewID}/decision", s.decideReview)
+	handle("POST /api/v1/events/{eventID}/reviews/{reviewID}/undo", s.undoReview)
+	handle("GET /api/v1/events/{eventID}/bans", s.listBans)
+	handle("POST /api/v1/events/{eventID}/bans", s.createBan)
+	handle("DELETE /api/v1/events/{eventID}/bans/{banID}", s.deleteBan)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

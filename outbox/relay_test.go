@@ -59,7 +59,7 @@ func TestLocalFromHeadInOrderOnce(t *testing.T) {
 	// One of each kind of write, one after the other.
 	ctx := t.Context()
 	q := ask(t, s, sc, 1, "first after start")
-	_, err := s.CreateReply(ctx, &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"})
+	_, err := s.CreateReply(ctx, &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"}, nil)
 	must(t, "CreateReply", err)
 	_, err = s.SetHighlight(ctx, sc.event.ID, sc.talk.ID, q.ID)
 	must(t, "SetHighlight", err)
@@ -75,7 +75,7 @@ func TestLocalFromHeadInOrderOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				errs <- s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[w].ID, Body: fmt.Sprintf("writer %d question %d", w, i)})
+				errs <- s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[w].ID, Body: fmt.Sprintf("writer %d question %d", w, i)}, nil)
 				_, err := s.SetLike(ctx, sc.event.ID, sc.talk.ID, liked.ID, sc.people[w].ID, i%2 == 0)
 				errs <- err
 			}
@@ -190,7 +190,7 @@ func TestLocalRetriesAfterError(t *testing.T) {
 
 	// A reply records two changes in one transaction: the first batch
 	// holds both.
-	_, err := s.CreateReply(t.Context(), &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"})
+	_, err := s.CreateReply(t.Context(), &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"}, nil)
 	must(t, "CreateReply", err)
 	for i := range 5 {
 		ask(t, s, sc, 0, fmt.Sprintf("after %d", i))
@@ -661,7 +661,7 @@ func TestPrune(t *testing.T) {
 	must(t, "CreateParticipant", s.CreateParticipant(ctx, p))
 	asks := func(n int, what string) {
 		for i := range n {
-			must(t, "CreateQuestion", s.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: fmt.Sprintf("%s %d", what, i)}))
+			must(t, "CreateQuestion", s.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: fmt.Sprintf("%s %d", what, i)}, nil))
 		}
 	}
 	asks(3, "old")
@@ -960,7 +960,7 @@ func startWriter(t *testing.T, s koe.Store, sc scene) *writer {
 	go func() {
 		defer close(done)
 		for i := 0; !stopping.Load(); i++ {
-			err := s.CreateQuestion(t.Context(), &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[0].ID, Body: fmt.Sprintf("question %d", i)})
+			err := s.CreateQuestion(t.Context(), &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[0].ID, Body: fmt.Sprintf("question %d", i)}, nil)
 			if err != nil {
 				t.Errorf("CreateQuestion: %v", err)
 				return
@@ -996,7 +996,7 @@ func newScene(t *testing.T, s koe.Store, slug string, people int) scene {
 func ask(t *testing.T, s koe.Store, sc scene, who int, body string) *koe.Question {
 	t.Helper()
 	q := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.people[who].ID, Body: body}
-	must(t, "CreateQuestion", s.CreateQuestion(t.Context(), q))
+	must(t, "CreateQuestion", s.CreateQuestion(t.Context(), q, nil))
 	return q
 }
 

@@ -39,6 +39,15 @@ func TalkStream(eventID, talkID int64, staff bool) StreamID {
 	return StreamID{EventID: eventID, Topic: TalkTopic(talkID), Staff: staff}
 }
 
+// ModerationTopic is the topic name of an event's moderation stream.
+const ModerationTopic = "moderation"
+
+// ModerationStream is an event's moderation queue, for its moderators:
+// new reviews, claims and decisions.
+func ModerationStream(eventID int64) StreamID {
+	return StreamID{EventID: eventID, Topic: ModerationTopic, Staff: true}
+}
+
 // EventStream is an event's stream: its programme and settings.
 func EventStream(eventID int64) StreamID {
 	return StreamID{EventID: eventID, Topic: EventTopic}

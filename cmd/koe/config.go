@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koehq/koe"
 	"github.com/koehq/koe/act"
+	"github.com/koehq/koe/moderation"
 	"github.com/koehq/koe/ratelimit"
 )
 
@@ -42,6 +44,8 @@ type config struct {
 	AuditRetention      time.Duration
 	// OIDC is staff sign-in with an OpenID provider; Issuer "" for none.
 	OIDC oidcConfig
+	// Scorers are the HTTP scorers every event consults (KOE_SCORERS).
+	Scorers []koe.ScorerConfig
 }
 
 // oidcConfig is KOE_OIDC_*.
@@ -50,6 +54,26 @@ type oidcConfig struct {
 	AllowedDomains, AllowedGroups        []string
 	AdminGroups                          []string
 	GroupsClaim                          string
+}
+
+// parseScorers reads KOE_SCORERS: name=URL pairs, comma-separated; a
+// name ending in ":flag" (koe-scorer:flag=http://…) makes the scorer
+// flag only.
+func parseScorers(s string) ([]koe.ScorerConfig, error) {
+	var out []koe.ScorerConfig
+	for _, pair := range commaList(s) {
+		name, u, ok := strings.Cut(pair, "=")
+		name, flagOnly := strings.CutSuffix(strings.TrimSpace(name), ":flag")
+		if !ok || name == "" || strings.Contains(name, ":") {
+			return nil, fmt.Errorf("KOE_SCORERS: %q is not name=URL or name:flag=URL", pair)
+		}
+		sc := koe.ScorerConfig{Name: name, URL: strings.TrimSpace(u), FlagOnly: flagOnly}
+		if _, err := moderation.NewHTTPScorer(sc.Name, sc.URL, moderation.HTTPScorerOptions{}); err != nil {
+			return nil, fmt.Errorf("KOE_SCORERS: %s: %w", sc.Name, err)
+		}
+		out = append(out, sc)
+	}
+	return out, nil
 }
 
 // dbPath is the SQLite file inside the data directory.
@@ -93,6 +117,7 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("KOE_OIDC_CLIENT_ID", ""), "koe's client id at the OpenID provider (KOE_OIDC_CLIENT_ID)")
 	fs.StringVar(&c.OIDC.Name, "oidc-name", env("KOE_OIDC_NAME", act.DefaultOIDCName), "the provider's name on the sign-in button (KOE_OIDC_NAME)")
 	domains := fs.String("oidc-allowed-domains", env("KOE_OIDC_ALLOWED_DOMAINS", ""), "comma-separated e-mail domains that may sign in with OIDC (verified e-mail needed) (KOE_OIDC_ALLOWED_DOMAINS)")
+	scorers := fs.String("scorers", env("KOE_SCORERS", ""), "HTTP moderation scorers every event consults, as name=URL,name=URL (name:flag=URL: one that only flags) (KOE_SCORERS)")
 	groups := fs.String("oidc-allowed-groups", env("KOE_OIDC_ALLOWED_GROUPS", ""), "comma-separated groups, one of which is needed to sign in with OIDC (KOE_OIDC_ALLOWED_GROUPS)")
 	admins := fs.String("oidc-admin-groups", env("KOE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members are instance admins, checked at every sign-in (KOE_OIDC_ADMIN_GROUPS)")
 	fs.StringVar(&c.OIDC.GroupsClaim, "oidc-groups-claim", env("KOE_OIDC_GROUPS_CLAIM", "groups"), "ID token claim with the groups (KOE_OIDC_GROUPS_CLAIM)")
@@ -107,6 +132,9 @@ func parseServeConfig(args []string) (*config, error) {
 		return nil, err
 	}
 	if c.RateLimits, err = ratelimit.Parse(*limits); err != nil {
+		return nil, err
+	}
+	if c.Scorers, err = parseScorers(*scorers); err != nil {
 		return nil, err
 	}
 	fs.Visit(func(f *flag.Flag) { c.metricsAddrSet = c.metricsAddrSet || f.Name == "metrics-addr" })

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -173,7 +174,8 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 					return
 				default:
 				}
-				body := fmt.Sprintf("question %d from asker %d", n, a)
+				// Random, so that no question nearly repeats another (409 duplicate).
+				body := fmt.Sprintf("question %d from asker %d: %016x", n, a, rand.Uint64())
 				var q struct{ ID int64 }
 				if _, err := call(ctx, "POST", qURL, tokens[a], map[string]string{"body": body}, &q); err != nil {
 					return // the server is gone

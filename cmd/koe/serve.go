@@ -97,6 +97,8 @@ func serve(args []string) error {
 		PublicURL:           cfg.PublicURL,
 		JoinBase:            joinAt,
 		OIDC:                oidc,
+		Scorers:             cfg.Scorers,
+		Registry:            reg,
 	})
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func newLikeBench(b *testing.B, callers, questions int) *likeBench {
 	qs := make([]*koe.Question, questions)
 	for i := range qs {
 		qs[i] = &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: ids[0], Body: "?"}
-		must(b, s.CreateQuestion(ctx, qs[i]))
+		must(b, s.CreateQuestion(ctx, qs[i], nil))
 	}
 	return &likeBench{s: s, questions: qs, owners: owners}
 }

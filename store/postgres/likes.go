@@ -68,7 +68,7 @@ const applyLikes = `
 				WHERE l.question_id = op.question_id AND l.participant_id = op.participant_id) IS NOT NULL AS had
 		FROM op
 		LEFT JOIN LATERAL (
-			SELECT q.id, q.hidden, q.likes, q.version FROM questions q
+			SELECT q.id, q.hidden OR q.status <> 'approved' AS hidden, q.likes, q.version FROM questions q
 			WHERE q.id = op.question_id AND q.event_id = op.event_id AND q.talk_id = op.talk_id
 			OFFSET 0
 		) q ON true

@@ -40,7 +40,7 @@ func TestLikeGroups(t *testing.T) {
 	questions := make([]*koe.Question, 4)
 	for i := range questions {
 		questions[i] = &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: people[0].ID, Body: fmt.Sprint(i)}
-		must(t, s.CreateQuestion(ctx, questions[i]))
+		must(t, s.CreateQuestion(ctx, questions[i], nil))
 	}
 	hidden := questions[3]
 	_, err := s.UpdateQuestion(ctx, e.ID, tk.ID, hidden.ID, koe.QuestionUpdate{Hidden: new(true)})
@@ -151,7 +151,7 @@ func TestLikeGroupRefused(t *testing.T) {
 		must(t, s.CreateParticipant(ctx, p))
 		if q == nil {
 			q = &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "?"}
-			must(t, s.CreateQuestion(ctx, q))
+			must(t, s.CreateQuestion(ctx, q, nil))
 		}
 		batch = append(batch, &likeOp{
 			eventID: e.ID, talkID: tk.ID, questionID: q.ID, participantID: p.ID,

@@ -15,7 +15,7 @@ import (
 // questionFields are a question's own columns, without the viewer-relative
 // ones.
 const questionFields = `q.id, q.event_id, q.talk_id, q.participant_id, q.author_name, q.body,
-	q.likes, q.answered, q.answered_at, q.hidden, q.reply_count, q.version,
+	q.likes, q.answered, q.answered_at, q.hidden, q.status, q.reply_count, q.version,
 	q.created_at, q.updated_at`
 
 // questionColumns ends with the viewer-relative Mine and LikedByMe, for the
@@ -34,7 +34,7 @@ const questionReturning = questionFields + `, false, false`
 func scanQuestion(row pgx.Row) (*koe.Question, error) {
 	var q koe.Question
 	err := row.Scan(&q.ID, &q.EventID, &q.TalkID, &q.ParticipantID, &q.AuthorName, &q.Body,
-		&q.Likes, &q.Answered, &q.AnsweredAt, &q.Hidden, &q.ReplyCount, &q.Version,
+		&q.Likes, &q.Answered, &q.AnsweredAt, &q.Hidden, &q.Status, &q.ReplyCount, &q.Version,
 		&q.CreatedAt, &q.UpdatedAt,
 		&q.Mine, &q.LikedByMe)
 	if err != nil {
@@ -47,7 +47,7 @@ func scanQuestion(row pgx.Row) (*koe.Question, error) {
 }
 
 const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
-	WHERE q.event_id = $2 AND q.talk_id = $3 AND q.id = $4`
+	WHERE q.event_id = $2 AND (q.talk_id = $3 OR $3 = 0) AND q.id = $4`
 
 // CreateQuestion implements koe.Store. It is one statement, which also
 // records the change: koe encodes the question with id 0, and the
@@ -55,13 +55,19 @@ const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
 // with it). The talk's row is locked FOR SHARE while the question goes
 // in, so a concurrent close either comes first (and the question is
 // refused) or waits for it.
-func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
+func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question, rev *koe.Review) error {
 	o := koe.OriginFrom(ctx, s.now)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	now := s.stamp()
-	created := koe.Question{EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
+	created := koe.Question{EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID, Status: q.Status,
 		AuthorName: q.AuthorName, Body: q.Body, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if created.Status == "" {
+		created.Status = koe.StatusApproved
+	}
+	if rev != nil {
+		return s.createReviewedQuestion(ctx, o, q, &created, rev)
+	}
 	c := created.Change(koe.QuestionCreated)
 	rest, ok := strings.CutPrefix(string(c.Data), `{"id":0,`)
 	if !ok {
@@ -78,9 +84,9 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		), asker AS (
 			SELECT id FROM participants WHERE event_id = $1 AND id = $3
 		), inserted AS (
-			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
+			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body, status,
 				version, created_at, updated_at)
-			SELECT $1, $2, asker.id, $4::text, $5::text, 1, $6::timestamptz, $6::timestamptz
+			SELECT $1, $2, asker.id, $4::text, $5::text, $13::text, 1, $6::timestamptz, $6::timestamptz
 			FROM talk, asker
 			WHERE talk.qa_open
 			RETURNING id
@@ -92,7 +98,7 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		SELECT (SELECT qa_open FROM talk), EXISTS (SELECT 1 FROM asker), (SELECT id FROM inserted),
 			(SELECT pg_notify('`+outboxChannel+`', '') FROM recorded)`,
 		q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, now,
-		string(c.Type), o.At, string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), rest,
+		string(c.Type), o.At, string(o.Actor.Kind), o.Actor.ID, string(c.Visibility), rest, string(created.Status),
 	).Scan(&open, &asker, &id, nil)
 	switch {
 	case err != nil:
@@ -113,6 +119,59 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 	return nil
 }
 
+// createReviewedQuestion is CreateQuestion with a review: a transaction
+// of several statements, as moderated questions are few.
+func (s *Store) createReviewedQuestion(ctx context.Context, o koe.Origin, q, created *koe.Question, rev *koe.Review) error {
+	var changes []koe.Change
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var open bool
+		err := tx.QueryRow(ctx, `SELECT qa_open FROM talks WHERE event_id = $1 AND id = $2 FOR SHARE`,
+			q.EventID, q.TalkID).Scan(&open)
+		if err != nil {
+			return notFound(err, "talk")
+		}
+		if !open {
+			return koe.Errorf(koe.EQACLOSED, "Q&A for this talk is closed")
+		}
+		if err := checkParticipant(ctx, tx, q.EventID, q.ParticipantID); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body, status,
+				version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)
+			RETURNING id`,
+			q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, string(created.Status), created.CreatedAt,
+		).Scan(&created.ID)
+		if err != nil {
+			return fmt.Errorf("insert question: %w", err)
+		}
+		rev.Kind, rev.SubjectID, rev.QuestionID = koe.ReviewQuestion, created.ID, created.ID
+		c, err := insertReview(ctx, tx, rev, created.CreatedAt)
+		if err != nil {
+			return err
+		}
+		changes = []koe.Change{created.Change(koe.QuestionCreated), c}
+		return record(ctx, tx, o, changes...)
+	})
+	if err != nil {
+		return err
+	}
+	s.committed(typesOf(changes)...)
+	*q = *created
+	q.Mine = true
+	return nil
+}
+
+// typesOf lists the types of changes, for committed.
+func typesOf(changes []koe.Change) []koe.ChangeType {
+	types := make([]koe.ChangeType, len(changes))
+	for i, c := range changes {
+		types[i] = c.Type
+	}
+	return types
+}
+
 // Question implements koe.Store.
 func (s *Store) Question(ctx context.Context, eventID, talkID, questionID, viewer int64) (*koe.Question, error) {
 	ctx, cancel := s.bound(ctx)
@@ -124,6 +183,10 @@ func (s *Store) Question(ctx context.Context, eventID, talkID, questionID, viewe
 	return q, nil
 }
 
+// listed selects the questions a list shows: the approved ones, and the
+// viewer's own ($1) pending and rejected ones.
+const listed = `(q.status = 'approved' OR q.participant_id = $1)`
+
 // A questionList is the SQL of one QuestionSort. after returns the
 // condition that selects the rows past c, binding its values with arg.
 type questionList struct {
@@ -133,7 +196,7 @@ type questionList struct {
 
 var questionLists = map[koe.QuestionSort]questionList{
 	koe.SortTop: {
-		filter: `NOT q.hidden AND NOT q.answered`,
+		filter: `NOT q.hidden AND NOT q.answered AND ` + listed,
 		order:  `q.likes DESC, q.id`,
 		after: func(c *koe.Cursor, arg func(any) string) string {
 			// The first term is implied by the second: it lets an index
@@ -143,14 +206,14 @@ var questionLists = map[koe.QuestionSort]questionList{
 		},
 	},
 	koe.SortRecent: {
-		filter: `NOT q.hidden AND NOT q.answered`,
+		filter: `NOT q.hidden AND NOT q.answered AND ` + listed,
 		order:  `q.id DESC`,
 		after: func(c *koe.Cursor, arg func(any) string) string {
 			return `q.id < ` + arg(c.ID)
 		},
 	},
 	koe.SortAnswered: {
-		filter: `q.answered AND NOT q.hidden`,
+		filter: `q.answered AND NOT q.hidden AND ` + listed,
 		order:  `q.answered_at DESC, q.id DESC`,
 		after: func(c *koe.Cursor, arg func(any) string) string {
 			// The cursor holds nanoseconds; the store keeps microseconds.
@@ -216,50 +279,56 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
 	o := koe.OriginFrom(ctx, s.now)
 	var (
-		change   koe.UpdatedQuestion
-		recorded []koe.ChangeType
+		change  *koe.UpdatedQuestion
+		changes []koe.Change
 	)
-	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		recorded = nil
-		q, err := scanQuestion(tx.QueryRow(ctx, selectQuestion+` FOR NO KEY UPDATE OF q`,
-			0, eventID, talkID, questionID))
-		if err != nil {
-			return notFound(err, "question")
-		}
-		now := s.stamp()
-		before := *q
-		if !u.Apply(q, now) {
-			change.Question = q
-			return nil
-		}
-		change.Question, err = scanQuestion(tx.QueryRow(ctx, `
-			UPDATE questions q SET body = $1, answered = $2, answered_at = $3, hidden = $4,
-				version = version + 1, updated_at = $5
-			WHERE id = $6
-			RETURNING `+questionReturning,
-			q.Body, q.Answered, q.AnsweredAt, q.Hidden, now, questionID))
-		if err != nil {
-			return fmt.Errorf("update question: %w", err)
-		}
-		changes := []koe.Change{change.Question.Change(koe.QuestionUpdated).WithBefore(&before)}
-		if !q.Highlightable() {
-			if change.Talk, err = s.clearHighlight(ctx, tx, talkID, questionID); err != nil {
-				return err
-			}
-			if change.Talk != nil {
-				changes = append(changes, change.Talk.Change(koe.TalkUpdated))
-			}
-		}
-		for _, c := range changes {
-			recorded = append(recorded, c.Type)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) (err error) {
+		if change, changes, err = s.updateQuestion(ctx, tx, eventID, talkID, questionID, u); err != nil {
+			return err
 		}
 		return record(ctx, tx, o, changes...)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(recorded) > 0 {
-		s.committed(recorded...)
+	if len(changes) > 0 {
+		s.committed(typesOf(changes)...)
 	}
-	return &change, nil
+	return change, nil
+}
+
+// updateQuestion is UpdateQuestion inside a transaction; it returns the
+// changes to record.
+func (s *Store) updateQuestion(ctx context.Context, tx pgx.Tx, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, []koe.Change, error) {
+	var change koe.UpdatedQuestion
+	q, err := scanQuestion(tx.QueryRow(ctx, selectQuestion+` FOR NO KEY UPDATE OF q`,
+		0, eventID, talkID, questionID))
+	if err != nil {
+		return nil, nil, notFound(err, "question")
+	}
+	now := s.stamp()
+	before := *q
+	if !u.Apply(q, now) {
+		change.Question = q
+		return &change, nil, nil
+	}
+	change.Question, err = scanQuestion(tx.QueryRow(ctx, `
+		UPDATE questions q SET body = $1, answered = $2, answered_at = $3, hidden = $4, status = $5,
+			version = version + 1, updated_at = $6
+		WHERE id = $7
+		RETURNING `+questionReturning,
+		q.Body, q.Answered, q.AnsweredAt, q.Hidden, string(q.Status), now, questionID))
+	if err != nil {
+		return nil, nil, fmt.Errorf("update question: %w", err)
+	}
+	changes := []koe.Change{change.Question.Change(koe.QuestionUpdated).WithBefore(&before)}
+	if !q.Highlightable() {
+		if change.Talk, err = s.clearHighlight(ctx, tx, q.TalkID, questionID); err != nil {
+			return nil, nil, err
+		}
+		if change.Talk != nil {
+			changes = append(changes, change.Talk.Change(koe.TalkUpdated))
+		}
+	}
+	return &change, changes, nil
 }

@@ -11,13 +11,17 @@ import (
 )
 
 // CreateReply implements koe.Store.
-func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, error) {
+func (s *Store) CreateReply(ctx context.Context, r *koe.Reply, rev *koe.Review) (*koe.Question, error) {
 	o := koe.OriginFrom(ctx, s.now)
 	var (
-		id  int64
-		now time.Time
-		q   *koe.Question
+		id      int64
+		now     time.Time
+		q       *koe.Question
+		changes []koe.Change
 	)
+	if r.Status == "" {
+		r.Status = koe.StatusApproved
+	}
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		// Locked, so that counts and versions of concurrent replies and
 		// likes add up.
@@ -40,46 +44,73 @@ func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, e
 		now = s.stamp()
 		err = tx.QueryRow(ctx, `
 			INSERT INTO replies (event_id, talk_id, question_id, participant_id, staff,
-				author_name, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				author_name, body, status, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			RETURNING id`,
-			r.EventID, r.TalkID, r.QuestionID, author, r.Staff, r.AuthorName, r.Body, now,
+			r.EventID, r.TalkID, r.QuestionID, author, r.Staff, r.AuthorName, r.Body, string(r.Status), now,
 		).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert reply: %w", err)
 		}
-		q, err = scanQuestion(tx.QueryRow(ctx, `
-			UPDATE questions q SET reply_count = reply_count + 1, version = version + 1, updated_at = $1
-			WHERE id = $2
-			RETURNING `+questionReturning,
-			now, r.QuestionID))
-		if err != nil {
-			return fmt.Errorf("count reply: %w", err)
-		}
 		created := *r
 		created.ID, created.CreatedAt = id, now
-		return record(ctx, tx, o, created.Change(q), q.Change(koe.QuestionUpdated))
+		delta := 0
+		if r.Status == koe.StatusApproved {
+			delta = 1
+		}
+		if q, changes, err = s.replied(ctx, tx, &created, koe.ReplyCreated, delta); err != nil {
+			return err
+		}
+		if rev != nil {
+			rev.Kind, rev.SubjectID, rev.QuestionID = koe.ReviewReply, id, r.QuestionID
+			c, err := insertReview(ctx, tx, rev, now)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c)
+		}
+		return record(ctx, tx, o, changes...)
 	})
-	if err == nil {
-		s.committed(koe.ReplyCreated, koe.QuestionUpdated)
-	}
 	if err != nil {
 		return nil, err
 	}
+	s.committed(typesOf(changes)...)
 	r.ID, r.CreatedAt = id, now
 	return q, nil
 }
 
+// replied counts reply r, just written (typ ReplyCreated) or decided
+// (ReplyUpdated), on its question by delta (-1, 0 or 1), and returns the
+// question and the changes to record.
+func (s *Store) replied(ctx context.Context, tx pgx.Tx, r *koe.Reply, typ koe.ChangeType, delta int) (*koe.Question, []koe.Change, error) {
+	q, err := scanQuestion(tx.QueryRow(ctx, `
+		UPDATE questions q SET reply_count = reply_count + $1,
+			version = version + CASE WHEN $1 = 0 THEN 0 ELSE 1 END,
+			updated_at = CASE WHEN $1 = 0 THEN updated_at ELSE $2 END
+		WHERE id = $3
+		RETURNING `+questionReturning,
+		delta, s.stamp(), r.QuestionID))
+	if err != nil {
+		return nil, nil, fmt.Errorf("count reply: %w", err)
+	}
+	changes := []koe.Change{r.Change(typ, q)}
+	if delta != 0 {
+		changes = append(changes, q.Change(koe.QuestionUpdated))
+	}
+	return q, changes, nil
+}
+
+const replyColumns = `id, event_id, talk_id, question_id, participant_id, staff, author_name, body, status, created_at`
+
 // Replies implements koe.Store.
-func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*koe.Reply, error) {
+func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64, all bool) ([]*koe.Reply, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, event_id, talk_id, question_id, participant_id, staff, author_name, body, created_at
-		FROM replies
-		WHERE event_id = $1 AND talk_id = $2 AND question_id = $3
+		SELECT `+replyColumns+` FROM replies
+		WHERE event_id = $1 AND talk_id = $2 AND question_id = $3 AND (status = 'approved' OR $4)
 		ORDER BY id`,
-		eventID, talkID, questionID)
+		eventID, talkID, questionID, all)
 	if err != nil {
 		return nil, s.fail(fmt.Errorf("list replies: %w", err))
 	}
@@ -100,7 +131,7 @@ func scanReply(row pgx.Row) (*koe.Reply, error) {
 	var r koe.Reply
 	var author *int64
 	err := row.Scan(&r.ID, &r.EventID, &r.TalkID, &r.QuestionID, &author, &r.Staff,
-		&r.AuthorName, &r.Body, &r.CreatedAt)
+		&r.AuthorName, &r.Body, &r.Status, &r.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

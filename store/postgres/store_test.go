@@ -105,11 +105,11 @@ func TestReplicas(t *testing.T) {
 	p := &koe.Participant{EventID: e.ID}
 	must(t, a.CreateParticipant(ctx, p))
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Shared?"}
-	must(t, b.CreateQuestion(ctx, q))
+	must(t, b.CreateQuestion(ctx, q, nil))
 	closed := false
 	_, err = a.UpdateTalk(ctx, e.ID, tk.ID, koe.TalkUpdate{QAOpen: &closed})
 	must(t, err)
-	err = b.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Late"})
+	err = b.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Late"}, nil)
 	if koe.ErrorCode(err) != koe.EQACLOSED {
 		t.Errorf("B asking after A closed the talk: %v, want %s", err, koe.EQACLOSED)
 	}
@@ -209,7 +209,7 @@ func TestUnlikeSeesConcurrentLike(t *testing.T) {
 	p := &koe.Participant{EventID: e.ID}
 	must(t, s.CreateParticipant(ctx, p))
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "?"}
-	must(t, s.CreateQuestion(ctx, q))
+	must(t, s.CreateQuestion(ctx, q, nil))
 
 	liked := false
 	for i := range 200 {
@@ -290,7 +290,7 @@ func TestServerLost(t *testing.T) {
 	p := &koe.Participant{EventID: e.ID}
 	must(t, s.CreateParticipant(ctx, p))
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Still there?"}
-	must(t, s.CreateQuestion(ctx, q))
+	must(t, s.CreateQuestion(ctx, q, nil))
 	_, err := s.SetLike(ctx, e.ID, tk.ID, q.ID, p.ID, true)
 	must(t, err)
 
@@ -303,7 +303,7 @@ func TestServerLost(t *testing.T) {
 		},
 		"SetLike": func() error { _, err := s.SetLike(ctx, e.ID, tk.ID, q.ID, p.ID, false); return err },
 		"CreateQuestion": func() error {
-			return s.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "?"})
+			return s.CreateQuestion(ctx, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "?"}, nil)
 		},
 		"UpdateTalk": func() error { _, err := s.UpdateTalk(ctx, e.ID, tk.ID, koe.TalkUpdate{}); return err },
 		"Secret": func() error {

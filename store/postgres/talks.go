@@ -11,13 +11,13 @@ import (
 )
 
 const talkColumns = `id, event_id, title, speaker, track, starts_at, ends_at, qa_open,
-	highlighted_question_id, version, created_at, updated_at`
+	moderation, highlighted_question_id, version, created_at, updated_at`
 
 func scanTalk(row pgx.Row) (*koe.Talk, error) {
 	var t koe.Talk
 	err := row.Scan(&t.ID, &t.EventID, &t.Title, &t.Speaker, &t.Track,
 		&t.StartsAt, &t.EndsAt, &t.QAOpen,
-		&t.HighlightedQuestionID, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+		&t.Moderation, &t.HighlightedQuestionID, &t.Version, &t.CreatedAt, &t.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -41,12 +41,12 @@ func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
 		// Selecting from events makes a missing event insert nothing.
 		err := tx.QueryRow(ctx, `
 			INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
-				version, created_at, updated_at)
+				moderation, version, created_at, updated_at)
 			SELECT id, $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz, $6::boolean,
-				1, $7::timestamptz, $7::timestamptz
+				$9::text, 1, $7::timestamptz, $7::timestamptz
 			FROM events WHERE id = $8
 			RETURNING id`,
-			t.Title, t.Speaker, t.Track, created.StartsAt, created.EndsAt, t.QAOpen, now, t.EventID,
+			t.Title, t.Speaker, t.Track, created.StartsAt, created.EndsAt, t.QAOpen, now, t.EventID, string(t.Moderation),
 		).Scan(&created.ID)
 		if err != nil {
 			return notFound(err, "event")
@@ -78,11 +78,11 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		}
 		updated, err = scanTalk(tx.QueryRow(ctx, `
 			UPDATE talks SET title = $1, speaker = $2, track = $3, starts_at = $4, ends_at = $5,
-				qa_open = $6, version = version + 1, updated_at = $7
+				qa_open = $6, moderation = $9, version = version + 1, updated_at = $7
 			WHERE id = $8
 			RETURNING `+talkColumns,
 			t.Title, t.Speaker, t.Track, truncTime(t.StartsAt), truncTime(t.EndsAt),
-			t.QAOpen, s.stamp(), talkID))
+			t.QAOpen, s.stamp(), talkID, string(t.Moderation)))
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
@@ -148,7 +148,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 				return notFound(err, "question")
 			}
 			if !q.Highlightable() {
-				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
+				return koe.Errorf(koe.EINVALID, "only a visible, approved question can be highlighted")
 			}
 		}
 		t, err := scanTalk(tx.QueryRow(ctx, selectTalk+` FOR NO KEY UPDATE`, eventID, talkID))

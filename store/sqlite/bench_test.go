@@ -45,7 +45,7 @@ func newLikeBench(b *testing.B, callers int) *likeBench {
 		return nil
 	}))
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: owners[0][0], Body: "?"}
-	must(b, s.CreateQuestion(ctx, q))
+	must(b, s.CreateQuestion(ctx, q, nil))
 	return &likeBench{s: s, q: q, owners: owners}
 }
 

@@ -28,7 +28,7 @@ func prepareLikes(ctx context.Context, db *sql.DB) (*likeStmts, error) {
 		return st
 	}
 	l.check = prepare(`
-		SELECT q.hidden,
+		SELECT q.hidden OR q.status <> 'approved',
 			EXISTS (SELECT 1 FROM participants p WHERE p.event_id = q.event_id AND p.id = ?)
 		FROM questions q WHERE q.event_id = ? AND q.talk_id = ? AND q.id = ?`)
 	l.insert = prepare(`

@@ -11,7 +11,7 @@ import (
 // questionColumns ends with the viewer-relative Mine and LikedByMe, for the
 // participant bound to ?1 (0 matches nobody).
 const questionColumns = `q.id, q.event_id, q.talk_id, q.participant_id, q.author_name, q.body,
-	q.likes, q.answered, q.answered_at, q.hidden, q.reply_count, q.version,
+	q.likes, q.answered, q.answered_at, q.hidden, q.status, q.reply_count, q.version,
 	q.created_at, q.updated_at,
 	q.participant_id = ?1,
 	EXISTS (SELECT 1 FROM likes l WHERE l.question_id = q.id AND l.participant_id = ?1)`
@@ -19,7 +19,7 @@ const questionColumns = `q.id, q.event_id, q.talk_id, q.participant_id, q.author
 func scanQuestion(row scanner) (*koe.Question, error) {
 	var q koe.Question
 	err := row.Scan(&q.ID, &q.EventID, &q.TalkID, &q.ParticipantID, &q.AuthorName, &q.Body,
-		&q.Likes, &q.Answered, nullTimeDest{&q.AnsweredAt}, &q.Hidden, &q.ReplyCount, &q.Version,
+		&q.Likes, &q.Answered, nullTimeDest{&q.AnsweredAt}, &q.Hidden, &q.Status, &q.ReplyCount, &q.Version,
 		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt},
 		&q.Mine, &q.LikedByMe)
 	if err != nil {
@@ -29,7 +29,7 @@ func scanQuestion(row scanner) (*koe.Question, error) {
 }
 
 const selectQuestion = `SELECT ` + questionColumns + ` FROM questions q
-	WHERE q.event_id = ?2 AND q.talk_id = ?3 AND q.id = ?4`
+	WHERE q.event_id = ?2 AND (q.talk_id = ?3 OR ?3 = 0) AND q.id = ?4`
 
 // loadQuestion reads a question inside a write, without viewer fields.
 func loadQuestion(tx *txn, eventID, talkID, questionID int64) (*koe.Question, error) {
@@ -41,7 +41,7 @@ func loadQuestion(tx *txn, eventID, talkID, questionID int64) (*koe.Question, er
 }
 
 // CreateQuestion implements koe.Store.
-func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
+func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question, rev *koe.Review) error {
 	o := koe.OriginFrom(ctx, s.now)
 	var created koe.Question
 	err := s.writer.do(ctx, func(tx *txn) error {
@@ -61,20 +61,30 @@ func (s *Store) CreateQuestion(ctx context.Context, q *koe.Question) error {
 		}
 		now := s.stamp()
 		created = koe.Question{
-			EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID,
+			EventID: q.EventID, TalkID: q.TalkID, ParticipantID: q.ParticipantID, Status: q.Status,
 			AuthorName: q.AuthorName, Body: q.Body, Version: 1, CreatedAt: now, UpdatedAt: now,
 		}
+		if created.Status == "" {
+			created.Status = koe.StatusApproved
+		}
 		err = tx.QueryRow(`
-			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body,
+			INSERT INTO questions (event_id, talk_id, participant_id, author_name, body, status,
 				version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
 			RETURNING id`,
-			q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, micros(now), micros(now),
+			q.EventID, q.TalkID, q.ParticipantID, q.AuthorName, q.Body, created.Status, micros(now), micros(now),
 		).Scan(&created.ID)
 		if err != nil {
 			return fmt.Errorf("insert question: %w", err)
 		}
-		return tx.record(o, created.Change(koe.QuestionCreated))
+		if err := tx.record(o, created.Change(koe.QuestionCreated)); err != nil {
+			return err
+		}
+		if rev == nil {
+			return nil
+		}
+		rev.Kind, rev.SubjectID, rev.QuestionID = koe.ReviewQuestion, created.ID, created.ID
+		return insertReview(tx, o, rev, now)
 	})
 	if err != nil {
 		return err
@@ -93,6 +103,10 @@ func (s *Store) Question(ctx context.Context, eventID, talkID, questionID, viewe
 	return q, nil
 }
 
+// listed selects the questions a list shows: the approved ones, and the
+// viewer's own (?1) pending and rejected ones.
+const listed = `(q.status = 'approved' OR q.participant_id = ?1)`
+
 // A questionList is the SQL of one QuestionSort. after selects the rows
 // past a cursor, whose key is bound to ?4 and id to ?5.
 type questionList struct {
@@ -101,17 +115,17 @@ type questionList struct {
 
 var questionLists = map[koe.QuestionSort]questionList{
 	koe.SortTop: {
-		filter: `q.hidden = 0 AND q.answered = 0`,
+		filter: `q.hidden = 0 AND q.answered = 0 AND ` + listed,
 		after:  `(q.likes < ?4 OR (q.likes = ?4 AND q.id > ?5))`,
 		order:  `q.likes DESC, q.id`,
 	},
 	koe.SortRecent: {
-		filter: `q.hidden = 0 AND q.answered = 0`,
+		filter: `q.hidden = 0 AND q.answered = 0 AND ` + listed,
 		after:  `q.id < ?5`,
 		order:  `q.id DESC`,
 	},
 	koe.SortAnswered: {
-		filter: `q.answered = 1 AND q.hidden = 0`,
+		filter: `q.answered = 1 AND q.hidden = 0 AND ` + listed,
 		after:  `(q.answered_at, q.id) < (?4, ?5)`,
 		order:  `q.answered_at DESC, q.id DESC`,
 	},
@@ -167,42 +181,53 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 // UpdateQuestion implements koe.Store.
 func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
 	o := koe.OriginFrom(ctx, s.now)
-	var change koe.UpdatedQuestion
-	err := s.writer.do(ctx, func(tx *txn) error {
-		q, err := loadQuestion(tx, eventID, talkID, questionID)
-		if err != nil {
-			return err
-		}
-		now := s.stamp()
-		before := *q
-		if !u.Apply(q, now) {
-			change.Question = q
-			return nil
-		}
-		_, err = tx.Exec(`
-			UPDATE questions SET body = ?, answered = ?, answered_at = ?, hidden = ?,
-				version = version + 1, updated_at = ?
-			WHERE id = ?`,
-			q.Body, q.Answered, nullMicros(q.AnsweredAt), q.Hidden, micros(now), questionID)
-		if err != nil {
-			return fmt.Errorf("update question: %w", err)
-		}
-		if change.Question, err = loadQuestion(tx, eventID, talkID, questionID); err != nil {
-			return err
-		}
-		if err := tx.record(o, change.Question.Change(koe.QuestionUpdated).WithBefore(&before)); err != nil {
-			return err
-		}
-		if !q.Highlightable() {
-			if change.Talk, err = s.clearHighlight(tx, talkID, questionID); err != nil || change.Talk == nil {
-				return err
-			}
-			return tx.record(o, change.Talk.Change(koe.TalkUpdated))
-		}
-		return nil
+	var change *koe.UpdatedQuestion
+	err := s.writer.do(ctx, func(tx *txn) (err error) {
+		change, err = s.updateQuestion(tx, o, eventID, talkID, questionID, u)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return change, nil
+}
+
+// updateQuestion is UpdateQuestion inside a write.
+func (s *Store) updateQuestion(tx *txn, o koe.Origin, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
+	var change koe.UpdatedQuestion
+	q, err := loadQuestion(tx, eventID, talkID, questionID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.stamp()
+	before := *q
+	if !u.Apply(q, now) {
+		change.Question = q
+		return &change, nil
+	}
+	_, err = tx.Exec(`
+		UPDATE questions SET body = ?, answered = ?, answered_at = ?, hidden = ?, status = ?,
+			version = version + 1, updated_at = ?
+		WHERE id = ?`,
+		q.Body, q.Answered, nullMicros(q.AnsweredAt), q.Hidden, q.Status, micros(now), questionID)
+	if err != nil {
+		return nil, fmt.Errorf("update question: %w", err)
+	}
+	if change.Question, err = loadQuestion(tx, eventID, talkID, questionID); err != nil {
+		return nil, err
+	}
+	if err := tx.record(o, change.Question.Change(koe.QuestionUpdated).WithBefore(&before)); err != nil {
+		return nil, err
+	}
+	if !q.Highlightable() {
+		if change.Talk, err = s.clearHighlight(tx, q.TalkID, questionID); err != nil {
+			return nil, err
+		}
+		if change.Talk != nil {
+			if err := tx.record(o, change.Talk.Change(koe.TalkUpdated)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &change, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // CreateReply implements koe.Store.
-func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, error) {
+func (s *Store) CreateReply(ctx context.Context, r *koe.Reply, rev *koe.Review) (*koe.Question, error) {
 	o := koe.OriginFrom(ctx, s.now)
 	var (
 		id  int64
@@ -32,29 +32,29 @@ func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, e
 			}
 		}
 		now = s.stamp()
+		if r.Status == "" {
+			r.Status = koe.StatusApproved
+		}
 		err = tx.QueryRow(`
 			INSERT INTO replies (event_id, talk_id, question_id, participant_id, staff,
-				author_name, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				author_name, body, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`,
-			r.EventID, r.TalkID, r.QuestionID, author, r.Staff, r.AuthorName, r.Body, micros(now),
+			r.EventID, r.TalkID, r.QuestionID, author, r.Staff, r.AuthorName, r.Body, r.Status, micros(now),
 		).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert reply: %w", err)
 		}
-		_, err = tx.Exec(`
-			UPDATE questions SET reply_count = reply_count + 1, version = version + 1, updated_at = ?
-			WHERE id = ?`,
-			micros(now), r.QuestionID)
-		if err != nil {
-			return fmt.Errorf("count reply: %w", err)
-		}
-		if q, err = loadQuestion(tx, r.EventID, r.TalkID, r.QuestionID); err != nil {
-			return err
-		}
 		created := *r
 		created.ID, created.CreatedAt = id, now
-		return tx.record(o, created.Change(q), q.Change(koe.QuestionUpdated))
+		if q, err = s.replied(tx, o, &created); err != nil {
+			return err
+		}
+		if rev == nil {
+			return nil
+		}
+		rev.Kind, rev.SubjectID, rev.QuestionID = koe.ReviewReply, id, r.QuestionID
+		return insertReview(tx, o, rev, now)
 	})
 	if err != nil {
 		return nil, err
@@ -63,14 +63,36 @@ func (s *Store) CreateReply(ctx context.Context, r *koe.Reply) (*koe.Question, e
 	return q, nil
 }
 
+// replied records reply r, just written or just decided, and counts it
+// on its question when it is approved; it returns the question.
+func (s *Store) replied(tx *txn, o koe.Origin, r *koe.Reply) (*koe.Question, error) {
+	if r.Status == koe.StatusApproved {
+		_, err := tx.Exec(`
+			UPDATE questions SET reply_count = reply_count + 1, version = version + 1, updated_at = ?
+			WHERE id = ?`,
+			micros(s.stamp()), r.QuestionID)
+		if err != nil {
+			return nil, fmt.Errorf("count reply: %w", err)
+		}
+	}
+	q, err := loadQuestion(tx, r.EventID, r.TalkID, r.QuestionID)
+	if err != nil {
+		return nil, err
+	}
+	changes := []koe.Change{r.Change(koe.ReplyCreated, q)}
+	if r.Status == koe.StatusApproved {
+		changes = append(changes, q.Change(koe.QuestionUpdated))
+	}
+	return q, tx.record(o, changes...)
+}
+
 // Replies implements koe.Store.
-func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64) ([]*koe.Reply, error) {
+func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64, all bool) ([]*koe.Reply, error) {
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, event_id, talk_id, question_id, participant_id, staff, author_name, body, created_at
-		FROM replies
-		WHERE event_id = ? AND talk_id = ? AND question_id = ?
+		SELECT `+replyColumns+` FROM replies
+		WHERE event_id = ? AND talk_id = ? AND question_id = ? AND (status = 'approved' OR ?)
 		ORDER BY id`,
-		eventID, talkID, questionID)
+		eventID, talkID, questionID, all)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)
 	}
@@ -87,11 +109,13 @@ func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64) 
 	return replies, nil
 }
 
+const replyColumns = `id, event_id, talk_id, question_id, participant_id, staff, author_name, body, status, created_at`
+
 func scanReply(row scanner) (*koe.Reply, error) {
 	var r koe.Reply
 	var author sql.NullInt64
 	err := row.Scan(&r.ID, &r.EventID, &r.TalkID, &r.QuestionID, &author, &r.Staff,
-		&r.AuthorName, &r.Body, timeDest{&r.CreatedAt})
+		&r.AuthorName, &r.Body, &r.Status, timeDest{&r.CreatedAt})
 	if err != nil {
 		return nil, err
 	}

@@ -53,10 +53,10 @@ func TestReopenKeepsEverything(t *testing.T) {
 	p := &koe.Participant{EventID: e.ID, DisplayName: "Ada"}
 	must(t, s.CreateParticipant(ctx, p))
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Durable?"}
-	must(t, s.CreateQuestion(ctx, q))
+	must(t, s.CreateQuestion(ctx, q, nil))
 	_, err = s.SetLike(ctx, e.ID, tk.ID, q.ID, p.ID, true)
 	must(t, err)
-	_, err = s.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"})
+	_, err = s.CreateReply(ctx, &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"}, nil)
 	must(t, err)
 	a := &koe.Account{Login: "aiko", DisplayName: "Aiko", Admin: true}
 	must(t, s.CreateAccount(ctx, a))
@@ -71,7 +71,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 			func() (any, error) { return s.Talks(ctx, e.ID) },
 			func() (any, error) { return s.Participant(ctx, e.ID, p.ID) },
 			func() (any, error) { return s.Question(ctx, e.ID, tk.ID, q.ID, p.ID) },
-			func() (any, error) { return s.Replies(ctx, e.ID, tk.ID, q.ID) },
+			func() (any, error) { return s.Replies(ctx, e.ID, tk.ID, q.ID, true) },
 			func() (any, error) { return s.Account(ctx, a.ID) },
 		} {
 			got, err := v()

@@ -10,13 +10,13 @@ import (
 )
 
 const talkColumns = `id, event_id, title, speaker, track, starts_at, ends_at, qa_open,
-	highlighted_question_id, version, created_at, updated_at`
+	moderation, highlighted_question_id, version, created_at, updated_at`
 
 func scanTalk(row scanner) (*koe.Talk, error) {
 	var t koe.Talk
 	err := row.Scan(&t.ID, &t.EventID, &t.Title, &t.Speaker, &t.Track,
 		nullTimeDest{&t.StartsAt}, nullTimeDest{&t.EndsAt}, &t.QAOpen,
-		&t.HighlightedQuestionID, &t.Version, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
+		&t.Moderation, &t.HighlightedQuestionID, &t.Version, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -37,10 +37,10 @@ func (s *Store) CreateTalk(ctx context.Context, t *koe.Talk) error {
 		// Selecting from events makes a missing event insert nothing.
 		err := tx.QueryRow(`
 			INSERT INTO talks (event_id, title, speaker, track, starts_at, ends_at, qa_open,
-				version, created_at, updated_at)
-			SELECT id, ?, ?, ?, ?, ?, ?, 1, ?, ? FROM events WHERE id = ?
+				moderation, version, created_at, updated_at)
+			SELECT id, ?, ?, ?, ?, ?, ?, ?, 1, ?, ? FROM events WHERE id = ?
 			RETURNING id`,
-			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt), t.QAOpen,
+			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt), t.QAOpen, t.Moderation,
 			micros(now), micros(now), t.EventID,
 		).Scan(&created.ID)
 		if err != nil {
@@ -71,11 +71,11 @@ func (s *Store) UpdateTalk(ctx context.Context, eventID, talkID int64, u koe.Tal
 		}
 		updated, err = scanTalk(tx.QueryRow(`
 			UPDATE talks SET title = ?, speaker = ?, track = ?, starts_at = ?, ends_at = ?,
-				qa_open = ?, version = version + 1, updated_at = ?
+				qa_open = ?, moderation = ?, version = version + 1, updated_at = ?
 			WHERE id = ?
 			RETURNING `+talkColumns,
 			t.Title, t.Speaker, t.Track, nullMicros(t.StartsAt), nullMicros(t.EndsAt),
-			t.QAOpen, micros(s.stamp()), talkID))
+			t.QAOpen, t.Moderation, micros(s.stamp()), talkID))
 		if err != nil {
 			return fmt.Errorf("update talk: %w", err)
 		}
@@ -133,7 +133,7 @@ func (s *Store) SetHighlight(ctx context.Context, eventID, talkID, questionID in
 				return err
 			}
 			if !q.Highlightable() {
-				return koe.Errorf(koe.EINVALID, "a hidden question cannot be highlighted")
+				return koe.Errorf(koe.EINVALID, "only a visible, approved question can be highlighted")
 			}
 		}
 		if t.HighlightedQuestionID == questionID {

@@ -32,7 +32,7 @@ func testOutbox(t *testing.T, s koe.Store) {
 	p := newParticipant(t, s, e.ID)
 	asker := koe.WithOrigin(ctx, koe.Origin{Actor: koe.Actor{Kind: koe.ActorParticipant, ID: p.ID}, At: at.Add(time.Second)})
 	q := &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Recorded?"}
-	must(t, "CreateQuestion", s.CreateQuestion(asker, q))
+	must(t, "CreateQuestion", s.CreateQuestion(asker, q, nil))
 	tk2, err := s.SetHighlight(staff, e.ID, tk.ID, q.ID)
 	must(t, "SetHighlight", err)
 	_, err = s.SetHighlight(staff, e.ID, tk.ID, q.ID) // shown already
@@ -42,19 +42,19 @@ func testOutbox(t *testing.T, s koe.Store) {
 	_, err = s.SetLike(asker, e.ID, tk.ID, q.ID, p.ID, true) // liked already
 	must(t, "SetLike(again)", err)
 	r := &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Yes"}
-	replied, err := s.CreateReply(staff, r)
+	replied, err := s.CreateReply(staff, r, nil)
 	must(t, "CreateReply", err)
 	hidden, err := s.UpdateQuestion(staff, e.ID, tk.ID, q.ID, koe.QuestionUpdate{Hidden: ptr(true)})
 	must(t, "UpdateQuestion(hide)", err)
 	r2 := &koe.Reply{EventID: e.ID, TalkID: tk.ID, QuestionID: q.ID, Staff: true, Body: "Under a hidden question"}
-	replied2, err := s.CreateReply(staff, r2)
+	replied2, err := s.CreateReply(staff, r2, nil)
 	must(t, "CreateReply(hidden)", err)
 	_, err = s.UpdateQuestion(staff, e.ID, tk.ID, q.ID, koe.QuestionUpdate{Hidden: ptr(true)}) // hidden already
 	must(t, "UpdateQuestion(same)", err)
 	// Failures record nothing.
 	closed, err := s.UpdateTalk(staff, e.ID, tk.ID, koe.TalkUpdate{QAOpen: ptr(false)})
 	must(t, "UpdateTalk", err)
-	wantCode(t, "CreateQuestion(closed)", s.CreateQuestion(asker, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Too late"}), koe.EQACLOSED)
+	wantCode(t, "CreateQuestion(closed)", s.CreateQuestion(asker, &koe.Question{EventID: e.ID, TalkID: tk.ID, ParticipantID: p.ID, Body: "Too late"}, nil), koe.EQACLOSED)
 	_, err = s.UpdateTalk(staff, e.ID, tk.ID, koe.TalkUpdate{QAOpen: ptr(false)}) // closed already
 	must(t, "UpdateTalk(same)", err)
 
@@ -206,7 +206,7 @@ func testOutboxConcurrent(t *testing.T, s koe.Store) {
 			defer wg.Done()
 			for i := range each {
 				body := fmt.Sprintf("writer %d question %d", w, i)
-				errs <- s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: people[w].ID, Body: body})
+				errs <- s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: people[w].ID, Body: body}, nil)
 				_, err := s.SetLike(ctx, sc.event.ID, sc.talk.ID, q.ID, people[w].ID, i%2 == 0)
 				errs <- err
 			}

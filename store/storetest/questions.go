@@ -17,7 +17,7 @@ func testCreateQuestion(t *testing.T, s koe.Store) {
 	stranger := newParticipant(t, s, sc.event.ID)
 
 	q := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.p.ID, AuthorName: "Ada", Body: "Why?"}
-	if err := s.CreateQuestion(ctx, q); err != nil {
+	if err := s.CreateQuestion(ctx, q, nil); err != nil {
 		t.Fatalf("CreateQuestion: %v", err)
 	}
 	if q.ID == 0 || q.Version != 1 || q.Likes != 0 || q.ReplyCount != 0 || q.Answered || q.AnsweredAt != nil || q.Hidden {
@@ -54,7 +54,7 @@ func testCreateQuestion(t *testing.T, s koe.Store) {
 	} {
 		_, err := s.Question(ctx, where[0], where[1], q.ID, 0)
 		wantCode(t, "Question("+name+")", err, koe.ENOTFOUND)
-		err = s.CreateQuestion(ctx, &koe.Question{EventID: where[0], TalkID: where[1], ParticipantID: sc.p.ID, Body: "x"})
+		err = s.CreateQuestion(ctx, &koe.Question{EventID: where[0], TalkID: where[1], ParticipantID: sc.p.ID, Body: "x"}, nil)
 		wantCode(t, "CreateQuestion("+name+")", err, koe.ENOTFOUND)
 	}
 	_, err = s.Question(ctx, sc.event.ID, sc.talk.ID, q.ID+1000, 0)
@@ -62,7 +62,7 @@ func testCreateQuestion(t *testing.T, s koe.Store) {
 	neighbour := newTalk(t, s, sc.event.ID, nil)
 	_, err = s.Question(ctx, sc.event.ID, neighbour.ID, q.ID, 0)
 	wantCode(t, "Question(another talk of the event)", err, koe.ENOTFOUND)
-	err = s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: other.p.ID, Body: "x"})
+	err = s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: other.p.ID, Body: "x"}, nil)
 	wantCode(t, "CreateQuestion(participant of another event)", err, koe.ENOTFOUND)
 }
 
@@ -76,7 +76,7 @@ func testQAClosed(t *testing.T, s koe.Store) {
 		}
 	}
 	ask := func() error {
-		return s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.p.ID, Body: "late"})
+		return s.CreateQuestion(ctx, &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.p.ID, Body: "late"}, nil)
 	}
 
 	setOpen(false)
@@ -296,7 +296,7 @@ func testPageSize(t *testing.T, s koe.Store) {
 		wg.Go(func() {
 			for i := w; i < n; i += 5 {
 				err := s.CreateQuestion(t.Context(), &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID,
-					ParticipantID: sc.p.ID, Body: fmt.Sprintf("question %d", i)})
+					ParticipantID: sc.p.ID, Body: fmt.Sprintf("question %d", i)}, nil)
 				if err != nil {
 					t.Errorf("CreateQuestion: %v", err)
 					return
@@ -399,7 +399,7 @@ func testReplies(t *testing.T, s koe.Store) {
 	}
 	for i, r := range replies {
 		r.EventID, r.TalkID, r.QuestionID = sc.event.ID, sc.talk.ID, q.ID
-		got, err := s.CreateReply(ctx, r)
+		got, err := s.CreateReply(ctx, r, nil)
 		if err != nil {
 			t.Fatalf("CreateReply: %v", err)
 		}
@@ -417,7 +417,7 @@ func testReplies(t *testing.T, s koe.Store) {
 		same(t, "question after reply", read, got)
 	}
 
-	got, err := s.Replies(ctx, sc.event.ID, sc.talk.ID, q.ID)
+	got, err := s.Replies(ctx, sc.event.ID, sc.talk.ID, q.ID, true)
 	if err != nil {
 		t.Fatalf("Replies: %v", err)
 	}
@@ -427,7 +427,7 @@ func testReplies(t *testing.T, s koe.Store) {
 			t.Errorf("reply %d: ParticipantID %d, want %d", i, got[i].ParticipantID, replies[i].ParticipantID)
 		}
 	}
-	if got, err := s.Replies(ctx, sc.event.ID, sc.talk.ID, quiet.ID); err != nil || len(got) != 0 {
+	if got, err := s.Replies(ctx, sc.event.ID, sc.talk.ID, quiet.ID, true); err != nil || len(got) != 0 {
 		t.Errorf("Replies(no replies) = %v, %v; want none", got, err)
 	}
 
@@ -437,13 +437,13 @@ func testReplies(t *testing.T, s koe.Store) {
 		"another talk":          {sc.event.ID, neighbour.ID, q.ID},
 		"missing question":      {sc.event.ID, sc.talk.ID, quiet.ID + 1000},
 	} {
-		_, err := s.Replies(ctx, where[0], where[1], where[2])
+		_, err := s.Replies(ctx, where[0], where[1], where[2], true)
 		wantCode(t, "Replies("+name+")", err, koe.ENOTFOUND)
-		_, err = s.CreateReply(ctx, &koe.Reply{EventID: where[0], TalkID: where[1], QuestionID: where[2], Staff: true, Body: "x"})
+		_, err = s.CreateReply(ctx, &koe.Reply{EventID: where[0], TalkID: where[1], QuestionID: where[2], Staff: true, Body: "x"}, nil)
 		wantCode(t, "CreateReply("+name+")", err, koe.ENOTFOUND)
 	}
 	_, err = s.CreateReply(ctx, &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: q.ID,
-		ParticipantID: other.p.ID, Body: "x"})
+		ParticipantID: other.p.ID, Body: "x"}, nil)
 	wantCode(t, "CreateReply(participant of another event)", err, koe.ENOTFOUND)
 	if read, err := s.Question(ctx, q.EventID, q.TalkID, q.ID, 0); err != nil || read.ReplyCount != len(replies) {
 		t.Errorf("failed replies were counted: %+v, %v", read, err)

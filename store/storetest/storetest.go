@@ -68,6 +68,10 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Passkeys", testPasskeys},
 		{"PasskeyCeremonies", testPasskeyCeremonies},
 		{"Audit", testAudit},
+		{"Reviews", testReviews},
+		{"DecisionRace", testDecisionRace},
+		{"Bans", testBans},
+		{"ModeratedReplies", testModeratedReplies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
@@ -125,7 +129,7 @@ func newParticipant(t *testing.T, s koe.Store, eventID int64) *koe.Participant {
 func newQuestion(t *testing.T, s koe.Store, tk *koe.Talk, p *koe.Participant, body string) *koe.Question {
 	t.Helper()
 	q := &koe.Question{EventID: tk.EventID, TalkID: tk.ID, ParticipantID: p.ID, AuthorName: p.DisplayName, Body: body}
-	if err := s.CreateQuestion(t.Context(), q); err != nil {
+	if err := s.CreateQuestion(t.Context(), q, nil); err != nil {
 		t.Fatalf("CreateQuestion(%q): %v", body, err)
 	}
 	return q
