@@ -256,7 +256,8 @@ func checkSecurity(id string, psc *corev1.PodSecurityContext, sc *corev1.Securit
 // configuration comes from koe-config and koe-secrets, /tmp is writable,
 // and GOMEMLIMIT (when set) is below the memory limit. The server
 // container also needs its probes, the drain timing and its two
-// listeners: the public port http and the metrics port (checkListeners).
+// listeners: the public port http and the metrics port (checkListeners);
+// koe scorer's, its own (checkScorerContainer).
 func checkKoeContainer(objs []Object, pod Pod, id string, c corev1.Container) []string {
 	var p problems
 	s := pod.Spec
@@ -270,7 +271,10 @@ func checkKoeContainer(objs []Object, pod Pod, id string, c corev1.Container) []
 		}
 	}
 	bench := len(c.Args) > 0 && c.Args[0] == "bench"
-	if !bench && (!cm || !sec) {
+	// koe scorer reads only its own few variables and must hold no secret
+	// (checkScorerContainer).
+	scorer := len(c.Args) > 0 && c.Args[0] == "scorer"
+	if !bench && !scorer && (!cm || !sec) {
 		p.add("%s: envFrom must name the ConfigMap koe-config and the Secret koe-secrets", id)
 	}
 	tmp := false
@@ -295,6 +299,9 @@ func checkKoeContainer(objs []Object, pod Pod, id string, c corev1.Container) []
 		if err != nil || !ok || v >= limit.Value() || v < limit.Value()/2 {
 			p.add("%s: GOMEMLIMIT %q must lie between half of and the memory limit %s", id, e.Value, limit.String())
 		}
+	}
+	if scorer && pod.LongLife {
+		return append(p, checkScorerContainer(objs, pod, id, c)...)
 	}
 	if len(c.Args) == 0 || c.Args[0] != "serve" {
 		return p
@@ -657,9 +664,13 @@ func checkNetworkPolicy(objs []Object, tmpl Pod) []string {
 		if len(rule.Ports) == 0 {
 			p.add("NetworkPolicy koe: an egress rule allows every port")
 		}
+		if scorerEgress(rule) {
+			continue // components/scorer: the scorer's pods, on its port
+		}
 		for _, port := range rule.Ports {
 			if port.Port == nil || !slices.Contains(allowedEgressPorts, port.Port.IntVal) || port.EndPort != nil {
-				p.add("NetworkPolicy koe: egress only to DNS, PostgreSQL, Redis and HTTPS (%v)", allowedEgressPorts)
+				p.add("NetworkPolicy koe: egress only to DNS, PostgreSQL, Redis and HTTPS (%v), and to the scorer's pods %v on %d",
+					allowedEgressPorts, ScorerLabels, ScorerPort)
 			}
 		}
 	}

@@ -80,6 +80,8 @@ func TestEnvironments(t *testing.T) {
 			report(t, "config", CheckConfig(objs, known))
 			report(t, "pods", CheckPods(objs))
 			report(t, "metrics", CheckMetricsExposure(objs))
+			report(t, "scorer", CheckScorer(objs))
+			report(t, "scorers", CheckScorers(objs))
 			e.check(t, objs)
 		})
 	}
@@ -164,6 +166,7 @@ func checkInClusterData(t *testing.T, objs []Object) {
 func checkDev(t *testing.T, objs []Object) {
 	checkApp(t, objs, false)
 	checkInClusterData(t, objs)
+	checkScorerComponent(t, objs)
 }
 
 func checkStaging(t *testing.T, objs []Object) {
@@ -217,6 +220,7 @@ func checkProduction(t *testing.T, objs []Object) {
 func checkPreview(t *testing.T, objs []Object) {
 	host := checkApp(t, objs, true)
 	checkInClusterData(t, objs)
+	checkScorerComponent(t, objs)
 	if host != "feature-oidc-login.preview.example.com" {
 		t.Errorf("preview host %q", host)
 	}
