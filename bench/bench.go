@@ -13,6 +13,8 @@
 //	        received, sampled), resets, subscribers, generator_cpu_pct
 //	idle    N idle subscribed connections: idle_conn_kb, server memory each
 //	likes   concurrent like/unlike clients: likes_per_s, likes_lost
+//	moderation  asks in pre-moderation with a slow HTTP scorer, moderators'
+//	        consoles on the queue: moderated_ask_p99_ms, queue_p99_ms, queue_lost
 //
 // --url may list several replicas of one koe (scaled mode), separated by
 // commas: the event, talk and seed questions are created on the first;
@@ -44,6 +46,7 @@ scenarios:
   fanout   subscribers receive questions and likes while they are posted
   idle     server memory per idle subscribed WebSocket connection
   likes    like/unlike throughput and exactness of like counts
+  moderation  moderated asking with an HTTP scorer, and the queue's delivery to moderators
 
 Run "koe bench <scenario> -h" for the scenario's flags.
 `
@@ -61,9 +64,10 @@ func Main(args []string) int {
 		return 0
 	}
 	run := map[string]func(context.Context, []string, *report) error{
-		"fanout": runFanout,
-		"idle":   runIdle,
-		"likes":  runLikes,
+		"fanout":     runFanout,
+		"idle":       runIdle,
+		"likes":      runLikes,
+		"moderation": runModeration,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

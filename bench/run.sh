@@ -4,6 +4,13 @@
 # server (new data directory, new port) so that they do not interfere. The
 # server is pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1.
 #
+# The moderation scenario measures the moderation pipeline (normaliser,
+# rules, word lists and the learned scorer) for one text on one core, the
+# learned scorer's precision and recall on the held-out part of the shipped
+# corpus (go test, KOE_BENCH=1), then moderated asking against a server:
+# pre-moderation, an HTTP scorer answering in 30 ms, 20 asks/s, 5
+# moderators' consoles (moderated_ask_p99_ms, queue_p99_ms).
+#
 # The scaled scenario runs fanout and likes (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
 # sharing a fresh PostgreSQL database and a Redis key prefix of their own;
@@ -21,7 +28,8 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation scaled")
+#   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
 #   BENCH_POSTGRES_URL    scaled: PostgreSQL to create databases on, a URL
 #                         without query (postgres://postgres@127.0.0.1:5432/test)
@@ -40,7 +48,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -285,6 +293,12 @@ for scenario in $scenarios; do
 		start_server
 		bench likes --url "$url" --token "$token" \
 			--clients "$clients" --duration "$likes_duration"
+		;;
+	moderation)
+		KOE_BENCH=1 taskset -c 0 env GOMAXPROCS=1 go test -count=1 -v -run 'TestPipelineP99|TestScorerQuality' ./moderation/ |
+			grep -E '^(# |[a-z_]+=)'
+		start_server
+		bench moderation --url "$url" --token "$token" --duration "${BENCH_MODERATION_DURATION:-20s}"
 		;;
 	scaled)
 		# Subscriber i connects to replica i mod $replicas, writers and
