@@ -187,6 +187,11 @@ describe('accessibility', () => {
     await asker.context().request.put(`${koe.base}/api/v1/events/${event.id}/talks/${talk.id}/questions/${qs[0].id}/like`);
     await call('PUT', `/api/v1/events/${event.id}/talks/${talk.id}/highlight`, { question_id: qs[1].id });
     await call('PATCH', `/api/v1/events/${event.id}/talks/${talk.id}/questions/${qs[2].id}`, { answered: true });
+    // A pre-moderated talk with a question waiting: the moderation console has an item.
+    const premod = await call('POST', `/api/v1/events/${event.id}/talks`, { title: 'Lightning talks' });
+    await call('PATCH', `/api/v1/events/${event.id}/talks/${premod.id}`, { moderation: 'pre' });
+    const waiting = await asker.context().request.post(`${koe.base}/api/v1/events/${event.id}/talks/${premod.id}/questions`, { data: { body: 'Will the lightning talks be recorded?' } });
+    assert.equal(waiting.status(), 201);
     const inv = await call('POST', `/api/v1/events/${event.id}/invitations`, { role: 'moderator' });
     inviteLink = `${koe.base}/invite#${inv.token}`;
 
@@ -200,6 +205,7 @@ describe('accessibility', () => {
       ['setup (done)', 'anon', '/setup', '[data-testid="setup-done"]'],
       ['admin event list', 'staff', '/admin', `[data-event="${event.id}"]`],
       ['event console', 'staff', `${e}/t/${talk.id}`, '[data-testid="admin-list"] [data-testid="question"]'],
+      ['moderation console', 'staff', `${e}/moderation`, '[data-testid="review"]'],
       ['staff page', 'staff', `${e}/staff`, '[data-testid="pending-invitations"] li'],
       ['invite', 'anon', inviteLink.slice(koe.base.length), '[data-testid="invite-preview"]'],
       ['audit log', 'staff', `${e}/audit`, '.audit-table tr[data-type]'],
@@ -215,6 +221,21 @@ describe('accessibility', () => {
       'event console': Object.assign(async (p) => {
         await openAll(p);
       }, { what: 'every section open' }),
+      'moderation console': Object.assign(async (p) => {
+        await p.locator('[data-testid="review"] .rv-select').first().click();
+        await p.locator('.rv-detail').waitFor();
+        await p.keyboard.press('?');
+        await p.locator('[data-testid="mod-help"]').waitFor();
+        await check(`moderation console, the shortcuts dialog (${p.viewportSize().width})`, p);
+        await p.keyboard.press('Escape');
+        for (const tab of ['decided', 'bans', 'settings']) {
+          await p.click(`#mtab-${tab}`);
+          await p.locator('#mod-panel > *').first().waitFor();
+          if (tab === 'settings') await p.locator('[data-testid="mod-rules"]').waitFor();
+          await check(`moderation console, ${tab} (${p.viewportSize().width})`, p);
+        }
+        await p.click('#mtab-queue');
+      }, { what: 'an item open' }),
       account: Object.assign(async (p) => {
         await openAll(p);
       }, { what: 'every section open' }),

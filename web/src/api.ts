@@ -3,7 +3,8 @@
 // token is ever kept in script-readable storage.
 import type {
   Account, APIToken, AuditPage, Ceremony, ClientConfig, EventRole, Invitation, InvitationPreview, IssuedAPIToken, IssuedInvitation,
-  JoinResponse, KoeEvent, LikeResult, Me, Membership, Passkey, Question, QuestionList, Reply, SecondFactor, SetupStatus,
+  Ban, JoinResponse, KoeEvent, LikeResult, Me, Membership, ModerationSettings, Passkey, Question, QuestionList, Reply, Review,
+  ReviewList, SecondFactor, SetupStatus,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
 } from './types';
 
@@ -17,6 +18,8 @@ export class ApiError extends Error {
     public retryAfter = 0,
     /** invalid_argument: which field broke which rule, and its limit (0 for none). */
     public details: ErrorDetails = {},
+    /** The whole error object, for codes that carry more (duplicate: similar). */
+    public body: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -60,7 +63,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       reason: typeof err?.reason === 'string' ? err.reason : undefined,
       limit: typeof err?.limit === 'number' ? err.limit : undefined,
     };
-    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) ? retry : 0, details);
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) ? retry : 0, details, (err ?? {}) as Record<string, unknown>);
   }
   return data as T;
 }
@@ -183,8 +186,8 @@ export const api = {
     return request<QuestionList>('GET', `${qs(eventID, talkID)}?${p}`);
   },
   question: (eventID: number, talkID: number, id: number) => request<Question>('GET', `${qs(eventID, talkID)}/${id}`),
-  ask: (eventID: number, talkID: number, body: string, anonymous: boolean) =>
-    request<Question>('POST', qs(eventID, talkID), { body, anonymous }),
+  ask: (eventID: number, talkID: number, body: string, anonymous: boolean, duplicateOK = false) =>
+    request<Question>('POST', qs(eventID, talkID), { body, anonymous, ...(duplicateOK ? { duplicate_ok: true } : {}) }),
   updateQuestion: (eventID: number, talkID: number, id: number, body: { body?: string; answered?: boolean; hidden?: boolean }) =>
     request<Question>('PATCH', `${qs(eventID, talkID)}/${id}`, body),
   like: (eventID: number, talkID: number, id: number, liked: boolean) =>
@@ -193,6 +196,25 @@ export const api = {
     request<{ replies: Reply[] }>('GET', `${qs(eventID, talkID)}/${id}/replies`),
   reply: (eventID: number, talkID: number, id: number, body: string, opts: { author_name?: string; anonymous?: boolean } = {}) =>
     request<Reply>('POST', `${qs(eventID, talkID)}/${id}/replies`, { body, ...opts }),
+
+  moderationSettings: (eventID: number) => request<ModerationSettings>('GET', `${ev(eventID)}/moderation`),
+  setModerationSettings: (eventID: number, s: ModerationSettings) => request<ModerationSettings>('PUT', `${ev(eventID)}/moderation`, s),
+  reviews: (eventID: number, q: { state: 'open' | 'decided'; talk_id?: number; limit?: number }) => {
+    const p = new URLSearchParams({ state: q.state, limit: String(q.limit ?? 200) });
+    if (q.talk_id) p.set('talk_id', String(q.talk_id));
+    return request<ReviewList>('GET', `${ev(eventID)}/reviews?${p}`);
+  },
+  claim: (eventID: number, id: number) => request<Review>('POST', `${ev(eventID)}/reviews/${id}/claim`),
+  release: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/reviews/${id}/claim`),
+  decide: (eventID: number, id: number, decision: 'approve' | 'reject', body?: string) =>
+    request<Review>('POST', `${ev(eventID)}/reviews/${id}/decision`, { decision, ...(body !== undefined ? { body } : {}) }),
+  decideMany: (eventID: number, ids: number[], decision: 'approve' | 'reject') =>
+    request<{ reviews: Review[]; conflicts: number[] | null }>('POST', `${ev(eventID)}/reviews/decisions`, { ids, decision }),
+  undo: (eventID: number, id: number) => request<Review>('POST', `${ev(eventID)}/reviews/${id}/undo`),
+  bans: (eventID: number) => request<{ bans: Ban[] }>('GET', `${ev(eventID)}/bans`),
+  ban: (eventID: number, body: { review_id?: number; question_id?: number; reply_id?: number; hide_items: boolean; reason: string }) =>
+    request<Ban>('POST', `${ev(eventID)}/bans`, body),
+  unban: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/bans/${id}`),
 };
 
 export type Api = typeof api;

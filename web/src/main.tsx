@@ -31,6 +31,7 @@ const Account = lazy(() => import('./pages/Account').then((m) => m.Account));
 const Accounts = lazy(() => import('./pages/Accounts').then((m) => m.Accounts));
 const EventStaff = lazy(() => import('./pages/EventStaff').then((m) => m.EventStaff));
 const Audit = lazy(() => import('./pages/Audit').then((m) => m.Audit));
+const Moderation = lazy(() => import('./pages/Moderation').then((m) => m.ModerationPage));
 
 function NotFound() {
   return (
@@ -61,6 +62,7 @@ function route(path: string) {
   if (/^\/admin\/audit\/?$/.test(path)) return <Audit key="all" eventID={null} />;
   if ((m = /^\/admin\/e\/(\d+)\/staff\/?$/.exec(path))) return <EventStaff eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/audit\/?$/.exec(path))) return <Audit key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/moderation\/?$/.exec(path))) return <Moderation key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

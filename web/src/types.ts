@@ -4,7 +4,14 @@ export interface EventSettings {
   participant_replies: boolean;
   /** New participants sign in with the OpenID provider to join. */
   participant_sign_in: boolean;
+  /** "pre": every question and reply waits for a moderator; "post" (default): shown at once. */
+  moderation?: ModerationMode;
 }
+
+export type ModerationMode = 'post' | 'pre';
+
+/** Where a question or reply stands in moderation; absent means approved. */
+export type ItemStatus = 'approved' | 'pending' | 'rejected';
 
 export interface KoeEvent {
   id: number;
@@ -33,6 +40,8 @@ export interface Talk {
   qa_open: boolean;
   /** 0 when nothing is highlighted. */
   highlighted_question_id: number;
+  /** The talk's own moderation mode; "" (or absent) inherits the event's. */
+  moderation?: '' | ModerationMode;
   version: number;
   created_at: string;
   updated_at: string;
@@ -48,6 +57,8 @@ export interface Question {
   answered: boolean;
   answered_at: string | null;
   hidden: boolean;
+  /** Others only ever see approved ones; the asker also sees its own pending and rejected ones. */
+  status?: ItemStatus;
   reply_count: number;
   version: number;
   created_at: string;
@@ -65,6 +76,7 @@ export interface Reply {
   staff: boolean;
   author_name: string;
   body: string;
+  status?: ItemStatus;
   created_at: string;
 }
 
@@ -289,4 +301,71 @@ export interface AuditEntry {
 export interface AuditPage {
   entries: AuditEntry[];
   next_cursor: string | null;
+}
+
+// Moderation (docs/architecture.md "Moderation").
+
+export type WordAction = 'block' | 'queue' | 'flag' | 'mask';
+
+/** GET/PUT /events/{id}/moderation. */
+export interface ModerationSettings {
+  fail_closed: boolean;
+  queue_threshold: number;
+  reject_threshold: number;
+  max_links: number;
+  shipped_lists: boolean;
+  words: { word: string; action: WordAction }[];
+  allow: string[];
+  scorers: { name: string; url: string }[];
+}
+
+export type ReviewState = 'pending' | 'flagged' | 'approved' | 'rejected';
+
+export interface ReviewReason {
+  kind: 'mode' | 'rule' | 'word' | 'scorer' | string;
+  name: string;
+  detail?: string;
+  score?: number;
+  action?: string;
+}
+
+export interface Review {
+  id: number;
+  event_id: number;
+  talk_id: number;
+  kind: 'question' | 'reply';
+  subject_id: number;
+  question_id: number;
+  body: string;
+  author_name: string;
+  state: ReviewState;
+  reasons: ReviewReason[] | null;
+  score: { bad: number; ngrams: { ngram: string; weight: number }[] | null } | null;
+  claim: { account_id: number; name: string; until: string } | null;
+  /** decision: the state it gave ('approved' or 'rejected'); account_id: the decider's account (who may undo); by: the moderator's name, "koe" for koe's own. */
+  decision: { decision: 'approved' | 'rejected' | string; account_id: number; by: string; at: string; undo_until: string } | null;
+  banned: boolean;
+  version: number;
+  created_at: string;
+}
+
+export interface ReviewCounts {
+  pending: number;
+  flagged: number;
+  decided_last_minute: number;
+}
+
+export interface ReviewList {
+  reviews: Review[];
+  counts: ReviewCounts;
+  stream: StreamPosition;
+}
+
+export interface Ban {
+  id: number;
+  display_name: string;
+  reason: string;
+  by: string;
+  created_at: string;
+  hidden?: number | boolean;
 }

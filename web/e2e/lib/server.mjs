@@ -45,8 +45,10 @@ export async function startKoe({ token, rateLimits = '', seed = false, host = '1
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // KOE_E2E_LOGS=1 shows koe's own output (warnings and errors) beside the test's.
+  const echo = process.env.KOE_E2E_LOGS ? (d) => process.stderr.write(d) : () => {};
   child.stdout.on('data', (d) => logs.push(String(d)));
-  child.stderr.on('data', (d) => logs.push(String(d)));
+  child.stderr.on('data', (d) => (logs.push(String(d)), echo(d)));
   const base = `http://${host}:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {

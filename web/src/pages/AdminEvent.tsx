@@ -144,8 +144,13 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                     </div>
                   )}
                 </dl>
-                {(can.staff || can.audit) && (
+                {(can.staff || can.audit || can.moderate) && (
                   <div class="row-actions event-links">
+                    {can.moderate && (
+                      <a class="btn btn-small btn-primary" href={`/admin/e/${eventID}/moderation`} data-testid="moderation-link">
+                        {t('modConsole')}
+                      </a>
+                    )}
                     {can.staff && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
                         {t('staffAndInvitations')}

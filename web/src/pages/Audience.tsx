@@ -1,13 +1,13 @@
 // The audience page (phone first): pick a talk, ask, like, follow live.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import { LiveClient, type Status } from '../live';
 import { LikeChannel, Likes } from '../state/likes';
-import type { Tab } from '../state/questions';
+import type { Tab, TalkState } from '../state/questions';
 import { ProgrammeSession, TalkSession } from '../state/session';
 import { pickTalk } from '../state/talks';
-import type { Me } from '../types';
+import type { KoeEvent, Me, Talk } from '../types';
 import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { useNow, useObservable, useTitle } from '../ui/hooks';
@@ -59,6 +59,54 @@ export function useTalkSession(live: LiveClient, eventID: number, talkID: number
   return { session, state: session?.state ?? null, ready, error };
 }
 
+/** Whether questions to talk wait for a moderator: the talk's mode, else the event's. */
+export function preModerated(event: Pick<KoeEvent, 'settings'> | null, talk: Pick<Talk, 'moderation'> | null | undefined): boolean {
+  return (talk?.moderation || event?.settings.moderation || 'post') === 'pre';
+}
+
+/** How often the asker's pending questions are read again (a rejection reaches nobody's stream). */
+const pendingPollMs = 15_000;
+
+/**
+ * Follows the viewer's own questions that wait for review: approval comes
+ * on the public stream (question.updated), rejection only by reading them
+ * again, every 15 s while any waits. Tells the asker when one changes.
+ */
+function useOwnPending(state: TalkState | null, eventID: number, talkID: number | undefined) {
+  const seen = useRef(new Map<number, string>());
+  useEffect(() => {
+    seen.current = new Map();
+  }, [state]);
+  useEffect(() => {
+    if (!state) return;
+    const check = () => {
+      for (const q of state.all()) {
+        if (!q.mine) continue;
+        const was = seen.current.get(q.id);
+        const now = q.status ?? 'approved';
+        seen.current.set(q.id, now);
+        if (was !== 'pending' || now === 'pending') continue;
+        if (now === 'approved') toast(t('questionApproved'));
+        else if (now === 'rejected') toast(t('questionRejected'));
+      }
+    };
+    check();
+    return state.subscribe(check);
+  }, [state]);
+  useEffect(() => {
+    if (!state || !talkID) return;
+    const timer = setInterval(() => {
+      for (const q of state.ownPending()) {
+        api.question(eventID, talkID, q.id).then(
+          (fresh) => state.own(fresh),
+          () => {},
+        );
+      }
+    }, pendingPollMs);
+    return () => clearInterval(timer);
+  }, [state, eventID, talkID]);
+}
+
 export function Audience({ eventID, talkID }: { eventID: number; talkID?: number }) {
   useLocale();
   const now = useNow();
@@ -68,6 +116,7 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
   const [tab, setTab] = useState<Tab>('top');
   const event = programme.event;
   useTitle(event?.title ?? '');
+  useOwnPending(state, eventID, talkID);
 
   useEffect(() => {
     api.me(eventID).then(setMe, (e) => {
@@ -147,7 +196,18 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
               />
             )}
             {participant && (
-              <AskForm eventID={eventID} talk={talk} displayName={participant.display_name} onAsked={(q) => state.own(q)} />
+              <AskForm
+                eventID={eventID}
+                talk={talk}
+                displayName={participant.display_name}
+                onAsked={(q) => state.own(q)}
+                premod={preModerated(event, programme.talks.get(talk.id) ?? talk)}
+                onLikeExisting={async (q) => {
+                  if (!state.has(q.id)) state.own(q);
+                  if (state.liked(q.id)) return;
+                  state.likeResult(await api.like(eventID, talk.id, q.id, true));
+                }}
+              />
             )}
             <section class="questions" aria-label={t('questionsLabel')}>
               <Tabs tabs={['top', 'recent', 'answered']} current={tab} onChange={setTab} counts={counts} />

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import type { ClientConfig, Question } from '../types';
-import { view } from '../state/questions';
+import { approved, view } from '../state/questions';
 import { LangSwitch, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { useFitText } from '../ui/fit';
@@ -55,7 +55,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
   }, []);
 
   const highlighted = state?.highlighted();
-  const top = state ? view(state.all(), 'top', highlighted?.id ?? 0) : [];
+  const top = state ? view(state.all(), 'top', highlighted?.id ?? 0).filter(approved) : [];
   const hlBody = useRef<HTMLParagraphElement>(null);
   useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang]);
 
@@ -86,7 +86,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
       }
       if (!staff || !state) return;
       const hl = state.highlighted();
-      const order = view(state.all(), 'top');
+      const order = view(state.all(), 'top').filter(approved);
       const setHL = (q: Question | undefined | null) =>
         act(async () => state.ownTalk(await api.highlight(eventID, talkID, q ? q.id : null)));
       const i = hl ? order.findIndex((q) => q.id === hl.id) : -1;

@@ -55,7 +55,8 @@ export function EventForm({
         time_zone: tzValid ?? tz,
         starts_at: zonedToISO(starts, tzValid ?? tz),
         ends_at: zonedToISO(ends, tzValid ?? tz),
-        settings: { participant_replies: replies, participant_sign_in: signIn },
+        // The moderation mode is set in the moderation console; keep it.
+        settings: { ...(event?.settings.moderation ? { moderation: event.settings.moderation } : {}), participant_replies: replies, participant_sign_in: signIn },
       };
       if (slug.trim()) body.slug = slug.trim();
       if (passcode !== null && passcode.trim() !== passcode0) body.passcode = passcode.trim();
@@ -175,6 +176,7 @@ export function TalkForm({
   const [track, setTrack] = useState(talk?.track ?? '');
   const [starts, setStarts] = useState(isoToZoned(talk?.starts_at ?? null, tz));
   const [ends, setEnds] = useState(isoToZoned(talk?.ends_at ?? null, tz));
+  const [mode, setMode] = useState<'' | 'post' | 'pre'>(talk?.moderation ?? '');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const p = talk ? `tk${talk.id}` : 'newtalk';
@@ -183,7 +185,9 @@ export function TalkForm({
     setBusy(true);
     setErr('');
     try {
-      await onSubmit({ title, speaker, track, starts_at: zonedToISO(starts, tz), ends_at: zonedToISO(ends, tz) });
+      const body: Record<string, unknown> = { title, speaker, track, starts_at: zonedToISO(starts, tz), ends_at: zonedToISO(ends, tz) };
+      if (mode || talk?.moderation) body.moderation = mode;
+      await onSubmit(body);
       if (!talk) {
         setTitle('');
         setSpeaker('');
@@ -215,6 +219,14 @@ export function TalkForm({
       <div class="field">
         <label for={`${p}-ends`}>{t('endsLabel')}</label>
         <input id={`${p}-ends`} type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} />
+      </div>
+      <div class="field span-2">
+        <label for={`${p}-moderation`}>{t('talkModeLabel')}</label>
+        <select id={`${p}-moderation`} value={mode} onChange={(e) => setMode(e.currentTarget.value as '' | 'post' | 'pre')} data-testid="talk-moderation">
+          <option value="">{t('talkModeInherit')}</option>
+          <option value="post">{t('modePost')}</option>
+          <option value="pre">{t('modePre')}</option>
+        </select>
       </div>
       <p class="error-text span-2" role="alert">
         {err}

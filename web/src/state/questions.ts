@@ -25,16 +25,30 @@ export function byAnswered(a: Question, b: Question): number {
   return tb - ta || b.id - a.id;
 }
 
-/** The questions a tab lists, in its order. */
+/** Whether a question is public: approved (a server without moderation sends no status). */
+export function approved(q: Pick<Question, 'status'>): boolean {
+  return !q.status || q.status === 'approved';
+}
+
+/**
+ * The questions a tab lists, in its order. A question waiting for review or
+ * rejected is listed only to its asker (the server sends it to nobody
+ * else), first in Top and Recent, where the asker looks for it.
+ */
 export function view(questions: Iterable<Question>, tab: Tab, exclude = 0): Question[] {
   const out: Question[] = [];
+  const own: Question[] = [];
   for (const q of questions) {
     if (q.id === exclude) continue;
+    if (!approved(q)) {
+      if (q.mine && !q.hidden && (tab === 'top' || tab === 'recent')) own.push(q);
+      continue;
+    }
     const keep =
       tab === 'hidden' ? q.hidden : tab === 'answered' ? q.answered && !q.hidden : !q.answered && !q.hidden;
     if (keep) out.push(q);
   }
-  return out.sort(tab === 'top' ? byTop : tab === 'answered' ? byAnswered : byRecent);
+  return [...own.sort(byRecent), ...out.sort(tab === 'top' ? byTop : tab === 'answered' ? byAnswered : byRecent)];
 }
 
 export class TalkState {
@@ -162,6 +176,11 @@ export class TalkState {
       case 'reply.created':
         did = this.addReply(ev.data as Reply, false);
         break;
+      case 'reply.updated':
+        // A reply approved by a moderator: new to the others, no longer
+        // waiting for its author.
+        did = this.updateReply(ev.data as Reply);
+        break;
       case 'talk.updated':
         did = this.setTalk(ev.data as Talk);
         break;
@@ -262,6 +281,17 @@ export class TalkState {
     return true;
   }
 
+  /** Takes a reply's new state (a moderator's decision) into a thread that is loaded. */
+  updateReply(r: Reply): boolean {
+    const list = this.replies.get(r.question_id);
+    if (!list) return false;
+    const i = list.findIndex((x) => x.id === r.id);
+    if (i >= 0 && list[i].status === r.status && list[i].body === r.body) return false;
+    const next = i >= 0 ? list.map((x, j) => (j === i ? { ...r } : x)) : [...list, r].sort((a, b) => a.id - b.id);
+    this.replies.set(r.question_id, next);
+    return true;
+  }
+
   // Views.
 
   /** A question as shown: server state with the optimistic like applied. */
@@ -284,6 +314,7 @@ export class TalkState {
   counts(): Record<Tab, number> {
     const c = { top: 0, recent: 0, answered: 0, hidden: 0 };
     for (const q of this.base.values()) {
+      if (!approved(q)) continue;
       if (q.hidden) c.hidden++;
       else if (q.answered) c.answered++;
       else c.top++;
@@ -295,7 +326,13 @@ export class TalkState {
   /** The highlighted question, if it is known and visible to this viewer. */
   highlighted(): Question | undefined {
     const id = this.talk?.highlighted_question_id ?? 0;
-    return id ? this.get(id) : undefined;
+    const q = id ? this.get(id) : undefined;
+    return q && approved(q) ? q : undefined;
+  }
+
+  /** The viewer's own questions that wait for review. */
+  ownPending(): Question[] {
+    return [...this.base.values()].filter((q) => q.mine && q.status === 'pending');
   }
 
   has(id: number): boolean {

@@ -13,6 +13,10 @@ export function errorText(err: unknown): string {
       return t('errRateLimited', { s: Math.max(1, err.retryAfter || 10) });
     case 'qa_closed':
       return t('errQAClosed');
+    case 'banned':
+      return t('errBanned');
+    case 'duplicate':
+      return t('errDuplicate');
     case 'passcode_required':
       return t('errPasscode');
     case 'invalid_argument':

@@ -2,9 +2,9 @@
 // and the talk picker. Every piece of user text is rendered as text.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api';
+import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
-import type { Tab, TalkState } from '../state/questions';
+import { approved, type Tab, type TalkState } from '../state/questions';
 import { phase, type Phase } from '../state/talks';
 import { countChars, maxQuestion, maxReply } from '../state/text';
 import type { Question, Talk } from '../types';
@@ -67,11 +67,16 @@ export interface CardProps {
 export function QuestionCard({ q, state, now, onLike, replyAs = 'none', pinned, actions, editing }: CardProps) {
   useLocale();
   const [open, setOpen] = useState(false);
-  const classes = ['q', pinned && 'q-pinned', q.mine && 'q-mine', q.answered && 'q-answered', q.hidden && 'q-hidden']
+  const shown = approved(q);
+  if (!shown) {
+    onLike = undefined;
+    replyAs = 'none';
+  }
+  const classes = ['q', pinned && 'q-pinned', q.mine && 'q-mine', q.answered && 'q-answered', q.hidden && 'q-hidden', !shown && `q-${q.status}`]
     .filter(Boolean)
     .join(' ');
   return (
-    <article class={classes} data-qid={q.id} data-testid="question" aria-label={pinned ? t('onScreen') : undefined}>
+    <article class={classes} data-qid={q.id} data-testid="question" data-status={q.status ?? 'approved'} aria-label={pinned ? t('onScreen') : undefined}>
       {pinned && (
         <div class="q-pin">
           <span class="q-pin-dot" aria-hidden="true" />
@@ -92,11 +97,14 @@ export function QuestionCard({ q, state, now, onLike, replyAs = 'none', pinned, 
             {q.mine && <span class="badge badge-mine">{t('you')}</span>}
             {q.answered && <span class="badge badge-answered">{t('answered')}</span>}
             {q.hidden && <span class="badge badge-hidden">{t('hiddenBadge')}</span>}
+            {q.status === 'pending' && <span class="badge badge-pending" data-testid="status-pending">{t('waitingForReview')}</span>}
+            {q.status === 'rejected' && <span class="badge badge-rejected" data-testid="status-rejected">{t('notShownBadge')}</span>}
           </div>
+          {q.status === 'rejected' && <p class="q-note small">{t('questionRejected')}</p>}
         </div>
-        <LikeButton q={q} onLike={onLike} />
+        {shown && <LikeButton q={q} onLike={onLike} />}
       </div>
-      {(q.reply_count > 0 || replyAs !== 'none' || actions) && (
+      {shown && (q.reply_count > 0 || replyAs !== 'none' || actions) && (
         <div class="q-foot">
           {(q.reply_count > 0 || replyAs !== 'none') && (
             <button type="button" class={q.reply_count > 0 ? 'link-btn' : 'link-btn link-btn-quiet'} aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -139,6 +147,8 @@ function Replies({ q, state, replyAs, now }: { q: Question; state: TalkState; re
                   {r.author_name || (r.staff ? t('staffReply') : t('anonymous'))}
                 </span>
                 {r.staff && <span class="badge badge-staff">{t('staffBadge')}</span>}
+                {r.status === 'pending' && <span class="badge badge-pending">{t('waitingForReview')}</span>}
+                {r.status === 'rejected' && <span class="badge badge-rejected">{t('notShownBadge')}</span>}
                 <time dateTime={r.created_at}>{relTime(r.created_at, now)}</time>
               </div>
               <p class="reply-body" dir="auto">
@@ -166,6 +176,8 @@ function ReplyForm({ q, state, staff }: { q: Question; state: TalkState; staff: 
       const r = await api.reply(q.event_id, q.talk_id, q.id, body, staff ? { author_name: name.trim() } : {});
       state.addReply(r);
       setBody('');
+      if (r.status === 'pending') toast(t('replyPending'));
+      else if (r.status === 'rejected') toast(t('replyRejected'));
       if (staff) localStorage.setItem('koe.replyName', name.trim());
     } catch (err) {
       toast(errorText(err), 'error');
@@ -196,14 +208,39 @@ function ReplyForm({ q, state, staff }: { q: Question; state: TalkState; staff: 
   );
 }
 
+/** The near-duplicate the server offers to like instead (409 duplicate), or null. */
+function similarOf(e: unknown): Question | null {
+  if (!(e instanceof ApiError) || e.code !== 'duplicate') return null;
+  const q = e.body.similar as Question | undefined;
+  return q && typeof q.id === 'number' ? q : null;
+}
+
 export function AskForm({
-  eventID, talk, displayName, onAsked,
-}: { eventID: number; talk: Talk; displayName: string; onAsked: (q: Question) => void }) {
+  eventID, talk, displayName, onAsked, premod = false, onLikeExisting,
+}: {
+  eventID: number;
+  talk: Talk;
+  displayName: string;
+  onAsked: (q: Question) => void;
+  /** The talk is pre-moderated: say that questions are reviewed first. */
+  premod?: boolean;
+  /** Likes the existing question a near-duplicate was offered (409 duplicate). */
+  onLikeExisting?: (q: Question) => Promise<void> | void;
+}) {
   useLocale();
   const [body, setBody] = useState('');
   const [anon, setAnon] = useState(false);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
+  const [similar, setSimilar] = useState<Question | null>(null);
+  // What became of the last question asked, when it is not simply shown;
+  // the card in the list goes on saying it after the note has gone.
+  const [note, setNote] = useState('');
+  useEffect(() => {
+    if (!note) return;
+    const timer = setTimeout(() => setNote(''), 12_000);
+    return () => clearTimeout(timer);
+  }, [note]);
   const ref = useRef<HTMLTextAreaElement>(null);
   const n = countChars(body);
   const over = n > maxQuestion;
@@ -219,13 +256,36 @@ export function AskForm({
       setErr(t('errTooLong', { max: maxQuestion }));
       return;
     }
+    await send(false);
+  };
+  const send = async (duplicateOK: boolean) => {
     setBusy(true);
     setErr('');
+    setNote('');
     try {
-      const q = await api.ask(eventID, talk.id, body, anon || !displayName);
+      const q = await api.ask(eventID, talk.id, body, anon || !displayName, duplicateOK);
       onAsked(q);
       setBody('');
-      toast(t('asked'));
+      setSimilar(null);
+      if (q.status === 'pending') setNote(t('askedPending'));
+      else if (q.status === 'rejected') setNote(t('questionRejected'));
+      else toast(t('asked'));
+    } catch (e2) {
+      const s = similarOf(e2);
+      if (s) setSimilar(s);
+      else setErr(errorText(e2));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const likeInstead = async () => {
+    if (!similar || !onLikeExisting) return;
+    setBusy(true);
+    try {
+      await onLikeExisting(similar);
+      setSimilar(null);
+      setBody('');
+      toast(t('likedExisting'));
     } catch (e2) {
       setErr(errorText(e2));
     } finally {
@@ -256,6 +316,8 @@ export function AskForm({
         onInput={(e) => {
           setBody(e.currentTarget.value);
           if (err) setErr('');
+          if (note) setNote('');
+          if (similar) setSimilar(null);
         }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) void submit(e);
@@ -284,6 +346,34 @@ export function AskForm({
         </div>
       </div>
       {over && <p class="error-text small">{t('charOver', { n: n - maxQuestion, max: maxQuestion })}</p>}
+      {premod && (
+        <p class="muted small ask-premod" data-testid="premod-note">
+          {t('premodNote')}
+        </p>
+      )}
+      {similar && (
+        <div class="ask-similar" role="group" aria-labelledby="ask-similar-h" data-testid="duplicate-offer">
+          <p id="ask-similar-h" class="ask-similar-lead">
+            {t('duplicateLead')}
+          </p>
+          <blockquote class="ask-similar-body" dir="auto">
+            {similar.body}
+          </blockquote>
+          <div class="row-actions">
+            {onLikeExisting && (
+              <button type="button" class="btn btn-small btn-primary" disabled={busy} onClick={() => void likeInstead()} data-testid="like-existing">
+                {t('likeExistingInstead')}
+              </button>
+            )}
+            <button type="button" class="btn btn-small" disabled={busy} onClick={() => void send(true)} data-testid="ask-anyway">
+              {t('askAnyway')}
+            </button>
+          </div>
+        </div>
+      )}
+      <p class="ask-note" role="status" data-testid="ask-note">
+        {note}
+      </p>
       <p id="ask-error" class="error-text" role="alert" data-testid="ask-error">
         {err}
       </p>
