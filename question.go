@@ -53,6 +53,12 @@ type Question struct {
 	LikedByMe bool `json:"liked_by_me"`
 }
 
+// QuestionText is a question's id and text.
+type QuestionText struct {
+	ID   int64
+	Body string
+}
+
 // QuestionUpdate changes the non-nil fields of a question.
 type QuestionUpdate struct {
 	Body     *string

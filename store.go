@@ -113,6 +113,10 @@ type QuestionStore interface {
 	Question(ctx context.Context, eventID, talkID, questionID, viewer int64) (*Question, error)
 	// Questions returns one page of a list (see QuestionSort).
 	Questions(ctx context.Context, q QuestionQuery) (*QuestionPage, error)
+	// OpenQuestionTexts returns the id and body of up to limit of the
+	// talk's newest visible unanswered questions, newest first: what the
+	// moderation pipeline compares a new question with.
+	OpenQuestionTexts(ctx context.Context, eventID, talkID int64, limit int) ([]QuestionText, error)
 	// SetLike records that participant likes (like=true) or no longer likes
 	// the question. It is idempotent and exact under any concurrency; the
 	// question's version grows only when the state changed. It records

@@ -50,8 +50,8 @@ const (
 	maxSamples = 5000
 	// repeatWindow is how far back the repeated rule looks.
 	repeatWindow = 10 * time.Minute
-	// duplicateWindow is how many visible questions the duplicate rule
-	// compares with.
+	// duplicateWindow is how many of the talk's open (visible,
+	// unanswered) questions the duplicate rule compares with.
 	duplicateWindow = 200
 	// screenTimeout bounds the scorers of one text.
 	screenTimeout = 2 * time.Second
@@ -249,11 +249,11 @@ func (a *Actions) screen(ctx context.Context, s submission) (*screened, error) {
 	}
 	in := moderation.Input{Text: s.text, Lang: moderation.DetectLang(s.text), Recent: recent}
 	if s.kind == koe.ReviewQuestion {
-		page, err := a.store.Questions(ctx, koe.QuestionQuery{EventID: s.event.ID, TalkID: s.talk.ID, Sort: koe.SortRecent, Limit: duplicateWindow})
+		open, err := a.store.OpenQuestionTexts(ctx, s.event.ID, s.talk.ID, duplicateWindow)
 		if err != nil {
 			return nil, err
 		}
-		for _, q := range page.Questions {
+		for _, q := range open {
 			in.Visible = append(in.Visible, moderation.Existing{ID: q.ID, Body: q.Body})
 		}
 	}

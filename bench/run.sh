@@ -296,7 +296,7 @@ for scenario in $scenarios; do
 		;;
 	moderation)
 		KOE_BENCH=1 taskset -c 0 env GOMAXPROCS=1 go test -count=1 -v -run 'TestPipelineP99|TestScorerQuality' ./moderation/ |
-			grep -E '^(# |[a-z_]+=)'
+			grep -E '^(# |[a-z0-9_]+=)'
 		start_server
 		bench moderation --url "$url" --token "$token" --duration "${BENCH_MODERATION_DURATION:-20s}"
 		;;

@@ -274,6 +274,26 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 	return koe.NewQuestionPage(sort, questions, limit), nil
 }
 
+// OpenQuestionTexts implements koe.Store. The filter is the recent
+// list's, so that its index serves it.
+func (s *Store) OpenQuestionTexts(ctx context.Context, eventID, talkID int64, limit int) ([]koe.QuestionText, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT q.id, q.body FROM questions q
+		WHERE q.talk_id = $1 AND NOT q.hidden AND NOT q.answered AND q.status = 'approved' AND q.event_id = $2
+		ORDER BY q.id DESC LIMIT $3`, talkID, eventID, limit)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list question texts: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (koe.QuestionText, error) {
+		var qt koe.QuestionText
+		err := row.Scan(&qt.ID, &qt.Body)
+		return qt, err
+	})
+	return out, s.fail(err)
+}
+
 // UpdateQuestion implements koe.Store. The question's row is locked first,
 // then the talk's, as SetHighlight locks them.
 func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {

@@ -178,6 +178,28 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 	return koe.NewQuestionPage(sort, questions, limit), nil
 }
 
+// OpenQuestionTexts implements koe.Store. The filter is the recent
+// list's, so that its index serves it.
+func (s *Store) OpenQuestionTexts(ctx context.Context, eventID, talkID int64, limit int) ([]koe.QuestionText, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT q.id, q.body FROM questions q
+		WHERE q.talk_id = ? AND q.hidden = 0 AND q.answered = 0 AND q.status = 'approved' AND q.event_id = ?
+		ORDER BY q.id DESC LIMIT ?`, talkID, eventID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list question texts: %w", err)
+	}
+	defer rows.Close()
+	var out []koe.QuestionText
+	for rows.Next() {
+		var qt koe.QuestionText
+		if err := rows.Scan(&qt.ID, &qt.Body); err != nil {
+			return nil, fmt.Errorf("list question texts: %w", err)
+		}
+		out = append(out, qt)
+	}
+	return out, rows.Err()
+}
+
 // UpdateQuestion implements koe.Store.
 func (s *Store) UpdateQuestion(ctx context.Context, eventID, talkID, questionID int64, u koe.QuestionUpdate) (*koe.UpdatedQuestion, error) {
 	o := koe.OriginFrom(ctx, s.now)

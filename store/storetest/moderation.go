@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,9 +100,30 @@ func testReviews(t *testing.T, s koe.Store) {
 	if page, _ := s.Questions(ctx, koe.QuestionQuery{EventID: sc.event.ID, TalkID: sc.talk.ID, Viewer: stranger.ID}); len(page.Questions) != 1 {
 		t.Errorf("Questions after approval = %+v; want the question", page)
 	}
+	// The duplicate rule's texts: open (visible, unanswered) questions only,
+	// newest first.
+	newer := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: stranger.ID, Body: "And later?"}
+	answered := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: stranger.ID, Body: "Answered?"}
+	for _, nq := range []*koe.Question{newer, answered} {
+		if err := s.CreateQuestion(ctx, nq, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yes := true
+	if _, err := s.UpdateQuestion(ctx, sc.event.ID, sc.talk.ID, answered.ID, koe.QuestionUpdate{Answered: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	pending(t, s, sc, stranger, "Still waiting?")
+	texts, err := s.OpenQuestionTexts(ctx, sc.event.ID, sc.talk.ID, 10)
+	if want := []koe.QuestionText{{ID: newer.ID, Body: newer.Body}, {ID: q.ID, Body: fixed}}; err != nil || !slices.Equal(texts, want) {
+		t.Errorf("OpenQuestionTexts = %+v, %v; want %+v", texts, err, want)
+	}
+	if none, err := s.OpenQuestionTexts(ctx, other.event.ID, sc.talk.ID, 10); err != nil || len(none) != 0 {
+		t.Errorf("OpenQuestionTexts(other event) = %+v, %v; want none", none, err)
+	}
 	counts, err := s.ReviewCounts(ctx, sc.event.ID, 0, now.Add(-time.Minute))
-	if err != nil || counts.Pending != 0 || counts.DecidedLastMinute != 1 {
-		t.Errorf("ReviewCounts = %+v, %v; want 0 pending, 1 decided", counts, err)
+	if err != nil || counts.Pending != 1 || counts.DecidedLastMinute != 1 {
+		t.Errorf("ReviewCounts = %+v, %v; want 1 pending, 1 decided", counts, err)
 	}
 	if samples, err := s.Samples(ctx, sc.event.ID, 10); err != nil || len(samples) != 1 || samples[0].Bad {
 		t.Errorf("Samples = %+v, %v; want one good", samples, err)
