@@ -76,6 +76,12 @@ func newModerator(st koe.Store, now func() time.Time, scorers []koe.ScorerConfig
 				Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800},
 			}),
 		}}
+	// Training the shipped model and compiling the shipped word lists take
+	// a moment: done at start, not in the first question's request.
+	go func() {
+		moderation.Shipped()
+		moderation.ShippedWords()
+	}()
 	if reg != nil {
 		reg.MustRegister(m.metrics.decisions, m.metrics.wait)
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
