@@ -3,6 +3,7 @@ package act
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -137,6 +138,7 @@ func (m *moderator) compile(e *koe.Event) *moderation.Config {
 		FailClosed: mc.FailClosed,
 	}
 	st := m.events[e.ID]
+	// koe's own scorer comes first: rebuild swaps its model.
 	cfg.Scorers = append(cfg.Scorers, moderation.NamedScorer{Name: "koe", Scorer: st.model, Cautious: true})
 	for _, sc := range append(append([]koe.ScorerConfig{}, m.scorers...), mc.Scorers...) {
 		key := koe.ScorerConfig{Name: sc.Name, URL: sc.URL} // one client (and breaker) per scorer
@@ -154,8 +156,7 @@ func (m *moderator) compile(e *koe.Event) *moderation.Config {
 }
 
 // rebuild builds the event's model again from the shipped one and the
-// event's decisions, then swaps it in (with the scorer list that uses
-// it).
+// event's decisions, then swaps it in.
 func (m *moderator) rebuild(eventID int64, st *eventModeration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -170,7 +171,13 @@ func (m *moderator) rebuild(eventID int64, st *eventModeration) {
 	if err != nil {
 		return // try again with the next text
 	}
-	st.model, st.modelAt, st.cfg = model, m.now(), nil // compiled again with the new model
+	st.model, st.modelAt = model, m.now()
+	if st.cfg != nil { // the same settings, with the new model as koe's scorer
+		cfg := *st.cfg
+		cfg.Scorers = slices.Clone(cfg.Scorers)
+		cfg.Scorers[0].Scorer = model
+		st.cfg = &cfg
+	}
 }
 
 // learn teaches the event's model a moderator's decision at once.

@@ -431,3 +431,32 @@ func TestWordListsAndScorers(t *testing.T) {
 		t.Errorf("refused name answered %s", r)
 	}
 }
+
+// TestScorerLearnsFromModerators: rejections teach the event's learned
+// scorer, which then scores a text like them higher.
+func TestScorerLearnsFromModerators(t *testing.T) {
+	h := newHarness(t)
+	m := newModerated(t, h, "pre")
+	score := func(q koe.Question) float64 {
+		t.Helper()
+		var j struct {
+			Bad float64 `json:"bad"`
+		}
+		if err := json.Unmarshal(m.reviewOf(q.ID).Score, &j); err != nil {
+			t.Fatal(err)
+		}
+		return j.Bad
+	}
+	probe := "When is the zebra raffle for the marmalade prize?"
+	before := score(m.other.ask(m.e.ID, m.tk.ID, probe))
+	for i, body := range []string{"zebra raffle marmalade prize now", "join the zebra raffle for marmalade", "marmalade prize zebra raffle tonight",
+		"zebra raffle!! marmalade prize!!", "free marmalade in the zebra raffle"} {
+		q := m.asker.ask(m.e.ID, m.tk.ID, fmt.Sprintf("%s (%d)", body, i))
+		m.decide(m.mod, m.reviewOf(q.ID).ID, "reject").want(t, 200, "")
+	}
+	fresh, _ := h.join(m.e.JoinCode, "")
+	after := score(fresh.ask(m.e.ID, m.tk.ID, probe+" Really?"))
+	if after <= before+0.05 {
+		t.Errorf("learned score %.3f after five rejections of its like, %.3f before: want it higher", after, before)
+	}
+}
