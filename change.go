@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -54,8 +55,12 @@ const (
 	// ReviewClaimed is a claim taken or given up: for the consoles (as
 	// review.updated), not the audit log, which would fill with renewals.
 	ReviewClaimed ChangeType = "review.claimed" // *Review
-	BanCreated    ChangeType = "ban.created"    // *Ban
-	BanRemoved    ChangeType = "ban.removed"    // *Ban (as it was)
+	// ModerationUpdated is a change of an event's moderation settings
+	// (word lists, thresholds, scorers): for the audit log, which the
+	// event's own change does not show them to.
+	ModerationUpdated ChangeType = "moderation.updated" // ModerationConfig
+	BanCreated        ChangeType = "ban.created"        // *Ban
+	BanRemoved        ChangeType = "ban.removed"        // *Ban (as it was)
 
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account
@@ -156,6 +161,16 @@ func (pk *Passkey) Change(typ ChangeType, before *Passkey) Change {
 // Change records e's new state as typ (EventCreated or EventUpdated).
 func (e *Event) Change(typ ChangeType) Change {
 	return newChange(typ, e.ID, 0, VisiblePublic, e)
+}
+
+// Changes records e's new state after an update from before: EventUpdated,
+// and ModerationUpdated when its moderation settings changed.
+func (e *Event) Changes(before *Event) []Change {
+	changes := []Change{e.Change(EventUpdated).WithBefore(before)}
+	if !reflect.DeepEqual(e.Moderation, before.Moderation) {
+		changes = append(changes, newChange(ModerationUpdated, e.ID, 0, VisibleStaff, e.Moderation).WithBefore(before.Moderation))
+	}
+	return changes
 }
 
 // Change records t's new state as typ (TalkCreated or TalkUpdated).

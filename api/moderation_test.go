@@ -367,6 +367,27 @@ func TestWordListsAndScorers(t *testing.T) {
 	cfg.Allow = []string{"Scunthorpe"}
 	m.mod.put(eventPath(m.e.ID)+"/moderation", cfg).want(t, 200, "")
 
+	// The audit log shows who changed the word lists, before and after.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var page struct {
+			Entries []struct {
+				Type   string          `json:"type"`
+				Before json.RawMessage `json:"before"`
+				After  json.RawMessage `json:"after"`
+			} `json:"entries"`
+		}
+		h.staff.get(eventPath(m.e.ID)+"/audit?type=moderation.").decode(t, &page)
+		if len(page.Entries) == 1 && strings.Contains(string(page.Entries[0].After), "kubectl delete") &&
+			!strings.Contains(string(page.Entries[0].Before), "kubectl delete") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit of the moderation settings: %+v", page.Entries)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	blocked := m.asker.ask(m.e.ID, m.tk.ID, "Just run KUBECTL  DELETE on prod, lol")
 	if blocked.Status != koe.StatusRejected {
 		t.Errorf("blocked word: %+v", blocked)

@@ -85,16 +85,19 @@ func (s *Store) CreateEvent(ctx context.Context, e *koe.Event) error {
 // UpdateEvent implements koe.Store.
 func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*koe.Event, error) {
 	o := koe.OriginFrom(ctx, s.now)
-	var updated *koe.Event
-	changed := false
+	var (
+		updated *koe.Event
+		changes []koe.Change
+	)
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		changes = nil
 		e, err := scanEvent(tx.QueryRow(ctx,
 			`SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, id))
 		if err != nil {
 			return notFound(err, "event")
 		}
 		before := *e
-		if changed = u.Apply(e); !changed {
+		if !u.Apply(e) {
 			updated = e
 			return nil
 		}
@@ -115,13 +118,14 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return record(ctx, tx, o, updated.Change(koe.EventUpdated).WithBefore(&before))
+		changes = updated.Changes(&before)
+		return record(ctx, tx, o, changes...)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if changed {
-		s.committed(koe.EventUpdated)
+	if len(changes) > 0 {
+		s.committed(typesOf(changes)...)
 	}
 	return updated, nil
 }

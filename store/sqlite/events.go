@@ -107,7 +107,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		if err != nil {
 			return fmt.Errorf("update event: %w", err)
 		}
-		return tx.record(o, updated.Change(koe.EventUpdated).WithBefore(&before))
+		return tx.record(o, updated.Changes(&before)...)
 	})
 	if err != nil {
 		return nil, err

@@ -183,7 +183,7 @@ export function actorName(e: AuditEntry): { name: string; login: string } | 'own
 }
 
 /** The audit types the filter offers, as prefixes. */
-export const auditTypes = ['event.', 'talk.', 'question.', 'reply.', 'staff.', 'invitation.', 'account.', 'token.', 'session.'] as const;
+export const auditTypes = ['event.', 'talk.', 'question.', 'reply.', 'review.', 'moderation.', 'ban.', 'staff.', 'invitation.', 'account.', 'token.', 'session.'] as const;
 
 /** A datetime-local value (the browser's time zone) → RFC 3339; "" → "". */
 export function localToISO(v: string): string {
