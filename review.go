@@ -160,6 +160,14 @@ func Undoable(r *Review, accountID int64, now time.Time) error {
 	return nil
 }
 
+// AlreadyDecided is the error of a decision on r that came second.
+func AlreadyDecided(r *Review) error {
+	if r.Decision == nil {
+		return Errorf(ECONFLICT, "this item was decided already")
+	}
+	return Errorf(ECONFLICT, "this item was %s already by %s", r.Decision.Decision, r.Decision.By)
+}
+
 // ReplyCountDelta is how a question's ReplyCount moves when one of its
 // replies goes from status was to now: it counts the approved ones.
 func ReplyCountDelta(was, now Status) int {

@@ -122,3 +122,28 @@ func FuzzModerationConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseReviewQuery: a review list's parameters are refused with
+// EINVALID or give a list within its bounds.
+func FuzzParseReviewQuery(f *testing.F) {
+	for _, state := range []string{"", "open", "decided", "closed", "OPEN"} {
+		for _, limit := range []string{"", "1", "200", "0", "201", "07", "x"} {
+			f.Add(state, "", limit)
+			f.Add(state, "12", limit)
+		}
+	}
+	f.Add("open", "012", "")
+	f.Add("open", "-1", "")
+	f.Fuzz(func(t *testing.T, state, talk, limit string) {
+		q, err := parseReviewQuery(ReviewListQuery{State: state, TalkID: talk, Limit: limit})
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("parseReviewQuery: %v, want invalid_argument", err)
+			}
+			return
+		}
+		if q.Limit < 1 || q.Limit > MaxReviewPage || q.TalkID < 0 || q.Open != (state != "decided") {
+			t.Fatalf("parseReviewQuery(%q, %q, %q) = %+v", state, talk, limit, q)
+		}
+	})
+}

@@ -35,28 +35,15 @@ func (a *Actions) Reviews(ctx context.Context, eventID int64, in ReviewListQuery
 	if err != nil {
 		return nil, err
 	}
-	q := koe.ReviewQuery{EventID: eventID, Limit: MaxReviewPage}
-	switch in.State {
-	case "", "open":
-		q.Open = true
-	case "decided":
-	default:
-		return nil, koe.Invalid("state", koe.ReasonFormat, 0, "state must be open or decided")
+	q, err := parseReviewQuery(in)
+	if err != nil {
+		return nil, err
 	}
-	if in.TalkID != "" {
-		if q.TalkID, err = ParseID("talk_id", in.TalkID); err != nil {
-			return nil, err
-		}
+	q.EventID = eventID
+	if q.TalkID != 0 {
 		if _, err := a.store.Talk(ctx, eventID, q.TalkID); err != nil {
 			return nil, err
 		}
-	}
-	if in.Limit != "" {
-		n, err := strconv.Atoi(in.Limit)
-		if err != nil || n < 1 || n > MaxReviewPage || strconv.Itoa(n) != in.Limit {
-			return nil, koe.Invalid("limit", koe.ReasonFormat, MaxReviewPage, "limit must be between 1 and %d", MaxReviewPage)
-		}
-		q.Limit = n
 	}
 	if _, err := a.store.Event(ctx, eventID); err != nil {
 		return nil, err
@@ -71,6 +58,32 @@ func (a *Actions) Reviews(ctx context.Context, eventID int64, in ReviewListQuery
 		return nil, err
 	}
 	return &ReviewList{Reviews: reviews, Counts: counts, Stream: pos}, nil
+}
+
+// parseReviewQuery reads a review list's parameters.
+func parseReviewQuery(in ReviewListQuery) (koe.ReviewQuery, error) {
+	q := koe.ReviewQuery{Limit: MaxReviewPage}
+	switch in.State {
+	case "", "open":
+		q.Open = true
+	case "decided":
+	default:
+		return q, koe.Invalid("state", koe.ReasonFormat, 0, "state must be open or decided")
+	}
+	var err error
+	if in.TalkID != "" {
+		if q.TalkID, err = ParseID("talk_id", in.TalkID); err != nil {
+			return q, err
+		}
+	}
+	if in.Limit != "" {
+		n, err := strconv.Atoi(in.Limit)
+		if err != nil || n < 1 || n > MaxReviewPage || strconv.Itoa(n) != in.Limit {
+			return q, koe.Invalid("limit", koe.ReasonFormat, MaxReviewPage, "limit must be between 1 and %d", MaxReviewPage)
+		}
+		q.Limit = n
+	}
+	return q, nil
 }
 
 // ClaimReview tells the other moderators that the caller is looking at
@@ -226,21 +239,19 @@ func (a *Actions) Ban(ctx context.Context, eventID int64, in NewBan) (*koe.Ban, 
 	case (in.ReviewID == nil) == (in.QuestionID == nil):
 		return nil, koe.Invalid("review_id", koe.ReasonFormat, 0, "give one of review_id and question_id")
 	case in.ReviewID != nil:
-		id, err := ParseID("review_id", strconv.FormatInt(*in.ReviewID, 10))
-		if err != nil {
-			return nil, err
+		if *in.ReviewID <= 0 {
+			return nil, koe.Invalid("review_id", koe.ReasonFormat, 0, "review_id must be a positive integer")
 		}
-		r, err := a.store.Review(ctx, eventID, id)
+		r, err := a.store.Review(ctx, eventID, *in.ReviewID)
 		if err != nil {
 			return nil, err
 		}
 		b.ParticipantID = r.ParticipantID
 	default:
-		id, err := ParseID("question_id", strconv.FormatInt(*in.QuestionID, 10))
-		if err != nil {
-			return nil, err
+		if *in.QuestionID <= 0 {
+			return nil, koe.Invalid("question_id", koe.ReasonFormat, 0, "question_id must be a positive integer")
 		}
-		q, err := a.store.Question(ctx, eventID, 0, id, 0)
+		q, err := a.store.Question(ctx, eventID, 0, *in.QuestionID, 0)
 		if err != nil {
 			return nil, err
 		}

@@ -112,8 +112,11 @@ func (m *moderator) pipeline(e *koe.Event) (*moderation.Config, *moderation.Mode
 	defer m.mu.Unlock()
 	st := m.events[e.ID]
 	if st == nil {
-		st = &eventModeration{model: moderation.Shipped().Clone()}
+		st = &eventModeration{}
 		m.events[e.ID] = st
+	}
+	if st.model == nil {
+		st.model = moderation.Shipped().Clone()
 	}
 	if st.cfg == nil || st.version != e.Version {
 		st.version, st.cfg = e.Version, m.compile(e)
@@ -214,7 +217,7 @@ func (m *moderator) banned(ctx context.Context, eventID, participantID int64) (b
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if st = m.events[eventID]; st == nil {
-		st = &eventModeration{model: moderation.Shipped().Clone()}
+		st = &eventModeration{}
 		m.events[eventID] = st
 	}
 	st.bans, st.bansAt = bans, m.now()

@@ -219,7 +219,7 @@ func (s *Store) ClaimReview(ctx context.Context, eventID, id, accountID int64, c
 func (s *Store) DecideReview(ctx context.Context, eventID, id int64, d koe.ReviewDecision, body *string) (*koe.Review, error) {
 	return s.reviewTx(ctx, eventID, id, koe.ReviewUpdated, func(ctx context.Context, tx pgx.Tx, r *koe.Review) ([]koe.Change, error) {
 		if !r.State.Open() {
-			return nil, alreadyDecided(r)
+			return nil, koe.AlreadyDecided(r)
 		}
 		_, err := tx.Exec(ctx, `
 			UPDATE reviews SET state = $1, decision = $1, decided_account = $2, decided_by = $3, decided_at = $4,
@@ -232,14 +232,6 @@ func (s *Store) DecideReview(ctx context.Context, eventID, id int64, d koe.Revie
 		}
 		return s.setSubject(ctx, tx, r, d.Decision.SubjectStatus(), body)
 	})
-}
-
-// alreadyDecided is the error of a decision that came second.
-func alreadyDecided(r *koe.Review) error {
-	if r.Decision == nil {
-		return koe.Errorf(koe.ECONFLICT, "this item was decided already")
-	}
-	return koe.Errorf(koe.ECONFLICT, "this item was %s already by %s", r.Decision.Decision, r.Decision.By)
 }
 
 // UndoReview implements koe.Store.

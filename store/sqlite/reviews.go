@@ -186,7 +186,7 @@ func (s *Store) DecideReview(ctx context.Context, eventID, id int64, d koe.Revie
 		}
 		if !r.State.Open() {
 			decided = r
-			return alreadyDecided(r)
+			return koe.AlreadyDecided(r)
 		}
 		_, err = tx.Exec(`
 			UPDATE reviews SET state = ?, decision = ?, decided_account = ?, decided_by = ?, decided_at = ?,
@@ -206,14 +206,6 @@ func (s *Store) DecideReview(ctx context.Context, eventID, id int64, d koe.Revie
 		return tx.record(o, decided.Change(koe.ReviewUpdated))
 	})
 	return decided, err
-}
-
-// alreadyDecided is the error of a decision that came second.
-func alreadyDecided(r *koe.Review) error {
-	if r.Decision == nil {
-		return koe.Errorf(koe.ECONFLICT, "this item was decided already")
-	}
-	return koe.Errorf(koe.ECONFLICT, "this item was %s already by %s", r.Decision.Decision, r.Decision.By)
 }
 
 // UndoReview implements koe.Store.
