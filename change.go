@@ -62,6 +62,15 @@ const (
 	BanCreated        ChangeType = "ban.created"        // *Ban
 	BanRemoved        ChangeType = "ban.removed"        // *Ban (as it was)
 
+	// The social feed: posts on the operators' feed stream, what the
+	// event features on its public stream, sources for the audit log.
+	PostCreated   ChangeType = "post.created"   // *Post
+	PostUpdated   ChangeType = "post.updated"   // *Post
+	PostFeatured  ChangeType = "post.featured"  // Featured (public)
+	SourceCreated ChangeType = "source.created" // *Source
+	SourceUpdated ChangeType = "source.updated" // *Source
+	SourceDeleted ChangeType = "source.deleted" // *Source (as it was)
+
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account
 	AccountUpdated     ChangeType = "account.updated"     // *Account

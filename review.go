@@ -63,6 +63,8 @@ type ReviewKind string
 const (
 	ReviewQuestion ReviewKind = "question"
 	ReviewReply    ReviewKind = "reply"
+	// ReviewPost is about a social post (Post), of no talk.
+	ReviewPost ReviewKind = "post"
 )
 
 // ReviewState is where a review stands.

@@ -36,6 +36,7 @@ type Store interface {
 	QuestionStore
 	AccountStore
 	ModerationStore
+	PostStore
 	AuditStore
 	Outbox
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // reviewColumns ends with whether the author is banned now.
-const reviewColumns = `r.id, r.event_id, r.talk_id, r.kind, r.subject_id, r.question_id, r.participant_id,
+// A review of a post has no talk, question or participant: NULL, read as 0.
+const reviewColumns = `r.id, r.event_id, COALESCE(r.talk_id, 0), r.kind, r.subject_id, COALESCE(r.question_id, 0),
+	COALESCE(r.participant_id, 0),
 	r.author_name, r.body, r.state, r.reasons, r.score, r.claim_account, r.claim_name, r.claim_until,
 	r.decision, r.decided_account, r.decided_by, r.decided_at, r.prior_state, r.version, r.created_at,
 	EXISTS (SELECT 1 FROM bans b WHERE b.event_id = r.event_id AND b.participant_id = r.participant_id)`
@@ -79,7 +81,8 @@ func insertReview(ctx context.Context, tx pgx.Tx, rev *koe.Review, now time.Time
 		WITH r AS (
 			INSERT INTO reviews (event_id, talk_id, kind, subject_id, question_id, participant_id, author_name,
 				body, state, reasons, score, decision, decided_by, decided_at, version, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14, 1, $15)
+			VALUES ($1, NULLIF($2::bigint, 0), $3, $4, NULLIF($5::bigint, 0), NULLIF($6::bigint, 0), $7, $8, $9,
+				$10::jsonb, $11::jsonb, $12, $13, $14, 1, $15)
 			RETURNING *
 		)
 		SELECT `+reviewColumns+` FROM r`,
@@ -251,16 +254,31 @@ func (s *Store) UndoReview(ctx context.Context, eventID, id, accountID int64, no
 	})
 }
 
-// setSubject gives r's question or reply status (and body, when not nil),
-// and returns the changes to record.
+// setSubject gives r's question, reply or post status (and body, when not
+// nil, to a question or reply: a post's text is its author's, on its
+// platform), and returns the changes to record.
 func (s *Store) setSubject(ctx context.Context, tx pgx.Tx, r *koe.Review, status koe.Status, body *string) ([]koe.Change, error) {
-	if r.Kind == koe.ReviewQuestion {
-		_, changes, err := s.updateQuestion(ctx, tx, r.EventID, r.TalkID, r.SubjectID, koe.QuestionUpdate{Status: &status, Body: body})
-		if changes == nil {
-			changes = []koe.Change{}
-		}
-		return changes, err
+	var (
+		changes []koe.Change
+		err     error
+	)
+	switch r.Kind {
+	case koe.ReviewQuestion:
+		_, changes, err = s.updateQuestion(ctx, tx, r.EventID, r.TalkID, r.SubjectID, koe.QuestionUpdate{Status: &status, Body: body})
+	case koe.ReviewPost:
+		_, changes, err = updatePost(ctx, tx, r.EventID, r.SubjectID, koe.PostUpdate{Status: &status}, s.stamp())
+	default:
+		return s.setReply(ctx, tx, r, status, body)
 	}
+	if changes == nil {
+		changes = []koe.Change{} // the review's own change is still recorded
+	}
+	return changes, err
+}
+
+// setReply gives r's reply status (and body, when not nil), and returns
+// the changes to record.
+func (s *Store) setReply(ctx context.Context, tx pgx.Tx, r *koe.Review, status koe.Status, body *string) ([]koe.Change, error) {
 	rep, err := scanReply(tx.QueryRow(ctx, `SELECT `+replyColumns+` FROM replies WHERE event_id = $1 AND id = $2 FOR UPDATE`,
 		r.EventID, r.SubjectID))
 	if err != nil {

@@ -10,7 +10,9 @@ import (
 )
 
 // reviewColumns ends with whether the author is banned now.
-const reviewColumns = `r.id, r.event_id, r.talk_id, r.kind, r.subject_id, r.question_id, r.participant_id,
+// A review of a post has no talk, question or participant: NULL, read as 0.
+const reviewColumns = `r.id, r.event_id, COALESCE(r.talk_id, 0), r.kind, r.subject_id, COALESCE(r.question_id, 0),
+	COALESCE(r.participant_id, 0),
 	r.author_name, r.body, r.state, r.reasons, r.score, r.claim_account, r.claim_name, r.claim_until,
 	r.decision, r.decided_account, r.decided_by, r.decided_at, r.prior_state, r.version, r.created_at,
 	EXISTS (SELECT 1 FROM bans b WHERE b.event_id = r.event_id AND b.participant_id = r.participant_id)`
@@ -76,7 +78,7 @@ func insertReview(tx *txn, o koe.Origin, rev *koe.Review, now time.Time) error {
 	err := tx.QueryRow(`
 		INSERT INTO reviews (event_id, talk_id, kind, subject_id, question_id, participant_id, author_name,
 			body, state, reasons, score, decision, decided_by, decided_at, version, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+		VALUES (?, NULLIF(?, 0), ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
 		RETURNING id`,
 		rev.EventID, rev.TalkID, rev.Kind, rev.SubjectID, rev.QuestionID, rev.ParticipantID, rev.AuthorName,
 		rev.Body, rev.State, string(rev.Reasons), score, decision, decidedBy, decidedAt, micros(now)).Scan(&id)
@@ -239,10 +241,16 @@ func (s *Store) UndoReview(ctx context.Context, eventID, id, accountID int64, no
 	return undone, err
 }
 
-// setSubject gives r's question or reply status (and body, when not nil).
+// setSubject gives r's question, reply or post status (and body, when not
+// nil, to a question or reply: a post's text is its author's, on its
+// platform).
 func (s *Store) setSubject(tx *txn, o koe.Origin, r *koe.Review, status koe.Status, body *string) error {
-	if r.Kind == koe.ReviewQuestion {
+	switch r.Kind {
+	case koe.ReviewQuestion:
 		_, err := s.updateQuestion(tx, o, r.EventID, r.TalkID, r.SubjectID, koe.QuestionUpdate{Status: &status, Body: body})
+		return err
+	case koe.ReviewPost:
+		_, err := s.updatePost(tx, o, r.EventID, r.SubjectID, koe.PostUpdate{Status: &status}, s.stamp())
 		return err
 	}
 	rep, err := scanReply(tx.QueryRow(`SELECT `+replyColumns+` FROM replies WHERE event_id = ? AND id = ?`, r.EventID, r.SubjectID))

@@ -72,6 +72,13 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"DecisionRace", testDecisionRace},
 		{"Bans", testBans},
 		{"ModeratedReplies", testModeratedReplies},
+		{"Sources", testSources},
+		{"Ingest", testIngest},
+		{"IngestConcurrent", testIngestConcurrent},
+		{"PostLists", testPostLists},
+		{"Feature", testFeature},
+		{"FeatureConcurrent", testFeatureConcurrent},
+		{"PostReviews", testPostReviews},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
