@@ -12,12 +12,14 @@ package act
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/auth"
+	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
 )
@@ -62,8 +64,14 @@ type Config struct {
 	// Scorers are HTTP scorers every event consults (KOE_SCORERS), on top
 	// of koe's own and each event's.
 	Scorers []koe.ScorerConfig
-	// Registry takes the moderation metrics; nil registers none.
+	// Registry takes the moderation and ingest metrics; nil registers
+	// none.
 	Registry prometheus.Registerer
+	// Platforms build the social feed's clients, by source kind (the
+	// webhook needs none); a kind without one cannot be added.
+	Platforms map[koe.SourceKind]ingest.Platform
+	// Ingest tunes the runner of the sources.
+	Ingest IngestOptions
 }
 
 // SessionLimits bound staff sessions.
@@ -104,6 +112,11 @@ type Actions struct {
 	passkeys   *auth.Passkeys
 	joinBase   JoinBase
 	mod        *moderator
+
+	platforms     map[koe.SourceKind]ingest.Platform
+	ingestOpts    IngestOptions
+	ingestClient  *http.Client
+	ingestMetrics *ingestMetrics
 }
 
 // New returns the actions.
@@ -140,11 +153,24 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Ingest.Client == nil {
+		cfg.Ingest.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	if cfg.Ingest.PollEvery <= 0 {
+		cfg.Ingest.PollEvery = 10 * time.Second
+	}
+	if cfg.Ingest.Retry <= 0 {
+		cfg.Ingest.Retry = 2 * time.Second
+	}
 	st := cfg.Store
 	return &Actions{
-		store:   st,
-		hub:     cfg.Hub,
-		limiter: ratelimit.New(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
+		platforms:     cfg.Platforms,
+		ingestOpts:    cfg.Ingest,
+		ingestClient:  cfg.Ingest.Client,
+		ingestMetrics: newIngestMetrics(cfg.Registry),
+		store:         st,
+		hub:           cfg.Hub,
+		limiter:       ratelimit.New(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
 		tokens: auth.NewParticipantTokens(cfg.ParticipantTokenTTL, func(ctx context.Context, period int64) ([]byte, error) {
 			return st.Secret(ctx, "participant-key-"+itoa(period), auth.NewKey)
 		}),

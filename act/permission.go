@@ -42,6 +42,9 @@ const (
 	Moderate Action = "moderate"
 	// Present: highlight a question on the screen, mark it answered.
 	Present Action = "present"
+	// Ingest: store posts a social feed's source delivered (koe itself:
+	// the runner, and a webhook once its signature holds).
+	Ingest Action = "ingest"
 )
 
 // permissions is who may do what: the one table every action is decided
@@ -61,6 +64,7 @@ var permissions = map[Action][]koe.Role{
 	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleSystem},
 	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
 	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	Ingest:         {koe.RoleSystem},
 }
 
 // authorize returns the role in which p may do the action in the event

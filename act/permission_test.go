@@ -94,6 +94,11 @@ func TestPermissions(t *testing.T) {
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
 		},
+		Ingest: {
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {ok, ok}, "owner who joined": {no, no},
+		},
 		Reply: {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},

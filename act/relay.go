@@ -98,6 +98,10 @@ func (a *Actions) publish(changes []koe.Change) {
 				m.Type = string(koe.ReviewUpdated) // one message for every change of a review
 			}
 			a.hub.Publish(realtime.ModerationStream(c.EventID), m)
+		case koe.PostCreated, koe.PostUpdated:
+			a.hub.Publish(realtime.FeedStream(c.EventID), m)
+		case koe.PostFeatured:
+			a.hub.Publish(realtime.EventStream(c.EventID), m)
 		default:
 			// Staff and their accounts: for the audit log, not the streams.
 		}

@@ -244,6 +244,20 @@ type submission struct {
 	// duplicateOK posts a question although it nearly repeats a visible
 	// one.
 	duplicateOK bool
+	// mode is a post's moderation mode (a question's and a reply's is
+	// their talk's).
+	mode koe.ModerationMode
+}
+
+// modeIn is the moderation mode the submission is under.
+func (s submission) modeIn() koe.ModerationMode {
+	if s.talk != nil {
+		return s.talk.Mode(s.event)
+	}
+	if s.mode == "" {
+		return koe.PostModeration
+	}
+	return s.mode
 }
 
 // screened is the pipeline's outcome for a submission: the status and
@@ -252,6 +266,9 @@ type screened struct {
 	status koe.Status
 	text   string
 	review *koe.Review
+	// reasons and score are the pipeline's, for a post (the feed shows
+	// them with every post, reviewed or not).
+	reasons, score json.RawMessage
 }
 
 // screen runs the pipeline on a submission. EDUPLICATE when a question
@@ -259,11 +276,14 @@ type screened struct {
 func (a *Actions) screen(ctx context.Context, s submission) (*screened, error) {
 	m := a.mod
 	cfg, model := m.pipeline(s.event)
-	recent, err := a.store.RecentTexts(ctx, s.event.ID, s.participant, a.now().Add(-repeatWindow), 20)
-	if err != nil {
-		return nil, err
+	in := moderation.Input{Text: s.text, Lang: moderation.DetectLang(s.text)}
+	if s.participant != 0 {
+		recent, err := a.store.RecentTexts(ctx, s.event.ID, s.participant, a.now().Add(-repeatWindow), 20)
+		if err != nil {
+			return nil, err
+		}
+		in.Recent = recent
 	}
-	in := moderation.Input{Text: s.text, Lang: moderation.DetectLang(s.text), Recent: recent}
 	if s.kind == koe.ReviewQuestion {
 		open, err := a.store.OpenQuestionTexts(ctx, s.event.ID, s.talk.ID, duplicateWindow)
 		if err != nil {
@@ -291,7 +311,7 @@ func (a *Actions) screen(ctx context.Context, s submission) (*screened, error) {
 		out.status, state = koe.StatusRejected, koe.ReviewRejected
 	case v.Action == moderation.Queue:
 		out.status, state = koe.StatusPending, koe.ReviewPending
-	case s.talk.Mode(s.event) == koe.PreModeration:
+	case s.modeIn() == koe.PreModeration:
 		out.status, state = koe.StatusPending, koe.ReviewPending
 		reasons = append([]moderation.Reason{{Kind: "mode", Name: "pre", Action: moderation.Queue}}, reasons...)
 	case v.Action == moderation.Flag:
@@ -300,11 +320,20 @@ func (a *Actions) screen(ctx context.Context, s submission) (*screened, error) {
 		state = koe.ReviewApproved
 	}
 	m.metrics.decisions.WithLabelValues(outcome(out.status, state), strongest(reasons)).Inc()
+	if s.kind == koe.ReviewPost {
+		out.reasons, out.score = mustJSON(reasons), mustJSON(model.Judge(s.text))
+		if reasons == nil {
+			out.reasons = json.RawMessage("[]")
+		}
+	}
 	if state == "" {
 		return out, nil
 	}
-	rev := &koe.Review{EventID: s.event.ID, TalkID: s.talk.ID, ParticipantID: s.participant, AuthorName: s.author,
+	rev := &koe.Review{EventID: s.event.ID, ParticipantID: s.participant, AuthorName: s.author,
 		Body: s.text, State: state, Reasons: mustJSON(reasons), Score: mustJSON(model.Judge(s.text))}
+	if s.talk != nil {
+		rev.TalkID = s.talk.ID
+	}
 	if !state.Open() {
 		rev.Decision = &koe.ReviewDecision{Decision: state, By: "koe"}
 	}

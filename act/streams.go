@@ -127,10 +127,15 @@ func (f *Follower) Stream(ctx context.Context, topic string) (realtime.StreamID,
 			return realtime.StreamID{}, koe.Errorf(koe.EFORBIDDEN, "only moderators and owners of this event can follow its moderation queue")
 		}
 		return realtime.ModerationStream(f.eventID), nil
+	case realtime.FeedTopic:
+		if !f.a.may(f.p, Moderate, f.eventID, 0) {
+			return realtime.StreamID{}, koe.Errorf(koe.EFORBIDDEN, "only moderators and owners of this event can follow its social feed")
+		}
+		return realtime.FeedStream(f.eventID), nil
 	}
 	talkID, ok := canonicalID(strings.CutPrefix(topic, "talk:"))
 	if !ok {
-		return realtime.StreamID{}, koe.Errorf(koe.EINVALID, "topic must be \"event\", \"moderation\" or \"talk:ID\" with ID a positive integer without leading zeros")
+		return realtime.StreamID{}, koe.Errorf(koe.EINVALID, "topic must be \"event\", \"moderation\", \"feed\" or \"talk:ID\" with ID a positive integer without leading zeros")
 	}
 	if _, err := f.a.store.Talk(ctx, f.eventID, talkID); err != nil {
 		return realtime.StreamID{}, err

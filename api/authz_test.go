@@ -16,6 +16,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/auth"
+	"github.com/koehq/koe/ingest"
 )
 
 // The callers of the authorization matrix, in the order of its columns.
@@ -486,6 +487,51 @@ func authzRows() []authzRow {
 			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/bans/%d", E(w), b.ID)}
 		}, forModerators("204")},
 
+		// The social feed: sources are the owners', posts the moderators',
+		// the featured post everyone's; a webhook delivery needs its
+		// signature, not a caller.
+		{"GET /api/v1/events/{eventID}/sources", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/sources"}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/sources", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: E(w) + "/sources", body: map[string]any{"kind": "webhook"}}
+		}, "401 403 403 403 403 403 201 201 201 403"},
+		{"GET /api/v1/events/{eventID}/sources/{sourceID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/sources/%d", E(w), w.source().ID)}
+		}, forModerators("200")},
+		{"PATCH /api/v1/events/{eventID}/sources/{sourceID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PATCH", path: fmt.Sprintf("%s/sources/%d", E(w), w.source().ID), body: map[string]any{"name": "Renamed"}}
+		}, "401 403 403 403 403 403 200 200 200 403"},
+		{"DELETE /api/v1/events/{eventID}/sources/{sourceID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/sources/%d", E(w), w.source().ID)}
+		}, "401 403 403 403 403 403 204 204 204 403"},
+		{"POST /api/v1/events/{eventID}/sources/{sourceID}/secret", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/sources/%d/secret", E(w), w.source().ID)}
+		}, "401 403 403 403 403 403 200 200 200 403"},
+		{"GET /api/v1/events/{eventID}/posts", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/posts"}
+		}, forModerators("200")},
+		{"GET /api/v1/events/{eventID}/posts/{postID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/posts/%d", E(w), w.post().ID)}
+		}, forModerators("200")},
+		{"PATCH /api/v1/events/{eventID}/posts/{postID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PATCH", path: fmt.Sprintf("%s/posts/%d", E(w), w.post().ID), body: map[string]any{"featured": true}}
+		}, forModerators("200")},
+		{"POST /api/v1/events/{eventID}/posts/{postID}/engage", func(w *authzWorld, _ matrixCaller) authzCall {
+			// A webhook's post: koe cannot act on it anywhere.
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/posts/%d/engage", E(w), w.post().ID), body: map[string]any{"action": "boost"}}
+		}, forModerators("400")},
+		{"GET /api/v1/events/{eventID}/featured", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/featured"}
+		}, "401 200 403 200 200 403 200 200 200 403"},
+		{"POST /api/v1/ingest/{sourceID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			src := w.source()
+			body := []byte(fmt.Sprintf(`{"posts":[{"id":"m-%d","text":"signed"}]}`, w.unique()))
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			return authzCall{method: "POST", path: fmt.Sprintf("/api/v1/ingest/%d", src.ID), body: json.RawMessage(body), header: http.Header{
+				ingest.TimestampHeader: {ts}, ingest.SignatureHeader: {ingest.Sign(src.Config.Secret, ts, body)}}}
+		}, "200 200 200 200 200 200 200 200 200 200"},
+
 		// Real-time: a WebSocket handshake and an event stream.
 		{"GET /api/v1/events/{eventID}/live", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/live", header: http.Header{
@@ -518,6 +564,27 @@ func (w *authzWorld) review() *koe.Review {
 		w.h.t.Fatal(err)
 	}
 	return rev
+}
+
+// source stores a new webhook source of event E, with its secret.
+func (w *authzWorld) source() *koe.Source {
+	s := &koe.Source{EventID: w.e.ID, Kind: koe.SourceWebhook, Name: fmt.Sprintf("relay %d", w.unique()), Enabled: true,
+		Config: koe.SourceConfig{Secret: auth.NewSecret("koewh_"), SecretSet: true}}
+	if err := w.h.store.CreateSource(context.Background(), s); err != nil {
+		w.h.t.Fatal(err)
+	}
+	return s
+}
+
+// post stores a new approved post of event E, from a new source.
+func (w *authzWorld) post() *koe.Post {
+	src := w.source()
+	p := &koe.Post{Platform: koe.SourceWebhook, ExternalID: fmt.Sprintf("p-%d", w.unique()), Text: "Seen on the wall", Status: koe.StatusApproved}
+	stored, err := w.h.store.IngestPosts(context.Background(), src.ID, []koe.IngestedPost{{Post: p}}, "")
+	if err != nil || len(stored) != 1 {
+		w.h.t.Fatal(err)
+	}
+	return stored[0]
 }
 
 // decidedReview returns a review the caller approved just now (the owner,

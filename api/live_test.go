@@ -55,6 +55,9 @@ var dataSchema = map[string]string{
 	"talk.created":     "Talk",
 	"talk.updated":     "Talk",
 	"event.updated":    "Event",
+	"post.created":     "Post",
+	"post.updated":     "Post",
+	"post.featured":    "Featured",
 	"presence":         "Presence",
 }
 

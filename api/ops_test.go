@@ -76,7 +76,13 @@ func TestMetrics(t *testing.T) {
 	// The API listener does not serve metrics (cmd/koe serves them on a
 	// listener of their own).
 	h.client("").get("/metrics", notInDoc).want(t, 404, koe.ENOTFOUND)
+	// The question reaches the streams through the outbox's relay, a
+	// moment after its POST was answered.
 	body := scrape(t, h)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(body, `koe_realtime_events_published_total{type="question.created"}`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		body = scrape(t, h)
+	}
 	for _, want := range []string{
 		`koe_http_requests_total{code="201",method="POST",route="POST /api/v1/events"} 1`,
 		`koe_http_requests_total{code="201",method="POST",route="POST /api/v1/join"} 1`,

@@ -120,6 +120,21 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/events/{eventID}/bans", s.createBan)
 	handle("DELETE /api/v1/events/{eventID}/bans/{banID}", s.deleteBan)
 
+	// The social feed: sources, posts, what the screen features; the
+	// inbound webhook (signed, no other credential).
+	handle("GET /api/v1/events/{eventID}/sources", s.listSources)
+	handle("POST /api/v1/events/{eventID}/sources", s.createSource)
+	handle("GET /api/v1/events/{eventID}/sources/{sourceID}", s.getSource)
+	handle("PATCH /api/v1/events/{eventID}/sources/{sourceID}", s.updateSource)
+	handle("DELETE /api/v1/events/{eventID}/sources/{sourceID}", s.deleteSource)
+	handle("POST /api/v1/events/{eventID}/sources/{sourceID}/secret", s.renewSourceSecret)
+	handle("GET /api/v1/events/{eventID}/posts", s.listPosts)
+	handle("GET /api/v1/events/{eventID}/posts/{postID}", s.getPost)
+	handle("PATCH /api/v1/events/{eventID}/posts/{postID}", s.updatePost)
+	handle("POST /api/v1/events/{eventID}/posts/{postID}/engage", s.engagePost)
+	handle("GET /api/v1/events/{eventID}/featured", s.featured)
+	handle("POST /api/v1/ingest/{sourceID}", s.ingestWebhook)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

@@ -52,7 +52,7 @@ type Rates map[string]Rate
 // address can do over time (minting identities, piling likes on one
 // question), while the per-participant limits do the everyday work.
 var keys = []string{
-	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant",
+	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant", "webhook.source",
 }
 
 // Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
@@ -81,6 +81,9 @@ func Defaults() Rates {
 		// likes on one question at once, then 20 a minute.
 		"like.question_ip":  {200, 10 * time.Minute},
 		"reply.participant": {10, time.Minute},
+		// Requests to one inbound webhook source (of up to 100 posts
+		// each), signed or not.
+		"webhook.source": {600, time.Minute},
 	}
 }
 

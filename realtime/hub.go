@@ -48,6 +48,15 @@ func ModerationStream(eventID int64) StreamID {
 	return StreamID{EventID: eventID, Topic: ModerationTopic, Staff: true}
 }
 
+// FeedTopic is the topic name of an event's social feed stream.
+const FeedTopic = "feed"
+
+// FeedStream is an event's social feed, for its operators (moderators and
+// owners): every post as it arrives and changes.
+func FeedStream(eventID int64) StreamID {
+	return StreamID{EventID: eventID, Topic: FeedTopic, Staff: true}
+}
+
 // EventStream is an event's stream: its programme and settings.
 func EventStream(eventID int64) StreamID {
 	return StreamID{EventID: eventID, Topic: EventTopic}

@@ -46,6 +46,9 @@ type config struct {
 	OIDC oidcConfig
 	// Scorers are the HTTP scorers every event consults (KOE_SCORERS).
 	Scorers []koe.ScorerConfig
+	// IngestPoll is how often the social feed's polling sources ask
+	// their platform (KOE_INGEST_POLL).
+	IngestPoll time.Duration
 }
 
 // oidcConfig is KOE_OIDC_*.
@@ -117,6 +120,7 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("KOE_OIDC_CLIENT_ID", ""), "koe's client id at the OpenID provider (KOE_OIDC_CLIENT_ID)")
 	fs.StringVar(&c.OIDC.Name, "oidc-name", env("KOE_OIDC_NAME", act.DefaultOIDCName), "the provider's name on the sign-in button (KOE_OIDC_NAME)")
 	domains := fs.String("oidc-allowed-domains", env("KOE_OIDC_ALLOWED_DOMAINS", ""), "comma-separated e-mail domains that may sign in with OIDC (verified e-mail needed) (KOE_OIDC_ALLOWED_DOMAINS)")
+	fs.DurationVar(&c.IngestPoll, "ingest-poll", envDuration("KOE_INGEST_POLL", 10*time.Second), "how often the social feed's polling sources ask their platform, rate limits permitting (KOE_INGEST_POLL)")
 	scorers := fs.String("scorers", env("KOE_SCORERS", ""), "HTTP moderation scorers every event consults, as name=URL,name=URL (name:flag=URL: one that only flags) (KOE_SCORERS)")
 	groups := fs.String("oidc-allowed-groups", env("KOE_OIDC_ALLOWED_GROUPS", ""), "comma-separated groups, one of which is needed to sign in with OIDC (KOE_OIDC_ALLOWED_GROUPS)")
 	admins := fs.String("oidc-admin-groups", env("KOE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members are instance admins, checked at every sign-in (KOE_OIDC_ADMIN_GROUPS)")
@@ -169,6 +173,9 @@ func parseServeConfig(args []string) (*config, error) {
 	}
 	if c.Sessions.Idle < time.Minute || c.Sessions.Max < c.Sessions.Idle {
 		return nil, fmt.Errorf("session limits: idle must be at least 1m and max at least idle")
+	}
+	if c.IngestPoll < 100*time.Millisecond || c.IngestPoll > time.Hour {
+		return nil, fmt.Errorf("ingest poll interval must be between 100ms and 1h")
 	}
 	if c.ParticipantTokenTTL < time.Hour {
 		return nil, fmt.Errorf("participant token TTL must be at least 1h")

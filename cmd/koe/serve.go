@@ -22,6 +22,7 @@ import (
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/broker/redis"
+	"github.com/koehq/koe/ingest/platforms"
 	"github.com/koehq/koe/outbox"
 	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
@@ -99,6 +100,8 @@ func serve(args []string) error {
 		OIDC:                oidc,
 		Scorers:             cfg.Scorers,
 		Registry:            reg,
+		Platforms:           platforms.All,
+		Ingest:              act.IngestOptions{PollEvery: cfg.IngestPoll, Retry: min(cfg.IngestPoll, 2*time.Second)},
 	})
 	if err != nil {
 		return err
@@ -111,6 +114,16 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The social feed's sources run on the replica holding their lease;
+	// draining gives the lease up first, so that another replica takes it
+	// over at once.
+	ingestCtx, stopIngest := context.WithCancel(context.Background())
+	ingestDone := make(chan struct{})
+	go func() {
+		defer close(ingestDone)
+		actions.RunIngest(ingestCtx)
+	}()
+	defer func() { stopIngest(); <-ingestDone }()
 	srv := api.New(api.Config{
 		Actions:        actions,
 		Hub:            hub,
@@ -159,6 +172,8 @@ func serve(args []string) error {
 	}
 
 	log.Info("draining", "timeout", cfg.DrainTimeout.String())
+	stopIngest()
+	<-ingestDone
 	drain, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
 	// Real-time clients are told to go away first (readyz fails from now
