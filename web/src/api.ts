@@ -4,7 +4,7 @@
 import type {
   Account, APIToken, AuditPage, Ceremony, ClientConfig, EventRole, Invitation, InvitationPreview, IssuedAPIToken, IssuedInvitation,
   Ban, JoinResponse, KoeEvent, LikeResult, Me, Membership, ModerationSettings, Passkey, Question, QuestionList, Reply, Review,
-  ReviewList, SecondFactor, SetupStatus,
+  ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
 } from './types';
 
@@ -215,6 +215,21 @@ export const api = {
   ban: (eventID: number, body: { review_id?: number; question_id?: number; reply_id?: number; hide_items: boolean; reason: string }) =>
     request<Ban>('POST', `${ev(eventID)}/bans`, body),
   unban: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/bans/${id}`),
+
+  sources: (eventID: number) => request<{ sources: Source[] }>('GET', `${ev(eventID)}/sources`),
+  createSource: (eventID: number, body: SourceInput) => request<CreatedSource>('POST', `${ev(eventID)}/sources`, body),
+  updateSource: (eventID: number, id: number, body: SourceInput) => request<Source>('PATCH', `${ev(eventID)}/sources/${id}`, body),
+  deleteSource: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/sources/${id}`),
+  rotateSourceSecret: (eventID: number, id: number) => request<{ secret: string }>('POST', `${ev(eventID)}/sources/${id}/secret`),
+  posts: (eventID: number, q: { status: ItemStatus; before?: number; limit?: number }) => {
+    const p = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 100) });
+    if (q.before) p.set('before', String(q.before));
+    return request<PostList>('GET', `${ev(eventID)}/posts?${p}`);
+  },
+  updatePost: (eventID: number, id: number, body: { hidden?: boolean; featured?: boolean }) =>
+    request<Post>('PATCH', `${ev(eventID)}/posts/${id}`, body),
+  engage: (eventID: number, id: number, action: EngageAction) => request<Post>('POST', `${ev(eventID)}/posts/${id}/engage`, { action }),
+  featured: (eventID: number) => request<{ post: Post | null }>('GET', `${ev(eventID)}/featured`),
 };
 
 export type Api = typeof api;

@@ -32,6 +32,8 @@ const Accounts = lazy(() => import('./pages/Accounts').then((m) => m.Accounts));
 const EventStaff = lazy(() => import('./pages/EventStaff').then((m) => m.EventStaff));
 const Audit = lazy(() => import('./pages/Audit').then((m) => m.Audit));
 const Moderation = lazy(() => import('./pages/Moderation').then((m) => m.ModerationPage));
+const Feed = lazy(() => import('./pages/Feed').then((m) => m.FeedPage));
+const Sources = lazy(() => import('./pages/Sources').then((m) => m.SourcesPage));
 
 function NotFound() {
   return (
@@ -63,6 +65,8 @@ function route(path: string) {
   if ((m = /^\/admin\/e\/(\d+)\/staff\/?$/.exec(path))) return <EventStaff eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/audit\/?$/.exec(path))) return <Audit key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/moderation\/?$/.exec(path))) return <Moderation key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/feed\/?$/.exec(path))) return <Feed key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/sources\/?$/.exec(path))) return <Sources key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

@@ -333,7 +333,8 @@ export interface Review {
   id: number;
   event_id: number;
   talk_id: number;
-  kind: 'question' | 'reply';
+  /** "post": a social post (subject_id is the post), of no talk. */
+  kind: 'question' | 'reply' | 'post';
   subject_id: number;
   question_id: number;
   body: string;
@@ -368,4 +369,103 @@ export interface Ban {
   by: string;
   created_at: string;
   hidden?: number | boolean;
+}
+
+// The social feed (post.go: Source, Post).
+
+export type SourceKind = 'mastodon' | 'bluesky' | 'x' | 'webhook';
+
+/** A webhook is "listening" once it took a delivery. */
+export type SourceState = 'stopped' | 'starting' | 'streaming' | 'polling' | 'listening' | 'waiting' | 'failed';
+
+export interface SourceConfig {
+  instance: string;
+  jetstream: string;
+  hashtags: string[];
+  keywords: string[];
+  handle: string;
+  /** Whether the source holds a credential (never sent back). */
+  secret_set: boolean;
+}
+
+export interface SourceHealth {
+  state: SourceState | string;
+  last_post_at: string | null;
+  last_error: string;
+  last_error_at: string | null;
+  lag_seconds: number;
+  rate_limit: { limit: number; remaining: number; reset: string } | null;
+  posts: number;
+  updated_at: string;
+}
+
+export interface Source {
+  id: number;
+  event_id: number;
+  kind: SourceKind;
+  name: string;
+  enabled: boolean;
+  /** "" takes the event's mode. */
+  moderation: '' | ModerationMode;
+  config: SourceConfig;
+  health: SourceHealth;
+  /** Webhook sources: where the relay posts. */
+  webhook_url?: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A new webhook source's answer carries its signing secret, once. */
+export interface CreatedSource extends Source {
+  secret?: string;
+}
+
+/** The body of POST sources and PATCH sources/{sid} ("secret": "" clears it). */
+export interface SourceInput {
+  kind?: SourceKind;
+  name?: string;
+  enabled?: boolean;
+  moderation?: '' | ModerationMode;
+  config?: { instance?: string; jetstream?: string; hashtags?: string[]; keywords?: string[]; handle?: string };
+  secret?: string;
+}
+
+export type EngageAction = 'favourite' | 'boost' | 'like' | 'repost';
+
+export interface PostMedia {
+  type: string;
+  url: string;
+  alt: string;
+}
+
+export interface Post {
+  id: number;
+  event_id: number;
+  source_id: number;
+  platform: SourceKind;
+  external_id: string;
+  author_handle: string;
+  author_name: string;
+  /** Never loaded: koe's pages make no third-party requests. */
+  author_avatar: string;
+  text: string;
+  lang: string;
+  posted_at: string;
+  url: string;
+  media: PostMedia[] | null;
+  status: ItemStatus;
+  hidden: boolean;
+  featured_at: string | null;
+  reasons: ReviewReason[] | null;
+  score: { score?: number; bad?: number } | null;
+  engaged: string[] | null;
+  version: number;
+  created_at: string;
+}
+
+export interface PostList {
+  posts: Post[];
+  /** Where the "feed" topic stands, when the server gives it. */
+  stream?: StreamPosition;
 }

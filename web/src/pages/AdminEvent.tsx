@@ -151,6 +151,16 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                         {t('modConsole')}
                       </a>
                     )}
+                    {can.moderate && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/feed`} data-testid="feed-link">
+                        {t('feedTitle')}
+                      </a>
+                    )}
+                    {can.moderate && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/sources`} data-testid="sources-link">
+                        {t('sourcesTitle')}
+                      </a>
+                    )}
                     {can.staff && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
                         {t('staffAndInvitations')}

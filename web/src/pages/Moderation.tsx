@@ -8,7 +8,8 @@ import { ApiError, api } from '../api';
 import { t, useLocale, type Key } from '../i18n';
 import { byOldest, claimedBy, isOpen, keyAction, ReviewSession, shortcutList, step, successor, undoLeft, type KeyAction } from '../state/reviews';
 import { caps } from '../state/staff';
-import type { Ban, EventRole, Review, ReviewReason } from '../types';
+import { atHandle, platformName } from '../state/posts';
+import type { Ban, EventRole, Post, Review, ReviewReason } from '../types';
 import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { relTime } from '../ui/format';
@@ -22,6 +23,7 @@ import { useEventRole } from './AdminEvent';
 import { ModerationSettingsForm } from './ModerationSettings';
 import '../styles/admin.css';
 import '../styles/moderation.css';
+import '../styles/feed.css';
 
 type ConsoleTab = 'queue' | 'decided' | 'bans' | 'settings';
 
@@ -101,6 +103,8 @@ function Console({ eventID, role }: { eventID: number; role: EventRole }) {
   const counts = queue.counts(now, filter);
   const talks = programme.ordered(now);
   const talkTitle = (id: number) => programme.talks.get(id)?.title ?? t('talkNumber', { n: id });
+  const posts = usePostsOf(eventID, tab === 'decided' ? queue.decided(filter) : shown);
+  const postOf = (r: Review) => (r.kind === 'post' ? posts.get(r.subject_id) : undefined);
 
   // Claim the selected review while it is open: at once, then renewed.
   const selOpen = !!sel && isOpen(sel);
@@ -361,13 +365,14 @@ function Console({ eventID, role }: { eventID: number; role: EventRole }) {
                   myID={myID}
                   now={now}
                   talkTitle={talkTitle}
+                  postOf={postOf}
                   onDecide={decide}
                   onBulk={decideMany}
                   onBan={setBanFor}
                   onUndo={undo}
                 />
               )}
-              {tab === 'decided' && <Decided list={queue.decided(filter)} myID={myID} now={now} talkTitle={talkTitle} onUndo={undo} onBan={setBanFor} />}
+              {tab === 'decided' && <Decided list={queue.decided(filter)} myID={myID} now={now} talkTitle={talkTitle} postOf={postOf} onUndo={undo} onBan={setBanFor} />}
               {tab === 'bans' && <Bans eventID={eventID} rev={bansRev + queue.bansRev} now={now} />}
               {tab === 'settings' && (
                 <ModerationSettingsForm
@@ -428,7 +433,7 @@ function reasonLabel(r: ReviewReason): string {
   return `${reasonKind[r.kind] ? t(reasonKind[r.kind]) : r.kind}: ${name}`;
 }
 
-export function Reasons({ r }: { r: Review }) {
+export function Reasons({ r }: { r: Pick<Review, 'reasons' | 'banned'> }) {
   const reasons = r.reasons ?? [];
   if (reasons.length === 0 && !r.banned) return null;
   return (
@@ -483,6 +488,7 @@ interface QueueProps {
   myID: number | null;
   now: number;
   talkTitle: (id: number) => string;
+  postOf: (r: Review) => Post | undefined;
   onDecide: (r: Review, d: 'approve' | 'reject', body?: string) => Promise<void>;
   onBulk: (d: 'approve' | 'reject') => Promise<void>;
   onBan: (r: Review) => void;
@@ -533,7 +539,7 @@ function Queue(p: QueueProps) {
   );
 }
 
-function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, setEditing, myID, now, talkTitle, onDecide, onBan, onUndo }: QueueProps & { r: Review }) {
+function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, setEditing, myID, now, talkTitle, postOf, onDecide, onBan, onUndo }: QueueProps & { r: Review }) {
   const isSel = selected === r.id;
   const open = isOpen(r);
   const other = open ? claimedBy(r, myID, now) : null;
@@ -560,11 +566,9 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
           </span>
           <span class="rv-meta">
             <span class={`state state-${r.state}`}>{stateName(r.state)}</span>
-            <span>{r.kind === 'reply' ? t('kindReply') : t('kindQuestion')}</span>
+            <span>{kindName(r.kind)}</span>
             <span aria-hidden="true">·</span>
-            <span dir="auto">{r.author_name || t('anonymous')}</span>
-            <span aria-hidden="true">·</span>
-            <span dir="auto">{talkTitle(r.talk_id)}</span>
+            <Origin r={r} talkTitle={talkTitle} post={postOf(r)} />
             <span aria-hidden="true">·</span>
             <time dateTime={r.created_at}>{relTime(r.created_at, now)}</time>
           </span>
@@ -651,6 +655,73 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
   );
 }
 
+function kindName(k: Review['kind']): string {
+  return k === 'reply' ? t('kindReply') : k === 'post' ? t('kindPost') : t('kindQuestion');
+}
+
+/**
+ * Who wrote a review's text and where: the author and the talk, or for a
+ * social post (of no talk) its platform, author and handle.
+ */
+function Origin({ r, talkTitle, post }: { r: Review; talkTitle: (id: number) => string; post: Post | undefined }) {
+  if (r.kind !== 'post') {
+    return (
+      <>
+        <span dir="auto">{r.author_name || t('anonymous')}</span>
+        <span aria-hidden="true">·</span>
+        <span dir="auto">{talkTitle(r.talk_id)}</span>
+      </>
+    );
+  }
+  // The review names the author by handle when the post gives no name.
+  const name = post?.author_name || (post ? '' : r.author_name);
+  const handle = post ? atHandle(post.author_handle) : '';
+  return (
+    <span class="rv-post-origin" data-testid="review-post">
+      {post && <span class={`platform platform-${post.platform}`}>{platformName(post.platform)}</span>}
+      {name && <span dir="auto">{name}</span>}
+      {handle && (
+        <span dir="ltr" class="rv-handle">
+          {handle}
+        </span>
+      )}
+      {!name && !handle && <span>{t('anonymous')}</span>}
+    </span>
+  );
+}
+
+/**
+ * The posts that the reviews of kind "post" in list are about (a review
+ * carries the text, not the platform or the handle): read from the posts
+ * lists when one is not held yet.
+ */
+function usePostsOf(eventID: number, list: Review[]): Map<number, Post> {
+  const [posts, setPosts] = useState<Map<number, Post>>(new Map());
+  const missing = list
+    .filter((r) => r.kind === 'post' && !posts.has(r.subject_id))
+    .map((r) => r.subject_id)
+    .sort((a, b) => a - b)
+    .join(',');
+  useEffect(() => {
+    if (!missing) return;
+    let alive = true;
+    void Promise.all(
+      (['pending', 'approved', 'rejected'] as const).map((status) => api.posts(eventID, { status, limit: 100 }).then((l) => l.posts ?? [], () => [] as Post[])),
+    ).then((lists) => {
+      if (!alive) return;
+      setPosts((m) => {
+        const n = new Map(m);
+        for (const p of lists.flat()) n.set(p.id, p);
+        return n;
+      });
+    });
+    return () => {
+      alive = false;
+    };
+  }, [eventID, missing]);
+  return posts;
+}
+
 function stateName(s: Review['state']): string {
   switch (s) {
     case 'pending':
@@ -665,7 +736,7 @@ function stateName(s: Review['state']): string {
   return s;
 }
 
-function Decided({ list, myID, now, talkTitle, onUndo, onBan }: { list: Review[]; myID: number | null; now: number; talkTitle: (id: number) => string; onUndo: (r: Review) => Promise<void>; onBan: (r: Review) => void }) {
+function Decided({ list, myID, now, talkTitle, postOf, onUndo, onBan }: { list: Review[]; myID: number | null; now: number; talkTitle: (id: number) => string; postOf: (r: Review) => Post | undefined; onUndo: (r: Review) => Promise<void>; onBan: (r: Review) => void }) {
   useLocale();
   if (list.length === 0) return <p class="empty">{t('decidedEmpty')}</p>;
   return (
@@ -683,9 +754,7 @@ function Decided({ list, myID, now, talkTitle, onUndo, onBan }: { list: Review[]
                 <span class={`state state-${r.state}`}>{stateName(r.state)}</span>
                 <span>{r.decision ? `${decidedText(r)} · ${relTime(r.decision.at, now)}` : ''}</span>
                 <span aria-hidden="true">·</span>
-                <span dir="auto">{r.author_name || t('anonymous')}</span>
-                <span aria-hidden="true">·</span>
-                <span dir="auto">{talkTitle(r.talk_id)}</span>
+                <Origin r={r} talkTitle={talkTitle} post={postOf(r)} />
               </p>
               <Reasons r={r} />
             </div>

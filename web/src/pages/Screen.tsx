@@ -1,15 +1,16 @@
 // The presenter / projector screen (1920×1080, readable from the back of
 // the room): join QR and code, the highlighted question, the top questions,
 // how many are connected. Staff drive it from the keyboard.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import type { ClientConfig, Question } from '../types';
+import { atHandle, FeaturedPost, initials, platformName } from '../state/posts';
 import { approved, view } from '../state/questions';
 import { LangSwitch, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { useFitText } from '../ui/fit';
-import { useTitle } from '../ui/hooks';
+import { useObservable, useTitle } from '../ui/hooks';
 import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
 import { LikeIcon } from '../ui/qa';
@@ -17,6 +18,7 @@ import { SignIn } from '../ui/signin';
 import { toast } from '../ui/toast';
 import { useEventLive, useTalkSession } from './Audience';
 import '../styles/screen.css';
+import '../styles/feed.css';
 
 function sizeClass(body: string): string {
   const n = [...body].length;
@@ -34,7 +36,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
     helpRef.current = typeof v === 'function' ? v(helpRef.current) : v;
     setHelpState(helpRef.current);
   };
-  const { live, programme, status } = useEventLive(eventID);
+  const { live, prog, programme, status } = useEventLive(eventID);
   const staff = role === 'staff';
   const { state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
   const event = programme.event;
@@ -54,10 +56,32 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
     api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false }));
   }, []);
 
+  // The post the event features: GET featured, then post.featured on the
+  // "event" topic; read again after a reset and after a reconnect.
+  const featured = useMemo(() => new FeaturedPost(), [prog]);
+  useObservable(featured);
+  useEffect(() => {
+    const refresh = () => void featured.refresh(() => api.featured(eventID)).catch(() => {});
+    const off = prog.follow({ events: (evs) => featured.applyAll(evs), reloaded: refresh });
+    let was = live.status;
+    const offStatus = live.onStatus((s) => {
+      if (s === 'live' && was === 'reconnecting') refresh();
+      was = s;
+    });
+    refresh();
+    return () => {
+      off();
+      offStatus();
+    };
+  }, [prog, live, eventID]);
+  const post = featured.post;
+  const postText = useRef<HTMLParagraphElement>(null);
+
   const highlighted = state?.highlighted();
   const top = state ? view(state.all(), 'top', highlighted?.id ?? 0).filter(approved) : [];
   const hlBody = useRef<HTMLParagraphElement>(null);
-  useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang]);
+  useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang, post?.id]);
+  useFitText(postText, post?.text ?? '', [post?.id, highlighted?.id, lang]);
 
   useEffect(() => {
     const act = async (fn: () => Promise<unknown>) => {
@@ -199,10 +223,33 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
               {highlighted.answered && <span class="screen-badge">{t('answered')}</span>}
             </div>
           </section>
-        ) : (
+        ) : post ? null : (
           <section class="screen-hl screen-hl-empty" aria-live="polite" data-testid="screen-idle" data-qa-open={String(talk?.qa_open ?? true)}>
             <p class="screen-hl-body hl-l">{talk && !talk.qa_open ? t('screenQAClosed') : t('screenNoHighlight')}</p>
             <p class="screen-hl-sub">{talk && !talk.qa_open ? t('screenQAClosedSub') : t('screenNoHighlightSub')}</p>
+          </section>
+        )}
+        {post && !error && (
+          <section class={`screen-post ${highlighted ? 'screen-post-small' : ''}`} data-testid="screen-post" data-pid={post.id} aria-live="polite" aria-label={t('screenFeatured')}>
+            <div class="screen-post-head">
+              <span class="screen-post-avatar" aria-hidden="true">
+                {initials(post.author_name, post.author_handle)}
+              </span>
+              <span class="screen-post-who">
+                <span class="screen-post-name" dir="auto">
+                  {post.author_name || atHandle(post.author_handle)}
+                </span>
+                {post.author_name && post.author_handle && (
+                  <span class="screen-post-handle" dir="ltr">
+                    {atHandle(post.author_handle)}
+                  </span>
+                )}
+              </span>
+              <span class={`screen-post-platform platform-${post.platform}`}>{platformName(post.platform)}</span>
+            </div>
+            <p ref={postText} class={`screen-post-text ${highlighted ? 'hl-s' : sizeClass(post.text)}`} data-testid="screen-post-text" dir="auto" lang={post.lang || undefined}>
+              {post.text}
+            </p>
           </section>
         )}
         <section class="screen-top" aria-labelledby="screen-top-h">
@@ -213,7 +260,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
             <p class="screen-empty">{t('screenNoQuestions')}</p>
           ) : (
             <ol class="screen-list" data-testid="screen-list">
-              {top.slice(0, highlighted ? 3 : 5).map((q) => (
+              {top.slice(0, (highlighted ? 3 : 5) - (post ? 2 : 0)).map((q) => (
                 <li key={q.id} class="screen-item" data-qid={q.id}>
                   <span class="screen-item-likes" data-likes={q.likes}>
                     <LikeIcon filled={false} />

@@ -3,7 +3,7 @@
 // from the new cursor.
 import type { Api, Sort } from '../api';
 import type { LiveClient } from '../live';
-import type { Question } from '../types';
+import type { Question, StreamEvent } from '../types';
 import { TalkState } from './questions';
 import { Programme } from './talks';
 
@@ -104,6 +104,13 @@ export class ProgrammeSession {
   readonly programme = new Programme();
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
+  /** Others that read the "event" topic too (one subscription per topic): its events, and each fresh snapshot after a reset. */
+  private followers = new Set<{ events(evs: StreamEvent[]): void; reloaded(): void }>();
+
+  follow(f: { events(evs: StreamEvent[]): void; reloaded(): void }): () => void {
+    this.followers.add(f);
+    return () => this.followers.delete(f);
+  }
 
   constructor(
     private api: ProgrammeApi,
@@ -122,7 +129,10 @@ export class ProgrammeSession {
     if (this.stopped) return;
     this.programme.load(event, list.talks);
     this.unsubscribe = this.live.subscribe('event', list.stream.cursor, {
-      events: (evs) => this.programme.applyAll(evs),
+      events: (evs) => {
+        this.programme.applyAll(evs);
+        for (const f of [...this.followers]) f.events(evs);
+      },
       reset: () => void this.reload(),
     });
   }
@@ -134,6 +144,7 @@ export class ProgrammeSession {
         if (this.stopped) return;
         this.programme.load(event, list.talks);
         this.live.resubscribe('event', list.stream.cursor);
+        for (const f of [...this.followers]) f.reloaded();
         return;
       } catch {
         await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
