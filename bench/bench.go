@@ -68,6 +68,7 @@ func Main(args []string) int {
 		"idle":       runIdle,
 		"likes":      runLikes,
 		"moderation": runModeration,
+		"ingest":     runIngest,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

@@ -11,6 +11,12 @@
 # pre-moderation, an HTTP scorer answering in 30 ms, 20 asks/s, 5
 # moderators' consoles (moderated_ask_p99_ms, queue_p99_ms).
 #
+# The ingest scenario measures the social feed: a Mastodon test instance in
+# the generator streams #koe to a source, an operator's console follows the
+# feed stream; 20 posts/s for 10 s timed from publication to the console
+# (ingest_to_screen_p99_ms), then 5000 at once (ingest_posts_per_s, with
+# ingest_lost and ingest_duplicated, both 0 when all is well).
+#
 # The scaled scenario runs fanout and likes (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
 # sharing a fresh PostgreSQL database and a Redis key prefix of their own;
@@ -28,7 +34,7 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest scaled")
 #   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
 #   BENCH_POSTGRES_URL    scaled: PostgreSQL to create databases on, a URL
@@ -48,7 +54,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -299,6 +305,10 @@ for scenario in $scenarios; do
 			grep -E '^(# |[a-z0-9_]+=)'
 		start_server
 		bench moderation --url "$url" --token "$token" --duration "${BENCH_MODERATION_DURATION:-20s}"
+		;;
+	ingest)
+		start_server
+		bench ingest --url "$url" --token "$token"
 		;;
 	scaled)
 		# Subscriber i connects to replica i mod $replicas, writers and
