@@ -5,14 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/lxzan/gws"
 
 	"github.com/koehq/koe/ingest/mastodon/mastodontest"
 )
@@ -57,7 +52,7 @@ func runIngest(ctx context.Context, args []string, r *report) error {
 	if err := waitStreaming(ctx, a, fmt.Sprintf("%s/sources/%d", path, src.ID)); err != nil {
 		return err
 	}
-	feed, err := openFeed(ctx, c.urls[0], c.token, ev.ID)
+	feed, err := openConsole(ctx, c.urls[0], c.token, ev.ID, "feed", postCreated)
 	if err != nil {
 		return err
 	}
@@ -170,108 +165,14 @@ func countPosts(ctx context.Context, a *api, path string) (int, error) {
 	}
 }
 
-// feedConsole is an operator following the event's feed stream: when each
-// post.created arrived, by text.
-type feedConsole struct {
-	gws.BuiltinEventHandler
-	conn       *gws.Conn
-	subscribed chan struct{}
-	once       sync.Once
-	mu         sync.Mutex
-	arrived    map[string]time.Time
-	twice      int
-	newest     time.Time
+// postCreated keys a feed console's post.created of the benchmark by its
+// text.
+func postCreated(typ string, data json.RawMessage) (string, bool) {
+	var p struct {
+		Text string `json:"text"`
+	}
+	if typ != "post.created" || json.Unmarshal(data, &p) != nil || !strings.HasSuffix(p.Text, "#koe") {
+		return "", false
+	}
+	return p.Text, true
 }
-
-func openFeed(ctx context.Context, base, token string, eventID int64) (*feedConsole, error) {
-	c := &feedConsole{subscribed: make(chan struct{}), arrived: map[string]time.Time{}}
-	hdr := http.Header{"Authorization": {"Bearer " + token}}
-	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: liveURL(base, eventID), RequestHeader: hdr, HandshakeTimeout: 5 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("feed: %w", err)
-	}
-	c.conn = conn
-	go conn.ReadLoop()
-	if err := conn.WriteString(`{"type":"subscribe","topic":"feed"}`); err != nil {
-		return nil, err
-	}
-	select {
-	case <-c.subscribed:
-		return c, nil
-	case <-time.After(subscribeTimeout):
-		return nil, fmt.Errorf("feed: no subscription within %s", subscribeTimeout)
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (c *feedConsole) OnMessage(_ *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	now := time.Now()
-	var msg struct {
-		Type   string `json:"type"`
-		Events []struct {
-			Type string `json:"type"`
-			Data struct {
-				Text string `json:"text"`
-			} `json:"data"`
-		} `json:"events"`
-	}
-	if json.Unmarshal(m.Bytes(), &msg) != nil {
-		return
-	}
-	if msg.Type == "subscribed" {
-		c.once.Do(func() { close(c.subscribed) })
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ev := range msg.Events {
-		if ev.Type != "post.created" || !strings.HasSuffix(ev.Data.Text, "#koe") {
-			continue
-		}
-		if _, dup := c.arrived[ev.Data.Text]; dup {
-			c.twice++
-			continue
-		}
-		c.arrived[ev.Data.Text], c.newest = now, now
-	}
-}
-
-// wait waits until n posts arrived, or for at most limit.
-func (c *feedConsole) wait(ctx context.Context, n int, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		c.mu.Lock()
-		got := len(c.arrived)
-		c.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("feed: %d of %d posts after %s", got, n, limit)
-		}
-		if err := sleep(ctx, 10*time.Millisecond); err != nil {
-			return err
-		}
-	}
-}
-
-func (c *feedConsole) seen() map[string]time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.arrived)
-}
-
-func (c *feedConsole) last() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.newest
-}
-
-func (c *feedConsole) repeats() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.twice
-}
-
-func (c *feedConsole) close() { _ = c.conn.WriteClose(1000, nil) }

@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/lxzan/gws"
 )
 
 // runModeration measures moderated asking: an event in pre-moderation
@@ -66,9 +63,9 @@ func runModeration(ctx context.Context, args []string, r *report) error {
 	if err != nil {
 		return err
 	}
-	consoles := make([]*console, *moderators)
+	consoles := make([]*console[int64], *moderators)
 	for i := range consoles {
-		if consoles[i], err = openConsole(ctx, c.urls[i%len(c.urls)], c.token, t.event); err != nil {
+		if consoles[i], err = openConsole(ctx, c.urls[i%len(c.urls)], c.token, t.event, "moderation", reviewCreated); err != nil {
 			return err
 		}
 		defer consoles[i].close()
@@ -159,70 +156,14 @@ func serveScorer(delay time.Duration) (net.Listener, error) {
 	return ln, nil
 }
 
-// console is one moderator following the event's moderation stream: when
-// each review.created arrived, by question.
-type console struct {
-	gws.BuiltinEventHandler
-	conn       *gws.Conn
-	subscribed chan struct{}
-	once       sync.Once
-	mu         sync.Mutex
-	arrived    map[int64]time.Time
+// reviewCreated keys a moderation console's review.created by its
+// question.
+func reviewCreated(typ string, data json.RawMessage) (int64, bool) {
+	var r struct {
+		SubjectID int64 `json:"subject_id"`
+	}
+	if typ != "review.created" || json.Unmarshal(data, &r) != nil {
+		return 0, false
+	}
+	return r.SubjectID, true
 }
-
-func openConsole(ctx context.Context, base, token string, eventID int64) (*console, error) {
-	c := &console{subscribed: make(chan struct{}), arrived: map[int64]time.Time{}}
-	hdr := http.Header{"Authorization": {"Bearer " + token}}
-	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: liveURL(base, eventID), RequestHeader: hdr, HandshakeTimeout: 5 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	c.conn = conn
-	go conn.ReadLoop()
-	if err := conn.WriteString(`{"type":"subscribe","topic":"moderation"}`); err != nil {
-		return nil, err
-	}
-	select {
-	case <-c.subscribed:
-		return c, nil
-	case <-time.After(subscribeTimeout):
-		return nil, fmt.Errorf("console: no subscription within %s", subscribeTimeout)
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (c *console) OnMessage(_ *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	now := time.Now()
-	var msg struct {
-		Type   string `json:"type"`
-		Events []struct {
-			Type string `json:"type"`
-			Data struct {
-				SubjectID int64 `json:"subject_id"`
-			} `json:"data"`
-		} `json:"events"`
-	}
-	if json.Unmarshal(m.Bytes(), &msg) != nil {
-		return
-	}
-	if msg.Type == "subscribed" {
-		c.once.Do(func() { close(c.subscribed) })
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ev := range msg.Events {
-		if _, ok := c.arrived[ev.Data.SubjectID]; ev.Type == "review.created" && !ok {
-			c.arrived[ev.Data.SubjectID] = now
-		}
-	}
-}
-
-func (c *console) seen() map[int64]time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.arrived)
-}
-
-func (c *console) close() { _ = c.conn.WriteClose(1000, nil) }
