@@ -252,7 +252,8 @@ type ModerationStore interface {
 	// accountID's claim.
 	ClaimReview(ctx context.Context, eventID, id int64, accountID int64, c *ReviewClaim, now time.Time) (*Review, error)
 	// DecideReview decides an open review and sets its subject's status
-	// (body, when not nil, replaces the subject's text first); the review
+	// (body, when not nil, replaces a question's or reply's text first; a
+	// post's text is its author's and stays); the review
 	// is returned decided. ECONFLICT, with the decided review, when it
 	// was decided already: of racing decisions exactly one wins. Records
 	// ReviewUpdated and the subject's change (QuestionUpdated, with

@@ -125,6 +125,15 @@ func (a *Actions) DecideReview(ctx context.Context, eventID, id int64, in Review
 	if err != nil {
 		return nil, err
 	}
+	if body != nil {
+		r, err := a.store.Review(ctx, eventID, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Kind == koe.ReviewPost {
+			return nil, koe.Invalid("body", koe.ReasonFormat, 0, "a social post's text is its author's: approve or reject it as it is")
+		}
+	}
 	return a.decide(ctx, eventID, id, d, body)
 }
 
@@ -245,6 +254,9 @@ func (a *Actions) Ban(ctx context.Context, eventID int64, in NewBan) (*koe.Ban, 
 		r, err := a.store.Review(ctx, eventID, *in.ReviewID)
 		if err != nil {
 			return nil, err
+		}
+		if r.Kind == koe.ReviewPost {
+			return nil, koe.Invalid("review_id", koe.ReasonFormat, 0, "a social post's author is not a participant of the event: reject or hide the post, or change its source")
 		}
 		b.ParticipantID = r.ParticipantID
 	default:

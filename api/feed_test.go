@@ -228,6 +228,9 @@ func TestModeratedPosts(t *testing.T) {
 	if rev == nil || rev.TalkID != 0 || rev.Body != "a fine post" {
 		t.Fatalf("no open review of the post in %+v", queue.Reviews)
 	}
+	// A post's author is no participant to ban, and its text is theirs.
+	mod.post(eventPath(e.ID)+"/bans", map[string]any{"review_id": rev.ID}).want(t, 400, koe.EINVALID)
+	mod.post(fmt.Sprintf("%s/reviews/%d/decision", eventPath(e.ID), rev.ID), map[string]any{"decision": "approve", "body": "rewritten"}).want(t, 400, koe.EINVALID)
 	feed := subscribeWS(t, mod, e.ID, "feed", "")
 	mod.post(fmt.Sprintf("%s/reviews/%d/decision", eventPath(e.ID), rev.ID), map[string]any{"decision": "approve"}).want(t, 200, "")
 	ev := eventOf(t, feed, "post.updated")

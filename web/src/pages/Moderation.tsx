@@ -245,13 +245,13 @@ function Console({ eventID, role }: { eventID: number; role: EventRole }) {
           if (r) void s.decide(r, 'reject');
           break;
         case 'edit':
-          if (r) {
+          if (r && r.kind !== 'post') {
             e.preventDefault();
             setEditing(r.id);
           }
           break;
         case 'ban':
-          if (s.sel && !s.sel.banned) setBanFor(s.sel);
+          if (s.sel && !s.sel.banned && s.sel.kind !== 'post') setBanFor(s.sel);
           break;
         case 'close':
           if (s.editing !== null) setEditing(null);
@@ -631,10 +631,12 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
               <button type="button" class="btn btn-small btn-danger" data-action="reject" onClick={() => void onDecide(r, 'reject')} aria-keyshortcuts="r">
                 {t('reject')}
               </button>
-              <button type="button" class="btn btn-small" data-action="edit" onClick={() => setEditing(r.id)} aria-keyshortcuts="e">
-                {t('editAndApprove')}
-              </button>
-              {!r.banned && (
+              {r.kind !== 'post' && (
+                <button type="button" class="btn btn-small" data-action="edit" onClick={() => setEditing(r.id)} aria-keyshortcuts="e">
+                  {t('editAndApprove')}
+                </button>
+              )}
+              {!r.banned && r.kind !== 'post' && (
                 <button type="button" class="btn btn-small btn-ghost btn-danger" data-action="ban" onClick={() => onBan(r)} aria-keyshortcuts="b">
                   {t('banAuthor')}
                 </button>
@@ -764,7 +766,7 @@ function Decided({ list, myID, now, talkTitle, postOf, onUndo, onBan }: { list: 
                   {t('undoN', { s: left })}
                 </button>
               )}
-              {!r.banned && (
+              {!r.banned && r.kind !== 'post' && (
                 <button type="button" class="btn btn-small btn-ghost btn-danger" onClick={() => onBan(r)} data-action="ban">
                   {t('banAuthor')}
                 </button>
