@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -173,20 +174,11 @@ func cleanTerms(field string, terms []string, hashtag bool) ([]string, error) {
 				return nil, Invalid(field, ReasonFormat, 0, "%s entries are single words (the hashtag without '#')", field)
 			}
 		}
-		if t != "" && !containsString(out, t) {
+		if t != "" && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	return out, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // SourceUpdate changes a source's configuration; nil fields stay.
@@ -403,7 +395,7 @@ func (u PostUpdate) Apply(p *Post, now time.Time) (bool, error) {
 	if u.Hidden != nil {
 		p.Hidden = *u.Hidden
 	}
-	if u.Engaged != "" && !containsString(p.Engaged, u.Engaged) {
+	if u.Engaged != "" && !slices.Contains(p.Engaged, u.Engaged) {
 		p.Engaged = append(append([]string{}, p.Engaged...), u.Engaged)
 	}
 	if u.Featured != nil {

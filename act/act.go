@@ -12,7 +12,6 @@ package act
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,8 +69,10 @@ type Config struct {
 	// Platforms build the social feed's clients, by source kind (the
 	// webhook needs none); a kind without one cannot be added.
 	Platforms map[koe.SourceKind]ingest.Platform
-	// Ingest tunes the runner of the sources.
-	Ingest IngestOptions
+	// Ingest is what the sources' clients get: the HTTP client, how often
+	// polling sources ask and how soon a dropped stream reconnects (tests
+	// and KOE_INGEST_POLL shorten them); zero values take the defaults.
+	Ingest ingest.Options
 }
 
 // SessionLimits bound staff sessions.
@@ -114,8 +115,7 @@ type Actions struct {
 	mod        *moderator
 
 	platforms     map[koe.SourceKind]ingest.Platform
-	ingestOpts    IngestOptions
-	ingestClient  *http.Client
+	ingestOpts    ingest.Options
 	ingestMetrics *ingestMetrics
 }
 
@@ -153,20 +153,10 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Ingest.Client == nil {
-		cfg.Ingest.Client = &http.Client{Timeout: 15 * time.Second}
-	}
-	if cfg.Ingest.PollEvery <= 0 {
-		cfg.Ingest.PollEvery = 10 * time.Second
-	}
-	if cfg.Ingest.Retry <= 0 {
-		cfg.Ingest.Retry = 2 * time.Second
-	}
 	st := cfg.Store
 	return &Actions{
 		platforms:     cfg.Platforms,
-		ingestOpts:    cfg.Ingest,
-		ingestClient:  cfg.Ingest.Client,
+		ingestOpts:    cfg.Ingest.Defaults(),
 		ingestMetrics: newIngestMetrics(cfg.Registry),
 		store:         st,
 		hub:           cfg.Hub,

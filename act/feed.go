@@ -338,7 +338,7 @@ func (a *Actions) EngagePost(ctx context.Context, eventID, id int64, action stri
 	}
 	var engager ingest.Engager
 	if build := a.platforms[s.Kind]; build != nil {
-		src, err := build(s, ingest.Options{Client: a.ingestClient})
+		src, err := build(s, a.ingestOpts)
 		if err != nil {
 			return nil, koe.Errorf(koe.EINVALID, "%v", err)
 		}

@@ -3,7 +3,6 @@ package act
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"time"
 
@@ -91,18 +90,15 @@ func (a *Actions) Ingest(ctx context.Context, src *koe.Source, posts []koe.Post,
 		p.Reasons, p.Score = sc.reasons, sc.score
 		items[i] = koe.IngestedPost{Post: p, Review: sc.review}
 	}
-	if len(items) == 0 && cursor == "" {
-		a.ingestMetrics.count(src, "known", res.Known)
-		a.ingestMetrics.count(src, "unfit", res.Unfit)
-		return res, nil
+	if len(items) > 0 || cursor != "" {
+		stored, err := a.store.IngestPosts(ctx, src.ID, items, cursor)
+		if err != nil {
+			return nil, err
+		}
+		res.Stored = stored
+		res.Known += len(items) - len(stored)
 	}
-	stored, err := a.store.IngestPosts(ctx, src.ID, items, cursor)
-	if err != nil {
-		return nil, err
-	}
-	res.Stored = stored
-	res.Known += len(items) - len(stored)
-	for _, p := range stored {
+	for _, p := range res.Stored {
 		a.ingestMetrics.count(src, string(p.Status), 1)
 	}
 	a.ingestMetrics.count(src, "known", res.Known)
@@ -147,17 +143,6 @@ func (a *Actions) IngestWebhook(ctx context.Context, sourceID int64, timestamp, 
 		a.log.Warn("cannot save a webhook's health", "source", src.ID, "error", err)
 	}
 	return res, nil
-}
-
-// IngestOptions tune the runner.
-type IngestOptions struct {
-	// Client makes the platforms' HTTP requests (default: 15 s timeout).
-	Client *http.Client
-	// PollEvery is how often polling sources ask (default 10 s), Retry
-	// the least wait before reconnecting a stream (default 2 s): tests
-	// shorten them (KOE_INGEST_POLL).
-	PollEvery time.Duration
-	Retry     time.Duration
 }
 
 // The runner's pace.
@@ -231,13 +216,8 @@ func (a *Actions) lead(ctx context.Context) {
 		if err == nil {
 			want := map[int64]bool{}
 			for _, s := range sources {
-				if !s.Enabled || a.platforms[s.Kind] == nil {
-					if s.Enabled || s.Health.State == "stopped" || s.Kind == koe.SourceWebhook {
-						continue
-					}
-					h := s.Health
-					h.State, h.UpdatedAt = "stopped", a.now()
-					_ = a.store.SaveSourceHealth(ctx, s.ID, h)
+				if !s.Enabled || a.platforms[s.Kind] == nil { // a webhook has no runner
+					a.markStopped(ctx, s)
 					continue
 				}
 				want[s.ID] = true
@@ -268,6 +248,17 @@ func (a *Actions) lead(ctx context.Context) {
 	}
 }
 
+// markStopped says that a disabled source stopped, when its health says
+// otherwise (the replica that ran it died before saying so itself).
+func (a *Actions) markStopped(ctx context.Context, s *koe.Source) {
+	if s.Enabled || s.Kind == koe.SourceWebhook || s.Health.State == "stopped" {
+		return
+	}
+	h := s.Health
+	h.State, h.UpdatedAt = "stopped", a.now()
+	_ = a.store.SaveSourceHealth(ctx, s.ID, h)
+}
+
 // runSource runs one source until ctx ends, again after each failure.
 func (a *Actions) runSource(ctx context.Context, s *koe.Source) {
 	sink := &sink{a: a, src: s, health: s.Health}
@@ -280,7 +271,7 @@ func (a *Actions) runSource(ctx context.Context, s *koe.Source) {
 	wait := a.ingestOpts.Retry
 	for ctx.Err() == nil {
 		started := a.now()
-		src, err := a.platforms[s.Kind](s, ingest.Options{Client: a.ingestClient, PollEvery: a.ingestOpts.PollEvery, Retry: a.ingestOpts.Retry})
+		src, err := a.platforms[s.Kind](s, a.ingestOpts)
 		if err == nil {
 			var cur *koe.Source
 			if cur, err = a.store.Source(ctx, 0, s.ID); err == nil {

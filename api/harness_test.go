@@ -28,6 +28,7 @@ import (
 	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/broker/redis"
+	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/ingest/platforms"
 	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/outbox"
@@ -171,7 +172,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	reg := prometheus.NewRegistry()
 	cfg := harnessConfig{
 		act: act.Config{Store: st, Limits: ratelimit.Rates{}, Logger: quiet, OwnerToken: ownerToken, Platforms: platforms.All, Registry: reg,
-			Ingest: act.IngestOptions{PollEvery: 50 * time.Millisecond, Retry: 50 * time.Millisecond}},
+			Ingest: ingest.Options{PollEvery: 50 * time.Millisecond, Retry: 50 * time.Millisecond}},
 		api: api.Config{Registry: reg, Logger: quiet},
 		hub: realtime.Options{
 			FlushInterval:    5 * time.Millisecond,

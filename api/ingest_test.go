@@ -22,7 +22,7 @@ func runIngest(h *harness) (stop func()) {
 	}()
 	stop = func() { cancel(); <-done }
 	h.t.Cleanup(stop)
-	return func() { cancel(); <-done }
+	return stop
 }
 
 // allPosts lists every post of the event, oldest first.
@@ -32,10 +32,11 @@ func allPosts(t *testing.T, c *client, eventID int64) []koe.Post {
 	before := ""
 	for {
 		var page postPage
-		if r := c.get(eventPath(eventID) + "/posts?limit=100" + before); !r.want(t, 200, "") {
+		r := c.get(eventPath(eventID) + "/posts?limit=100" + before)
+		if !r.want(t, 200, "") {
 			return nil
 		}
-		c.get(eventPath(eventID)+"/posts?limit=100"+before).decode(t, &page)
+		r.decode(t, &page)
 		all = append(page.Posts, all...)
 		if len(page.Posts) < 100 {
 			break

@@ -120,9 +120,9 @@ func ReadBody(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// RateLimitFrom reads the X-RateLimit-Limit, -Remaining and -Reset
-// headers (Mastodon's and X's; Reset an ISO 8601 time or Unix seconds),
-// nil when they are absent.
+// RateLimitFrom reads Mastodon's X-RateLimit-Limit, -Remaining and
+// -Reset headers (Reset an ISO 8601 time or Unix seconds), nil when they
+// are absent. (X names its own x-rate-limit-*: ingest/x reads those.)
 func RateLimitFrom(h http.Header) *koe.RateLimit {
 	limit, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	remaining, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))

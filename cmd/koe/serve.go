@@ -22,6 +22,7 @@ import (
 	"github.com/koehq/koe/api"
 	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/broker/redis"
+	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/ingest/platforms"
 	"github.com/koehq/koe/outbox"
 	"github.com/koehq/koe/ratelimit"
@@ -101,7 +102,7 @@ func serve(args []string) error {
 		Scorers:             cfg.Scorers,
 		Registry:            reg,
 		Platforms:           platforms.All,
-		Ingest:              act.IngestOptions{PollEvery: cfg.IngestPoll, Retry: min(cfg.IngestPoll, 2*time.Second)},
+		Ingest:              ingest.Options{PollEvery: cfg.IngestPoll, Retry: min(cfg.IngestPoll, 2*time.Second)},
 	})
 	if err != nil {
 		return err

@@ -376,10 +376,12 @@ describe('the social feed in the browser', () => {
         await post(page, '型ヒントの話').waitFor();
         await page.locator('[data-testid="featured-mark"]').waitFor();
         await shot(page, `feed-${size}-${lang}`);
+        assert.equal((await page.locator('h1').innerText()).trim(), lang === 'ja' ? 'ソーシャルフィード' : 'Social feed');
         violations.push(...(await audit(page)));
         await page.goto(`${koe.base}/admin/e/${event.id}/sources`);
         await page.locator('[data-testid="source"]').first().waitFor();
         await shot(page, `sources-${size}-${lang}`);
+        assert.equal((await page.locator('h1').innerText()).trim(), lang === 'ja' ? 'ソース' : 'Sources');
         violations.push(...(await audit(page)));
         if (size === '1440') {
           await page.locator('[data-testid="add-source"]').click();
