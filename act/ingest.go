@@ -10,6 +10,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/ingest"
+	"github.com/koehq/koe/webhook"
 )
 
 // IngestResult says what became of a delivery's posts.
@@ -107,7 +108,7 @@ func (a *Actions) Ingest(ctx context.Context, src *koe.Source, posts []koe.Post,
 }
 
 // IngestWebhook stores a signed webhook request of a source: its
-// signature and timestamp are checked (ingest.Verify), then its posts
+// signature and timestamp are checked (webhook.Verify), then its posts
 // are ingested by koe itself. An unknown or disabled source answers as a
 // bad signature does, so that a sender cannot probe source ids.
 func (a *Actions) IngestWebhook(ctx context.Context, sourceID int64, timestamp, signature string, body []byte) (*IngestResult, error) {
@@ -121,7 +122,7 @@ func (a *Actions) IngestWebhook(ctx context.Context, sourceID int64, timestamp, 
 	case err != nil:
 		return nil, err
 	}
-	if err := ingest.Verify(src.Config.Secret, timestamp, signature, body, a.now()); err != nil {
+	if err := webhook.Verify(src.Config.Secret, timestamp, signature, body, a.now()); err != nil {
 		return nil, err
 	}
 	posts, err := ingest.DecodeWebhook(body)

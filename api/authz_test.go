@@ -16,7 +16,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/auth"
-	"github.com/koehq/koe/ingest"
+	"github.com/koehq/koe/webhook"
 )
 
 // The callers of the authorization matrix, in the order of its columns.
@@ -529,7 +529,7 @@ func authzRows() []authzRow {
 			body := []byte(fmt.Sprintf(`{"posts":[{"id":"m-%d","text":"signed"}]}`, w.unique()))
 			ts := strconv.FormatInt(time.Now().Unix(), 10)
 			return authzCall{method: "POST", path: fmt.Sprintf("/api/v1/ingest/%d", src.ID), body: json.RawMessage(body), header: http.Header{
-				ingest.TimestampHeader: {ts}, ingest.SignatureHeader: {ingest.Sign(src.Config.Secret, ts, body)}}}
+				webhook.TimestampHeader: {ts}, webhook.SignatureHeader: {webhook.Sign(src.Config.Secret, ts, body)}}}
 		}, "200 200 200 200 200 200 200 200 200 200"},
 
 		// Real-time: a WebSocket handshake and an event stream.

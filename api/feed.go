@@ -8,6 +8,7 @@ import (
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/act"
 	"github.com/koehq/koe/ingest"
+	"github.com/koehq/koe/webhook"
 )
 
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) error {
@@ -188,7 +189,7 @@ func (s *Server) ingestWebhook(w http.ResponseWriter, r *http.Request) error {
 		}
 		return koe.Errorf(koe.EINVALID, "could not read the request body")
 	}
-	res, err := s.act.IngestWebhook(r.Context(), ids[0], r.Header.Get(ingest.TimestampHeader), r.Header.Get(ingest.SignatureHeader), body)
+	res, err := s.act.IngestWebhook(r.Context(), ids[0], r.Header.Get(webhook.TimestampHeader), r.Header.Get(webhook.SignatureHeader), body)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/ingest"
+	"github.com/koehq/koe/webhook"
 )
 
 type sourceView struct {
@@ -29,7 +30,7 @@ func sendWebhook(t *testing.T, h *harness, url, secret string, ts time.Time, bod
 	t.Helper()
 	stamp := strconv.FormatInt(ts.Unix(), 10)
 	return h.client("").do("POST", url, json.RawMessage(body),
-		append([]callOpt{header(ingest.TimestampHeader, stamp), header(ingest.SignatureHeader, ingest.Sign(secret, stamp, body))}, opts...)...)
+		append([]callOpt{header(webhook.TimestampHeader, stamp), header(webhook.SignatureHeader, webhook.Sign(secret, stamp, body))}, opts...)...)
 }
 
 // eventsOf waits for n events of type typ on lc.
@@ -117,7 +118,7 @@ func TestWebhookSource(t *testing.T) {
 	sendWebhook(t, h, src.WebhookURL, src.Secret, now.Add(-10*time.Minute), bad).want(t, 401, "unauthorized")
 	sendWebhook(t, h, "/api/v1/ingest/999999", src.Secret, now, bad).want(t, 401, "unauthorized")
 	sendWebhook(t, h, src.WebhookURL, src.Secret, now, []byte(`{"posts":[{"id":"1"}]}`), docRejects).want(t, 400, "invalid_argument")
-	h.client("").do("POST", src.WebhookURL, json.RawMessage(bad), header(ingest.TimestampHeader, "1"), docRejects).want(t, 401, "unauthorized")
+	h.client("").do("POST", src.WebhookURL, json.RawMessage(bad), header(webhook.TimestampHeader, "1"), docRejects).want(t, 401, "unauthorized")
 
 	var page postPage
 	if r := mod.get(eventPath(e.ID) + "/posts"); r.want(t, 200, "") {

@@ -2,9 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -13,48 +10,8 @@ import (
 	"github.com/koehq/koe"
 )
 
-// The inbound webhook's headers, and how far its timestamp may be from
-// koe's clock: the window in which a captured request could be replayed
-// (and would store nothing new: its posts are known by then).
-const (
-	TimestampHeader = "X-Koe-Timestamp"
-	SignatureHeader = "X-Koe-Signature"
-	WebhookWindow   = 5 * time.Minute
-	// MaxWebhookBody is the largest webhook request koe reads.
-	MaxWebhookBody = 1 << 20
-)
-
-// Sign returns the signature header's value for body sent at timestamp
-// (Unix seconds): "sha256=" and the hex HMAC-SHA256, keyed with the
-// source's secret, of the timestamp, ".", and the body.
-func Sign(secret string, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(timestamp))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// Verify checks a webhook request's signature and timestamp at now.
-// Every failure is EUNAUTHORIZED, with a message that says which check
-// failed but nothing of the secret.
-func Verify(secret, timestamp, signature string, body []byte, now time.Time) error {
-	if secret == "" {
-		return koe.Errorf(koe.EUNAUTHORIZED, "this source has no signing secret")
-	}
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || strconv.FormatInt(sec, 10) != timestamp {
-		return koe.Errorf(koe.EUNAUTHORIZED, "%s must be the time of sending in Unix seconds", TimestampHeader)
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > WebhookWindow || d < -WebhookWindow {
-		return koe.Errorf(koe.EUNAUTHORIZED, "%s is more than %s from koe's clock: check the sender's clock, and do not replay requests", TimestampHeader, WebhookWindow)
-	}
-	want := Sign(secret, timestamp, body)
-	if !strings.HasPrefix(signature, "sha256=") || !hmac.Equal([]byte(signature), []byte(want)) {
-		return koe.Errorf(koe.EUNAUTHORIZED, "%s does not match: sign \"timestamp.body\" with HMAC-SHA256 and the source's secret", SignatureHeader)
-	}
-	return nil
-}
+// MaxWebhookBody is the largest webhook request koe reads.
+const MaxWebhookBody = 1 << 20
 
 // WebhookPost is one post of a webhook request.
 type WebhookPost struct {
