@@ -71,6 +71,14 @@ const (
 	SourceUpdated ChangeType = "source.updated" // *Source
 	SourceDeleted ChangeType = "source.deleted" // *Source (as it was)
 
+	// Integrations: for the audit log, never on the streams.
+	WebhookCreated ChangeType = "webhook.created" // *Webhook
+	WebhookUpdated ChangeType = "webhook.updated" // *Webhook
+	WebhookDeleted ChangeType = "webhook.deleted" // *Webhook (as it was)
+	SlackUpdated   ChangeType = "slack.updated"   // *SlackConnection
+	SlackDeleted   ChangeType = "slack.deleted"   // *SlackConnection (as it was)
+	SlackLinked    ChangeType = "slack.linked"    // *SlackLink
+
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account
 	AccountUpdated     ChangeType = "account.updated"     // *Account
