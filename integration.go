@@ -207,8 +207,13 @@ func (c *SlackConnection) Clean() error {
 			return Invalid("webhook_url", ReasonFormat, 0, "webhook_url must be a Slack incoming webhook URL (https://hooks.slack.com/services/…)")
 		}
 	}
-	c.BotTokenSet, c.SigningSecretSet, c.WebhookURLSet = c.BotToken != "", c.SigningSecret != "", c.WebhookURL != ""
+	c.markSet()
 	return nil
+}
+
+// markSet sets the Set fields from the credentials held.
+func (c *SlackConnection) markSet() {
+	c.BotTokenSet, c.SigningSecretSet, c.WebhookURLSet = c.BotToken != "", c.SigningSecret != "", c.WebhookURL != ""
 }
 
 // SlackUpdate changes a connection; nil fields stay.
@@ -242,7 +247,7 @@ func (u SlackUpdate) Apply(c *SlackConnection) bool {
 			*f.dst = *f.v
 		}
 	}
-	c.BotTokenSet, c.SigningSecretSet, c.WebhookURLSet = c.BotToken != "", c.SigningSecret != "", c.WebhookURL != ""
+	c.markSet()
 	return before.Enabled != c.Enabled || before.Channel != c.Channel || before.BotToken != c.BotToken ||
 		before.SigningSecret != c.SigningSecret || before.WebhookURL != c.WebhookURL || before.Reviews != c.Reviews || before.Digest != c.Digest
 }
