@@ -358,8 +358,8 @@ type DeliveryQuery struct {
 	Limit  int // 0 means 50
 }
 
-// IntegrationStore keeps webhooks, Slack connections and links, and the
-// deliveries to them.
+// IntegrationStore keeps webhooks and the deliveries to them. (Slack's
+// connections, links and messages join it with the Slack integration.)
 type IntegrationStore interface {
 	// CreateWebhook stores w, setting ID, Version (1), CreatedAt and
 	// UpdatedAt; records WebhookCreated. ENOTFOUND without the event.
@@ -375,23 +375,6 @@ type IntegrationStore interface {
 	Webhook(ctx context.Context, eventID, id int64) (*Webhook, error)
 	// Webhooks lists an event's webhooks by id, with secrets and health.
 	Webhooks(ctx context.Context, eventID int64) ([]*Webhook, error)
-
-	// SlackConnection returns an event's connection, with its credentials
-	// and health; ENOTFOUND when it has none.
-	SlackConnection(ctx context.Context, eventID int64) (*SlackConnection, error)
-	// SetSlackConnection stores c, the event's connection (a new one, or
-	// one SlackUpdate changed), setting Version, CreatedAt and UpdatedAt;
-	// records SlackUpdated. ENOTFOUND without the event.
-	SetSlackConnection(ctx context.Context, c *SlackConnection) error
-	// DeleteSlackConnection deletes the event's connection and its
-	// waiting deliveries; records SlackDeleted. ENOTFOUND when there is
-	// none.
-	DeleteSlackConnection(ctx context.Context, eventID int64) error
-	// LinkSlackUser stores l, replacing the Slack user's earlier link;
-	// records SlackLinked. ENOTFOUND without the account.
-	LinkSlackUser(ctx context.Context, l *SlackLink) error
-	// SlackLink returns the link of a Slack user; ENOTFOUND for none.
-	SlackLink(ctx context.Context, teamID, userID string) (*SlackLink, error)
 
 	// EnqueueDeliveries stores deliveries (setting IDs and CreatedAt),
 	// skipping those whose (Target, TargetID, Key) is stored already: a
@@ -412,10 +395,6 @@ type IntegrationStore interface {
 	// Redeliver makes a delivery pending again, due at now (its attempts
 	// stay counted).
 	Redeliver(ctx context.Context, eventID, id int64, now time.Time) (*Delivery, error)
-	// SlackMessage returns the Result of the delivered SlackReview
-	// delivery of a review: the message to update; "" when there is
-	// none, with pending true when its delivery still waits.
-	SlackMessage(ctx context.Context, eventID, reviewID int64) (result string, pending bool, err error)
 	// PruneDeliveries deletes the deliveries that are no longer pending
 	// and were made before before, and returns how many.
 	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
@@ -443,3 +422,14 @@ func (c *SlackConnection) Change(typ ChangeType, before *SlackConnection) Change
 
 // Change records l as SlackLinked.
 func (l *SlackLink) Change() Change { return newChange(SlackLinked, 0, 0, VisibleStaff, l) }
+
+// Record notes an attempt of a delivery to the destination (not its
+// backlog, which the store counts).
+func (h *IntegrationHealth) Record(a DeliveryAttempt) {
+	at := a.At
+	if a.Error == "" {
+		h.LastSuccessAt = &at
+		return
+	}
+	h.LastError, h.LastErrorAt = a.Error, &at
+}

@@ -38,6 +38,7 @@ type Store interface {
 	ModerationStore
 	PostStore
 	AuditStore
+	IntegrationStore
 	Outbox
 }
 

@@ -79,6 +79,9 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Feature", testFeature},
 		{"FeatureConcurrent", testFeatureConcurrent},
 		{"PostReviews", testPostReviews},
+		{"Webhooks", testWebhooks},
+		{"EnqueueConcurrent", testEnqueueConcurrent},
+		{"Deliveries", testDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

@@ -1,0 +1,373 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/koehq/koe"
+)
+
+// Webhooks. A write of a webhook's health or settings locks its row
+// (FOR NO KEY UPDATE) first, so that the attempts finishing together
+// each add to the health the one before left.
+
+const webhookColumns = `id, event_id, url, description, events, enabled, secret, disabled_reason, health,
+	version, created_at, updated_at,
+	(SELECT count(*) FROM deliveries d WHERE d.target = 'webhook' AND d.target_id = webhooks.id AND d.state = 'pending')`
+
+func scanWebhook(row pgx.Row) (*koe.Webhook, error) {
+	var (
+		w              koe.Webhook
+		events, health []byte
+		backlog        int64
+	)
+	err := row.Scan(&w.ID, &w.EventID, &w.URL, &w.Description, &events, &w.Enabled, &w.Secret, &w.DisabledReason,
+		&health, &w.Version, &w.CreatedAt, &w.UpdatedAt, &backlog)
+	if err != nil {
+		return nil, err
+	}
+	utc(&w.CreatedAt)
+	utc(&w.UpdatedAt)
+	if err := json.Unmarshal(events, &w.Events); err != nil {
+		return nil, fmt.Errorf("webhook %d events: %w", w.ID, err)
+	}
+	if err := json.Unmarshal(health, &w.Health); err != nil {
+		return nil, fmt.Errorf("webhook %d health: %w", w.ID, err)
+	}
+	w.Health.LastSuccessAt, w.Health.LastErrorAt = utcPtr(w.Health.LastSuccessAt), utcPtr(w.Health.LastErrorAt)
+	w.Health.Backlog = int(backlog)
+	return &w, nil
+}
+
+// CreateWebhook implements koe.Store.
+func (s *Store) CreateWebhook(ctx context.Context, w *koe.Webhook) error {
+	events, err := json.Marshal(w.Events)
+	if err != nil {
+		return fmt.Errorf("encode webhook events: %w", err)
+	}
+	o := koe.OriginFrom(ctx, s.now)
+	var created *koe.Webhook
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		// Selecting from events makes a missing event insert nothing.
+		created, err = scanWebhook(tx.QueryRow(ctx, `
+			INSERT INTO webhooks (event_id, url, description, events, enabled, secret, disabled_reason, version, created_at, updated_at)
+			SELECT id, $1::text, $2::text, $3::jsonb, $4::boolean, $5::text, $6::text, 1, $7::timestamptz, $7::timestamptz
+			FROM events WHERE id = $8
+			RETURNING `+webhookColumns,
+			w.URL, w.Description, string(events), w.Enabled, w.Secret, w.DisabledReason, s.stamp(), w.EventID))
+		if err != nil {
+			return notFound(err, "event")
+		}
+		return record(ctx, tx, o, created.Change(koe.WebhookCreated, nil))
+	})
+	if err != nil {
+		return err
+	}
+	s.committed(koe.WebhookCreated)
+	*w = *created
+	return nil
+}
+
+// UpdateWebhook implements koe.Store.
+func (s *Store) UpdateWebhook(ctx context.Context, eventID, id int64, u koe.WebhookUpdate) (*koe.Webhook, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var (
+		updated *koe.Webhook
+		changed bool
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		updated, changed, err = s.updateWebhook(ctx, tx, o, eventID, id, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.committed(koe.WebhookUpdated)
+	}
+	return updated, nil
+}
+
+func (s *Store) updateWebhook(ctx context.Context, tx pgx.Tx, o koe.Origin, eventID, id int64, u koe.WebhookUpdate) (*koe.Webhook, bool, error) {
+	w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks
+		WHERE (event_id = $1 OR $1 = 0) AND id = $2 FOR NO KEY UPDATE`, eventID, id))
+	if err != nil {
+		return nil, false, notFound(err, "webhook")
+	}
+	before := *w
+	if !u.Apply(w) {
+		return w, false, nil
+	}
+	events, err := json.Marshal(w.Events)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode webhook events: %w", err)
+	}
+	updated, err := scanWebhook(tx.QueryRow(ctx, `
+		UPDATE webhooks SET url = $1, description = $2, events = $3::jsonb, enabled = $4, secret = $5, disabled_reason = $6,
+			version = version + 1, updated_at = $7
+		WHERE id = $8
+		RETURNING `+webhookColumns,
+		w.URL, w.Description, string(events), w.Enabled, w.Secret, w.DisabledReason, s.stamp(), id))
+	if err != nil {
+		return nil, false, fmt.Errorf("update webhook: %w", err)
+	}
+	return updated, true, record(ctx, tx, o, updated.Change(koe.WebhookUpdated, &before))
+}
+
+// DeleteWebhook implements koe.Store.
+func (s *Store) DeleteWebhook(ctx context.Context, eventID, id int64) error {
+	o := koe.OriginFrom(ctx, s.now)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks
+			WHERE event_id = $1 AND id = $2 FOR UPDATE`, eventID, id))
+		if err != nil {
+			return notFound(err, "webhook")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM deliveries WHERE target = 'webhook' AND target_id = $1`, id); err != nil {
+			return fmt.Errorf("delete webhook deliveries: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		w.Health.Backlog = 0
+		return record(ctx, tx, o, w.Change(koe.WebhookDeleted, nil))
+	})
+	if err == nil {
+		s.committed(koe.WebhookDeleted)
+	}
+	return err
+}
+
+// Webhook implements koe.Store.
+func (s *Store) Webhook(ctx context.Context, eventID, id int64) (*koe.Webhook, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE event_id = $1 AND id = $2`, eventID, id))
+	if err != nil {
+		return nil, s.fail(notFound(err, "webhook"))
+	}
+	return w, nil
+}
+
+// Webhooks implements koe.Store.
+func (s *Store) Webhooks(ctx context.Context, eventID int64) ([]*koe.Webhook, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE event_id = $1 ORDER BY id`, eventID)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list webhooks: %w", err))
+	}
+	list, err := collect(rows, scanWebhook)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list webhooks: %w", err))
+	}
+	return list, nil
+}
+
+// Deliveries.
+
+const deliveryColumns = `id, event_id, target, target_id, key, type, subject_id, payload, state, attempts, last,
+	next_at, result, created_at, delivered_at`
+
+func scanDelivery(row pgx.Row) (*koe.Delivery, error) {
+	var (
+		d             koe.Delivery
+		payload, last []byte
+	)
+	err := row.Scan(&d.ID, &d.EventID, &d.Target, &d.TargetID, &d.Key, &d.Type, &d.SubjectID, &payload, &d.State,
+		&d.Attempts, &last, &d.NextAt, &d.Result, &d.CreatedAt, &d.DeliveredAt)
+	if err != nil {
+		return nil, err
+	}
+	utc(&d.NextAt)
+	utc(&d.CreatedAt)
+	d.DeliveredAt = utcPtr(d.DeliveredAt)
+	d.Payload = json.RawMessage(payload)
+	if last != nil {
+		d.Last = new(koe.DeliveryAttempt)
+		if err := json.Unmarshal(last, d.Last); err != nil {
+			return nil, fmt.Errorf("delivery %d attempt: %w", d.ID, err)
+		}
+		utc(&d.Last.At)
+	}
+	return &d, nil
+}
+
+// EnqueueDeliveries implements koe.Store.
+func (s *Store) EnqueueDeliveries(ctx context.Context, ds []*koe.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	now := s.stamp()
+	ids := make([]int64, len(ds))
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		for i, d := range ds {
+			ids[i] = 0
+			err := tx.QueryRow(ctx, `
+				INSERT INTO deliveries (event_id, target, target_id, key, type, subject_id, payload, state, next_at, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', $8, $9)
+				ON CONFLICT ON CONSTRAINT deliveries_key DO NOTHING
+				RETURNING id`,
+				d.EventID, string(d.Target), d.TargetID, d.Key, d.Type, d.SubjectID, string(d.Payload), d.NextAt, now).Scan(&ids[i])
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no rows: made already
+				return fmt.Errorf("enqueue delivery: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, d := range ds {
+		if ids[i] != 0 {
+			d.ID, d.State, d.CreatedAt, d.NextAt = ids[i], koe.DeliveryPending, now, *truncTime(&d.NextAt)
+		}
+	}
+	return nil
+}
+
+// DueDeliveries implements koe.Store.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*koe.Delivery, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+deliveryColumns+` FROM deliveries
+		WHERE state = 'pending' AND next_at <= $1
+			AND target = 'webhook' AND target_id IN (SELECT id FROM webhooks WHERE enabled)
+		ORDER BY next_at, id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("due deliveries: %w", err))
+	}
+	list, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("due deliveries: %w", err))
+	}
+	return list, nil
+}
+
+// FinishAttempt implements koe.Store.
+func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOutcome) error {
+	o := koe.OriginFrom(ctx, s.now)
+	last, err := json.Marshal(out.Attempt)
+	if err != nil {
+		return fmt.Errorf("encode attempt: %w", err)
+	}
+	disabled := false
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var (
+			target   koe.DeliveryTarget
+			targetID int64
+		)
+		if err := tx.QueryRow(ctx, `SELECT target, target_id FROM deliveries WHERE id = $1`, id).Scan(&target, &targetID); err != nil {
+			return notFound(err, "delivery")
+		}
+		if out.Retry {
+			_, err := tx.Exec(ctx, `UPDATE deliveries SET next_at = $1 WHERE id = $2`, out.NextAt, id)
+			return err
+		}
+		var delivered *time.Time
+		if out.State == koe.DeliveryDelivered {
+			delivered = &out.Attempt.At
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE deliveries SET state = $1, attempts = attempts + 1, last = $2::jsonb, next_at = $3, result = $4, delivered_at = $5
+			WHERE id = $6`, string(out.State), string(last), out.NextAt, out.Result, delivered, id); err != nil {
+			return fmt.Errorf("finish attempt: %w", err)
+		}
+		if target != koe.TargetWebhook {
+			return nil
+		}
+		var health []byte
+		if err := tx.QueryRow(ctx, `SELECT health FROM webhooks WHERE id = $1 FOR NO KEY UPDATE`, targetID).Scan(&health); err != nil {
+			return notFound(err, "webhook")
+		}
+		var h koe.IntegrationHealth
+		if err := json.Unmarshal(health, &h); err != nil {
+			return fmt.Errorf("webhook %d health: %w", targetID, err)
+		}
+		h.Record(out.Attempt)
+		b, err := json.Marshal(h)
+		if err != nil {
+			return fmt.Errorf("encode webhook health: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE webhooks SET health = $1::jsonb WHERE id = $2`, string(b), targetID); err != nil {
+			return fmt.Errorf("save webhook health: %w", err)
+		}
+		if out.Disable == "" {
+			return nil
+		}
+		off := false
+		_, disabled, err = s.updateWebhook(ctx, tx, o, 0, targetID, koe.WebhookUpdate{Enabled: &off, DisabledReason: &out.Disable})
+		return err
+	})
+	if err == nil && disabled {
+		s.committed(koe.WebhookUpdated)
+	}
+	return err
+}
+
+// Delivery implements koe.Store.
+func (s *Store) Delivery(ctx context.Context, eventID, id int64) (*koe.Delivery, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE event_id = $1 AND id = $2`, eventID, id))
+	if err != nil {
+		return nil, s.fail(notFound(err, "delivery"))
+	}
+	return d, nil
+}
+
+// Deliveries implements koe.Store.
+func (s *Store) Deliveries(ctx context.Context, q koe.DeliveryQuery) ([]*koe.Delivery, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	before := q.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE event_id = $1 AND target = $2 AND target_id = $3 AND (state = $4 OR $4 = '') AND id < $5
+		ORDER BY id DESC LIMIT $6`, q.EventID, string(q.Target), q.TargetID, string(q.State), before, limit)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list deliveries: %w", err))
+	}
+	list, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list deliveries: %w", err))
+	}
+	return list, nil
+}
+
+// Redeliver implements koe.Store.
+func (s *Store) Redeliver(ctx context.Context, eventID, id int64, now time.Time) (*koe.Delivery, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'pending', next_at = $1, delivered_at = NULL
+		WHERE event_id = $2 AND id = $3 RETURNING `+deliveryColumns, now, eventID, id))
+	if err != nil {
+		return nil, s.fail(notFound(err, "delivery"))
+	}
+	return d, nil
+}
+
+// PruneDeliveries implements koe.Store.
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	tag, err := s.pool.Exec(ctx, `DELETE FROM deliveries WHERE state <> 'pending' AND created_at < $1`, before)
+	if err != nil {
+		return 0, s.fail(fmt.Errorf("prune deliveries: %w", err))
+	}
+	return tag.RowsAffected(), nil
+}
