@@ -310,8 +310,11 @@ type Delivery struct {
 	NextAt   time.Time        `json:"next_at"`
 	// Result is what the destination gave back that koe needs later: a
 	// Slack message's "channel ts", to update it.
-	Result      string     `json:"-"`
-	CreatedAt   time.Time  `json:"created_at"`
+	Result    string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	// RetryFrom is when koe began trying: CreatedAt, or when it was made
+	// again (Redeliver); koe gives up a day after.
+	RetryFrom   time.Time  `json:"-"`
 	DeliveredAt *time.Time `json:"delivered_at"`
 }
 
@@ -376,7 +379,8 @@ type IntegrationStore interface {
 	// Webhooks lists an event's webhooks by id, with secrets and health.
 	Webhooks(ctx context.Context, eventID int64) ([]*Webhook, error)
 
-	// EnqueueDeliveries stores deliveries (setting IDs and CreatedAt),
+	// EnqueueDeliveries stores deliveries (setting IDs, CreatedAt and
+	// RetryFrom),
 	// skipping those whose (Target, TargetID, Key) is stored already: a
 	// change handled twice makes its deliveries once.
 	EnqueueDeliveries(ctx context.Context, ds []*Delivery) error
@@ -392,8 +396,8 @@ type IntegrationStore interface {
 	Delivery(ctx context.Context, eventID, id int64) (*Delivery, error)
 	// Deliveries lists deliveries as q selects, newest first.
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]*Delivery, error)
-	// Redeliver makes a delivery pending again, due at now (its attempts
-	// stay counted).
+	// Redeliver makes a delivery pending again, due at now, and retried
+	// from now (its attempts stay counted).
 	Redeliver(ctx context.Context, eventID, id int64, now time.Time) (*Delivery, error)
 	// PruneDeliveries deletes the deliveries that are no longer pending
 	// and were made before before, and returns how many.

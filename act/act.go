@@ -73,6 +73,9 @@ type Config struct {
 	// polling sources ask and how soon a dropped stream reconnects (tests
 	// and KOE_INGEST_POLL shorten them); zero values take the defaults.
 	Ingest ingest.Options
+	// Deliveries tune the webhooks' deliverer; zero values take the
+	// defaults.
+	Deliveries DeliveryOptions
 }
 
 // SessionLimits bound staff sessions.
@@ -117,6 +120,7 @@ type Actions struct {
 	platforms     map[koe.SourceKind]ingest.Platform
 	ingestOpts    ingest.Options
 	ingestMetrics *ingestMetrics
+	deliver       *deliverer
 }
 
 // New returns the actions.
@@ -158,6 +162,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		platforms:     cfg.Platforms,
 		ingestOpts:    cfg.Ingest.Defaults(),
 		ingestMetrics: newIngestMetrics(cfg.Registry),
+		deliver:       newDeliverer(cfg.Deliveries, cfg.Registry),
 		store:         st,
 		hub:           cfg.Hub,
 		limiter:       ratelimit.New(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),

@@ -179,9 +179,9 @@ func (a *Actions) UpdateSource(ctx context.Context, eventID, id int64, in Source
 	return view(s), nil
 }
 
-// RenewWebhookSecret gives a webhook source a new signing secret (the
+// RenewSourceSecret gives a webhook source a new signing secret (the
 // old one stops working at once) and returns it, once.
-func (a *Actions) RenewWebhookSecret(ctx context.Context, eventID, id int64) (*SourceView, error) {
+func (a *Actions) RenewSourceSecret(ctx context.Context, eventID, id int64) (*SourceView, error) {
 	ctx, _, err := a.begin(ctx, Manage, eventID)
 	if err != nil {
 		return nil, err
@@ -257,19 +257,29 @@ func parsePostQuery(in PostListQuery) (koe.PostQuery, error) {
 		return q, koe.Invalid("status", koe.ReasonFormat, 0, "status must be approved, pending or rejected")
 	}
 	var err error
-	if in.Before != "" {
-		if q.Before, err = ParseID("before", in.Before); err != nil {
-			return q, err
+	q.Before, q.Limit, err = parsePage(in.Before, in.Limit, q.Limit, MaxPostPage)
+	return q, err
+}
+
+// parsePage reads a list's paging parameters: before, the id of the last
+// item of the page before ("" for none), and limit, at most most ("" for
+// def).
+func parsePage(before, limit string, def, most int) (int64, int, error) {
+	var id int64
+	if before != "" {
+		var err error
+		if id, err = ParseID("before", before); err != nil {
+			return 0, 0, err
 		}
 	}
-	if in.Limit != "" {
-		n, err := strconv.Atoi(in.Limit)
-		if err != nil || n < 1 || n > MaxPostPage || strconv.Itoa(n) != in.Limit {
-			return q, koe.Invalid("limit", koe.ReasonFormat, MaxPostPage, "limit must be between 1 and %d", MaxPostPage)
-		}
-		q.Limit = n
+	if limit == "" {
+		return id, def, nil
 	}
-	return q, nil
+	n, err := strconv.Atoi(limit)
+	if err != nil || n < 1 || n > most || strconv.Itoa(n) != limit {
+		return 0, 0, koe.Invalid("limit", koe.ReasonFormat, most, "limit must be between 1 and %d", most)
+	}
+	return id, n, nil
 }
 
 // Post returns one of an event's posts.

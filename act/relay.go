@@ -10,7 +10,8 @@ import (
 	"github.com/koehq/koe/realtime"
 )
 
-// Consumers are the outbox's consumers: the audit log (auditConsumer), and
+// Consumers are the outbox's consumers: the audit log (auditConsumer), the
+// webhooks' deliveries (deliveriesConsumer), and
 // those that deliver committed changes to the real-time streams
 // (docs/architecture.md, "Real-time delivery from the outbox"):
 //
@@ -29,9 +30,9 @@ func (a *Actions) Consumers() []outbox.Consumer {
 		Rewind:  rewind,
 	}
 	if !a.hub.Scaled() {
-		return []outbox.Consumer{local, a.auditConsumer()}
+		return []outbox.Consumer{local, a.auditConsumer(), a.deliveriesConsumer()}
 	}
-	return []outbox.Consumer{local, a.auditConsumer(), {
+	return []outbox.Consumer{local, a.auditConsumer(), a.deliveriesConsumer(), {
 		Name:   "realtime",
 		Shared: true,
 		Handle: func(_ context.Context, changes []koe.Change) error {

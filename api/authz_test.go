@@ -508,6 +508,35 @@ func authzRows() []authzRow {
 		{"POST /api/v1/events/{eventID}/sources/{sourceID}/secret", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "POST", path: fmt.Sprintf("%s/sources/%d/secret", E(w), w.source().ID)}
 		}, "401 403 403 403 403 403 200 200 200 403"},
+		// Outbound webhooks are the owners'.
+		{"GET /api/v1/events/{eventID}/webhooks", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/webhooks"}
+		}, forOwners("200")},
+		{"POST /api/v1/events/{eventID}/webhooks", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: E(w) + "/webhooks", body: map[string]any{"url": "https://hooks.example/koe", "events": []string{"question.created"}}}
+		}, forOwners("201")},
+		{"GET /api/v1/events/{eventID}/webhooks/{webhookID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/webhooks/%d", E(w), w.webhook().ID)}
+		}, forOwners("200")},
+		{"PATCH /api/v1/events/{eventID}/webhooks/{webhookID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PATCH", path: fmt.Sprintf("%s/webhooks/%d", E(w), w.webhook().ID), body: map[string]any{"enabled": false}}
+		}, forOwners("200")},
+		{"DELETE /api/v1/events/{eventID}/webhooks/{webhookID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/webhooks/%d", E(w), w.webhook().ID)}
+		}, forOwners("204")},
+		{"POST /api/v1/events/{eventID}/webhooks/{webhookID}/secret", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/webhooks/%d/secret", E(w), w.webhook().ID)}
+		}, forOwners("200")},
+		{"POST /api/v1/events/{eventID}/webhooks/{webhookID}/ping", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/webhooks/%d/ping", E(w), w.webhook().ID)}
+		}, forOwners("202")},
+		{"GET /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/webhooks/%d/deliveries", E(w), w.webhook().ID)}
+		}, forOwners("200")},
+		{"POST /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries/{deliveryID}/redeliver", func(w *authzWorld, _ matrixCaller) authzCall {
+			d := w.delivery()
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/webhooks/%d/deliveries/%d/redeliver", E(w), d.TargetID, d.ID)}
+		}, forOwners("200")},
 		{"GET /api/v1/events/{eventID}/posts", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/posts"}
 		}, forModerators("200")},
@@ -549,6 +578,11 @@ func forModerators(status string) string {
 	return strings.NewReplacer("S", status).Replace("401 403 403 403 S 403 S S S 403")
 }
 
+// forOwners is the row of a route for the event's owners (and admins).
+func forOwners(status string) string {
+	return strings.NewReplacer("S", status).Replace("401 403 403 403 403 403 S S S 403")
+}
+
 // review stores a new participant's pending question of event E with its
 // review, and returns the review.
 func (w *authzWorld) review() *koe.Review {
@@ -564,6 +598,26 @@ func (w *authzWorld) review() *koe.Review {
 		w.h.t.Fatal(err)
 	}
 	return rev
+}
+
+// webhook stores a new webhook of event E (disabled: nothing is sent).
+func (w *authzWorld) webhook() *koe.Webhook {
+	hook := &koe.Webhook{EventID: w.e.ID, URL: fmt.Sprintf("https://hooks.example/%d", w.unique()), Events: []koe.WebhookEvent{koe.HookTalkUpdated},
+		Secret: auth.NewSecret("whsec_")}
+	if err := w.h.store.CreateWebhook(context.Background(), hook); err != nil {
+		w.h.t.Fatal(err)
+	}
+	return hook
+}
+
+// delivery stores a delivery to a new webhook of event E.
+func (w *authzWorld) delivery() *koe.Delivery {
+	hook := w.webhook()
+	d := &koe.Delivery{EventID: w.e.ID, Target: koe.TargetWebhook, TargetID: hook.ID, Key: "matrix", Type: "ping", Payload: []byte(`{}`), NextAt: time.Now()}
+	if err := w.h.store.EnqueueDeliveries(context.Background(), []*koe.Delivery{d}); err != nil {
+		w.h.t.Fatal(err)
+	}
+	return d
 }
 
 // source stores a new webhook source of event E, with its secret.

@@ -76,7 +76,7 @@ func (s *Server) renewSourceSecret(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	src, err := s.act.RenewWebhookSecret(r.Context(), ids[0], ids[1])
+	src, err := s.act.RenewSourceSecret(r.Context(), ids[0], ids[1])
 	if err != nil {
 		return err
 	}

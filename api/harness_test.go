@@ -163,6 +163,12 @@ func withPresence(d time.Duration) harnessOption {
 	return func(c *harnessConfig) { c.hub.PresenceInterval = d }
 }
 
+// withDeliveries sets how webhooks are delivered (the harness allows
+// private destinations, so that tests reach their own servers).
+func withDeliveries(o act.DeliveryOptions) harnessOption {
+	return func(c *harnessConfig) { c.act.Deliveries = o }
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	openAPI(t)
@@ -172,7 +178,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	reg := prometheus.NewRegistry()
 	cfg := harnessConfig{
 		act: act.Config{Store: st, Limits: ratelimit.Rates{}, Logger: quiet, OwnerToken: ownerToken, Platforms: platforms.All, Registry: reg,
-			Ingest: ingest.Options{PollEvery: 50 * time.Millisecond, Retry: 50 * time.Millisecond}},
+			Ingest:     ingest.Options{PollEvery: 50 * time.Millisecond, Retry: 50 * time.Millisecond},
+			Deliveries: act.DeliveryOptions{AllowPrivate: true, Poll: 50 * time.Millisecond}},
 		api: api.Config{Registry: reg, Logger: quiet},
 		hub: realtime.Options{
 			FlushInterval:    5 * time.Millisecond,

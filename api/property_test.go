@@ -111,6 +111,8 @@ type propFixture struct {
 	banID        int64
 	sourceID     int64
 	postID       int64
+	webhookID    int64
+	deliveryID   int64
 }
 
 func newPropFixture(h *harness) propFixture {
@@ -147,7 +149,24 @@ func newPropFixture(h *harness) propFixture {
 	}
 	f.reviewID, f.banID = rev.ID, ban.ID
 	f.sourceID, f.postID = fixtureWebhook(h, e.ID), fixturePost(h, e.ID)
+	f.webhookID, f.deliveryID = fixtureHook(h, e.ID)
 	return f
+}
+
+// fixtureHook makes a disabled webhook of the event (nothing is sent)
+// with one delivery.
+func fixtureHook(h *harness, eventID int64) (webhookID, deliveryID int64) {
+	h.t.Helper()
+	ctx := context.Background()
+	w := &koe.Webhook{EventID: eventID, URL: "https://hooks.example/fixture", Description: "Fixture", Events: []koe.WebhookEvent{koe.HookQuestionCreated}, Secret: "whsec_fixture"}
+	if err := h.store.CreateWebhook(ctx, w); err != nil {
+		h.t.Fatal(err)
+	}
+	d := &koe.Delivery{EventID: eventID, Target: koe.TargetWebhook, TargetID: w.ID, Key: "fixture", Type: "ping", Payload: []byte(`{"id":"fixture"}`), NextAt: time.Now()}
+	if err := h.store.EnqueueDeliveries(ctx, []*koe.Delivery{d}); err != nil {
+		h.t.Fatal(err)
+	}
+	return w.ID, d.ID
 }
 
 // fixtureWebhook makes a webhook source of the event.
@@ -198,6 +217,8 @@ func (f propFixture) ids() map[string]string {
 		"banID":      fmt.Sprint(f.banID),
 		"sourceID":   fmt.Sprint(f.sourceID),
 		"postID":     fmt.Sprint(f.postID),
+		"webhookID":  fmt.Sprint(f.webhookID),
+		"deliveryID": fmt.Sprint(f.deliveryID),
 	}
 	if f.moderator != nil {
 		ids["accountID"] = fmt.Sprint(f.moderator.ID)
@@ -307,7 +328,18 @@ func (g *propGen) known(name string) (any, bool) {
 		return staffPassword, true
 	case "email":
 		return fmt.Sprintf("prop-%x@example.com", g.rng.Uint64()), true
-	case "events", "talks": // of the fixture, or none
+	case "events", "talks": // of the fixture, or none; what a webhook takes
+		if strings.Contains(g.op.path, "/webhooks") {
+			evs := []koe.WebhookEvent{}
+			for len(evs) == 0 {
+				for _, ev := range koe.WebhookEvents {
+					if g.rng.IntN(3) == 0 {
+						evs = append(evs, ev)
+					}
+				}
+			}
+			return evs, true
+		}
 		if g.rng.IntN(2) == 0 {
 			return []int64{}, true
 		}
@@ -371,7 +403,13 @@ func (g *propGen) known(name string) (any, bool) {
 	case "handle", "secret": // a webhook's secret is koe's; a handle needs a Bluesky password
 		return omit{}, true
 	case "action": // what the fixture's Mastodon source can do
-		return []string{"favourite", "boost"}[g.rng.IntN(2)], true
+		if strings.HasSuffix(g.op.path, "/engage") {
+			return []string{"favourite", "boost"}[g.rng.IntN(2)], true
+		}
+	case "url": // a webhook's destination (delivered to nowhere: the name does not resolve)
+		if strings.Contains(g.op.path, "/webhooks") {
+			return fmt.Sprintf("https://hooks.example/prop-%x", g.rng.Uint32()), true
+		}
 	case "cursor", "Last-Event-ID": // only the server makes cursors
 		return omit{}, true
 	}
@@ -1011,6 +1049,7 @@ func TestPropertyNoOpChanges(t *testing.T) {
 		"talkID":     {"event": "talk.updated", "talk:" + fmt.Sprint(f.talk.ID): "talk.updated"},
 		"questionID": {"talk:" + fmt.Sprint(f.talk.ID): "question.updated"},
 		"sourceID":   {}, // sources are not streamed: the audit log has their changes
+		"webhookID":  {}, // nor are webhooks
 		"postID":     {"feed": "post.updated"},
 	}
 	patches := 0
@@ -1085,6 +1124,7 @@ func followedFixture(t *testing.T, h *harness) (propFixture, *liveConn) {
 	var posts postPage
 	h.staff.get(eventPath(e.ID)+"/posts").decode(t, &posts)
 	f.sourceID, f.postID = fixtureWebhook(h, e.ID), fixturePost(h, e.ID)
+	f.webhookID, f.deliveryID = fixtureHook(h, e.ID)
 
 	live, conn, status := dialWS(t, h.staff, e.ID, nil)
 	if live == nil {
@@ -1199,6 +1239,9 @@ func realChange(cur map[string]any) map[string]any {
 	}
 	if _, post := cur["external_id"]; post {
 		return map[string]any{"hidden": !cur["hidden"].(bool)}
+	}
+	if _, hook := cur["disabled_reason"]; hook {
+		return map[string]any{"description": cur["description"].(string) + " (changed)"}
 	}
 	if name, ok := cur["name"].(string); ok { // a source
 		return map[string]any{"name": name + " (changed)"}

@@ -135,6 +135,17 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/events/{eventID}/featured", s.featured)
 	handle("POST /api/v1/ingest/{sourceID}", s.ingestWebhook)
 
+	// Outbound webhooks (owners).
+	handle("GET /api/v1/events/{eventID}/webhooks", s.listWebhooks)
+	handle("POST /api/v1/events/{eventID}/webhooks", s.createWebhook)
+	handle("GET /api/v1/events/{eventID}/webhooks/{webhookID}", s.getWebhook)
+	handle("PATCH /api/v1/events/{eventID}/webhooks/{webhookID}", s.updateWebhook)
+	handle("DELETE /api/v1/events/{eventID}/webhooks/{webhookID}", s.deleteWebhook)
+	handle("POST /api/v1/events/{eventID}/webhooks/{webhookID}/secret", s.renewWebhookSecret)
+	handle("POST /api/v1/events/{eventID}/webhooks/{webhookID}/ping", s.pingWebhook)
+	handle("GET /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries", s.listDeliveries)
+	handle("POST /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries/{deliveryID}/redeliver", s.redeliver)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

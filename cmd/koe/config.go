@@ -49,6 +49,8 @@ type config struct {
 	// IngestPoll is how often the social feed's polling sources ask
 	// their platform (KOE_INGEST_POLL).
 	IngestPoll time.Duration
+	// Webhooks is how koe delivers to webhooks (KOE_WEBHOOK_*).
+	Webhooks act.DeliveryOptions
 }
 
 // oidcConfig is KOE_OIDC_*.
@@ -121,6 +123,8 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.StringVar(&c.OIDC.Name, "oidc-name", env("KOE_OIDC_NAME", act.DefaultOIDCName), "the provider's name on the sign-in button (KOE_OIDC_NAME)")
 	domains := fs.String("oidc-allowed-domains", env("KOE_OIDC_ALLOWED_DOMAINS", ""), "comma-separated e-mail domains that may sign in with OIDC (verified e-mail needed) (KOE_OIDC_ALLOWED_DOMAINS)")
 	fs.DurationVar(&c.IngestPoll, "ingest-poll", envDuration("KOE_INGEST_POLL", 10*time.Second), "how often the social feed's polling sources ask their platform, rate limits permitting (KOE_INGEST_POLL)")
+	fs.BoolVar(&c.Webhooks.AllowPrivate, "webhook-allow-private", envBool("KOE_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach loopback, private and link-local addresses (KOE_WEBHOOK_ALLOW_PRIVATE)")
+	fs.DurationVar(&c.Webhooks.Timeout, "webhook-timeout", envDuration("KOE_WEBHOOK_TIMEOUT", act.DefaultDeliveryTimeout), "how long a webhook's destination has to answer one delivery (KOE_WEBHOOK_TIMEOUT)")
 	scorers := fs.String("scorers", env("KOE_SCORERS", ""), "HTTP moderation scorers every event consults, as name=URL,name=URL (name:flag=URL: one that only flags) (KOE_SCORERS)")
 	groups := fs.String("oidc-allowed-groups", env("KOE_OIDC_ALLOWED_GROUPS", ""), "comma-separated groups, one of which is needed to sign in with OIDC (KOE_OIDC_ALLOWED_GROUPS)")
 	admins := fs.String("oidc-admin-groups", env("KOE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members are instance admins, checked at every sign-in (KOE_OIDC_ADMIN_GROUPS)")
@@ -173,6 +177,9 @@ func parseServeConfig(args []string) (*config, error) {
 	}
 	if c.Sessions.Idle < time.Minute || c.Sessions.Max < c.Sessions.Idle {
 		return nil, fmt.Errorf("session limits: idle must be at least 1m and max at least idle")
+	}
+	if c.Webhooks.Timeout < 100*time.Millisecond || c.Webhooks.Timeout > time.Minute {
+		return nil, fmt.Errorf("webhook-timeout must be between 100ms and 1m")
 	}
 	if c.IngestPoll < 100*time.Millisecond || c.IngestPoll > time.Hour {
 		return nil, fmt.Errorf("ingest poll interval must be between 100ms and 1h")
@@ -253,6 +260,16 @@ func envInt(name string, def int) int {
 			return n
 		}
 		fmt.Fprintf(os.Stderr, "koe: ignoring %s=%q: not a whole number\n", name, v)
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v := os.Getenv(name); v != "" {
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+		fmt.Fprintf(os.Stderr, "koe: ignoring %s=%q: not true or false\n", name, v)
 	}
 	return def
 }

@@ -103,6 +103,7 @@ func serve(args []string) error {
 		Registry:            reg,
 		Platforms:           platforms.All,
 		Ingest:              ingest.Options{PollEvery: cfg.IngestPoll, Retry: min(cfg.IngestPoll, 2*time.Second)},
+		Deliveries:          cfg.Webhooks,
 	})
 	if err != nil {
 		return err
@@ -125,6 +126,14 @@ func serve(args []string) error {
 		actions.RunIngest(ingestCtx)
 	}()
 	defer func() { stopIngest(); <-ingestDone }()
+	// The webhooks' deliverer, likewise, on the replica holding its lease.
+	deliverCtx, stopDeliver := context.WithCancel(context.Background())
+	deliverDone := make(chan struct{})
+	go func() {
+		defer close(deliverDone)
+		actions.RunDeliveries(deliverCtx)
+	}()
+	defer func() { stopDeliver(); <-deliverDone }()
 	srv := api.New(api.Config{
 		Actions:        actions,
 		Hub:            hub,
@@ -174,6 +183,7 @@ func serve(args []string) error {
 
 	log.Info("draining", "timeout", cfg.DrainTimeout.String())
 	stopIngest()
+	stopDeliver()
 	<-ingestDone
 	drain, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()

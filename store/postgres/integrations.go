@@ -174,7 +174,7 @@ func (s *Store) Webhooks(ctx context.Context, eventID int64) ([]*koe.Webhook, er
 // Deliveries.
 
 const deliveryColumns = `id, event_id, target, target_id, key, type, subject_id, payload, state, attempts, last,
-	next_at, result, created_at, delivered_at`
+	next_at, result, created_at, retry_from, delivered_at`
 
 func scanDelivery(row pgx.Row) (*koe.Delivery, error) {
 	var (
@@ -182,12 +182,13 @@ func scanDelivery(row pgx.Row) (*koe.Delivery, error) {
 		payload, last []byte
 	)
 	err := row.Scan(&d.ID, &d.EventID, &d.Target, &d.TargetID, &d.Key, &d.Type, &d.SubjectID, &payload, &d.State,
-		&d.Attempts, &last, &d.NextAt, &d.Result, &d.CreatedAt, &d.DeliveredAt)
+		&d.Attempts, &last, &d.NextAt, &d.Result, &d.CreatedAt, &d.RetryFrom, &d.DeliveredAt)
 	if err != nil {
 		return nil, err
 	}
 	utc(&d.NextAt)
 	utc(&d.CreatedAt)
+	utc(&d.RetryFrom)
 	d.DeliveredAt = utcPtr(d.DeliveredAt)
 	d.Payload = json.RawMessage(payload)
 	if last != nil {
@@ -211,8 +212,8 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []*koe.Delivery) error
 		for i, d := range ds {
 			ids[i] = 0
 			err := tx.QueryRow(ctx, `
-				INSERT INTO deliveries (event_id, target, target_id, key, type, subject_id, payload, state, next_at, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', $8, $9)
+				INSERT INTO deliveries (event_id, target, target_id, key, type, subject_id, payload, state, next_at, created_at, retry_from)
+				VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', $8, $9, $9)
 				ON CONFLICT ON CONSTRAINT deliveries_key DO NOTHING
 				RETURNING id`,
 				d.EventID, string(d.Target), d.TargetID, d.Key, d.Type, d.SubjectID, string(d.Payload), d.NextAt, now).Scan(&ids[i])
@@ -227,7 +228,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []*koe.Delivery) error
 	}
 	for i, d := range ds {
 		if ids[i] != 0 {
-			d.ID, d.State, d.CreatedAt, d.NextAt = ids[i], koe.DeliveryPending, now, *truncTime(&d.NextAt)
+			d.ID, d.State, d.CreatedAt, d.RetryFrom, d.NextAt = ids[i], koe.DeliveryPending, now, now, *truncTime(&d.NextAt)
 		}
 	}
 	return nil
@@ -353,7 +354,7 @@ func (s *Store) Deliveries(ctx context.Context, q koe.DeliveryQuery) ([]*koe.Del
 func (s *Store) Redeliver(ctx context.Context, eventID, id int64, now time.Time) (*koe.Delivery, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	d, err := scanDelivery(s.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'pending', next_at = $1, delivered_at = NULL
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'pending', next_at = $1, retry_from = $1, delivered_at = NULL
 		WHERE event_id = $2 AND id = $3 RETURNING `+deliveryColumns, now, eventID, id))
 	if err != nil {
 		return nil, s.fail(notFound(err, "delivery"))

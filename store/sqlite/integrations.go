@@ -149,7 +149,7 @@ func (s *Store) Webhooks(ctx context.Context, eventID int64) ([]*koe.Webhook, er
 // Deliveries.
 
 const deliveryColumns = `id, event_id, target, target_id, key, type, subject_id, payload, state, attempts, last,
-	next_at, result, created_at, delivered_at`
+	next_at, result, created_at, retry_from, delivered_at`
 
 func scanDelivery(row scanner) (*koe.Delivery, error) {
 	var (
@@ -158,7 +158,7 @@ func scanDelivery(row scanner) (*koe.Delivery, error) {
 		last    sql.NullString
 	)
 	err := row.Scan(&d.ID, &d.EventID, &d.Target, &d.TargetID, &d.Key, &d.Type, &d.SubjectID, &payload, &d.State,
-		&d.Attempts, &last, timeDest{&d.NextAt}, &d.Result, timeDest{&d.CreatedAt}, nullTimeDest{&d.DeliveredAt})
+		&d.Attempts, &last, timeDest{&d.NextAt}, &d.Result, timeDest{&d.CreatedAt}, timeDest{&d.RetryFrom}, nullTimeDest{&d.DeliveredAt})
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +182,8 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []*koe.Delivery) error
 		for _, d := range ds {
 			var id int64
 			err := tx.QueryRow(`
-				INSERT INTO deliveries (event_id, target, target_id, key, type, subject_id, payload, state, next_at, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+				INSERT INTO deliveries (event_id, target, target_id, key, type, subject_id, payload, state, next_at, created_at, retry_from)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9)
 				ON CONFLICT (target, target_id, key) DO NOTHING
 				RETURNING id`,
 				d.EventID, d.Target, d.TargetID, d.Key, d.Type, d.SubjectID, string(d.Payload), micros(d.NextAt), micros(now)).Scan(&id)
@@ -193,7 +193,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []*koe.Delivery) error
 			if err != nil {
 				return fmt.Errorf("enqueue delivery: %w", err)
 			}
-			d.ID, d.State, d.CreatedAt = id, koe.DeliveryPending, now
+			d.ID, d.State, d.CreatedAt, d.RetryFrom = id, koe.DeliveryPending, now, now
 			d.NextAt = time.UnixMicro(micros(d.NextAt)).UTC()
 		}
 		return nil
@@ -307,8 +307,8 @@ func (s *Store) Redeliver(ctx context.Context, eventID, id int64, now time.Time)
 	var d *koe.Delivery
 	err := s.writer.do(ctx, func(tx *txn) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRow(`UPDATE deliveries SET state = 'pending', next_at = ?, delivered_at = NULL
-			WHERE event_id = ? AND id = ? RETURNING `+deliveryColumns, micros(now), eventID, id))
+		d, err = scanDelivery(tx.QueryRow(`UPDATE deliveries SET state = 'pending', next_at = ?1, retry_from = ?1, delivered_at = NULL
+			WHERE event_id = ?2 AND id = ?3 RETURNING `+deliveryColumns, micros(now), eventID, id))
 		if err != nil {
 			return notFound(err, "delivery")
 		}

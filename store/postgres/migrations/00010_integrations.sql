@@ -36,6 +36,7 @@ CREATE TABLE deliveries (
     next_at      timestamptz NOT NULL,
     result       text        NOT NULL DEFAULT '',
     created_at   timestamptz NOT NULL,
+    retry_from   timestamptz NOT NULL, -- when its day of retries began: made, or made again
     delivered_at timestamptz,
     CONSTRAINT deliveries_key UNIQUE (target, target_id, key)
 );

@@ -36,6 +36,7 @@ CREATE TABLE deliveries (
     next_at      INTEGER NOT NULL,
     result       TEXT    NOT NULL DEFAULT '',
     created_at   INTEGER NOT NULL,
+    retry_from   INTEGER NOT NULL, -- when its day of retries began: made, or made again
     delivered_at INTEGER,
     UNIQUE (target, target_id, key)
 ) STRICT;
