@@ -6,6 +6,7 @@ import type {
   Ban, JoinResponse, KoeEvent, LikeResult, Me, Membership, ModerationSettings, Passkey, Question, QuestionList, Reply, Review,
   ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
+  CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -221,6 +222,21 @@ export const api = {
   updateSource: (eventID: number, id: number, body: SourceInput) => request<Source>('PATCH', `${ev(eventID)}/sources/${id}`, body),
   deleteSource: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/sources/${id}`),
   rotateSourceSecret: (eventID: number, id: number) => request<{ secret: string }>('POST', `${ev(eventID)}/sources/${id}/secret`),
+
+  webhooks: (eventID: number) => request<{ webhooks: Webhook[] }>('GET', `${ev(eventID)}/webhooks`),
+  createWebhook: (eventID: number, body: WebhookInput) => request<CreatedWebhook>('POST', `${ev(eventID)}/webhooks`, body),
+  updateWebhook: (eventID: number, id: number, body: WebhookInput) => request<Webhook>('PATCH', `${ev(eventID)}/webhooks/${id}`, body),
+  deleteWebhook: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/webhooks/${id}`),
+  renewWebhookSecret: (eventID: number, id: number) => request<CreatedWebhook>('POST', `${ev(eventID)}/webhooks/${id}/secret`),
+  pingWebhook: (eventID: number, id: number) => request<Delivery>('POST', `${ev(eventID)}/webhooks/${id}/ping`),
+  deliveries: (eventID: number, id: number, q: { state?: DeliveryState | ''; before?: number | null; limit?: number } = {}) => {
+    const p = new URLSearchParams({ limit: String(q.limit ?? 25) });
+    if (q.state) p.set('state', q.state);
+    if (q.before) p.set('before', String(q.before));
+    return request<DeliveryPage>('GET', `${ev(eventID)}/webhooks/${id}/deliveries?${p}`);
+  },
+  redeliver: (eventID: number, id: number, deliveryID: number) =>
+    request<Delivery>('POST', `${ev(eventID)}/webhooks/${id}/deliveries/${deliveryID}/redeliver`),
   posts: (eventID: number, q: { status: ItemStatus; before?: number; limit?: number }) => {
     const p = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 100) });
     if (q.before) p.set('before', String(q.before));

@@ -34,6 +34,7 @@ const Audit = lazy(() => import('./pages/Audit').then((m) => m.Audit));
 const Moderation = lazy(() => import('./pages/Moderation').then((m) => m.ModerationPage));
 const Feed = lazy(() => import('./pages/Feed').then((m) => m.FeedPage));
 const Sources = lazy(() => import('./pages/Sources').then((m) => m.SourcesPage));
+const Integrations = lazy(() => import('./pages/Integrations').then((m) => m.IntegrationsPage));
 
 function NotFound() {
   return (
@@ -67,6 +68,7 @@ function route(path: string) {
   if ((m = /^\/admin\/e\/(\d+)\/moderation\/?$/.exec(path))) return <Moderation key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/feed\/?$/.exec(path))) return <Feed key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/sources\/?$/.exec(path))) return <Sources key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/integrations\/?$/.exec(path))) return <Integrations key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

@@ -469,3 +469,84 @@ export interface PostList {
   /** Where the "feed" topic stands, when the server gives it. */
   stream?: StreamPosition;
 }
+
+// Outbound webhooks (integration.go: Webhook, Delivery; docs/architecture.md "Integrations").
+
+/** What a webhook subscribes to; review.* carry items only moderators see. */
+export type WebhookEvent =
+  | 'question.created' | 'question.approved' | 'question.answered' | 'question.updated' | 'reply.created'
+  | 'talk.created' | 'talk.updated' | 'event.updated' | 'post.featured' | 'review.created' | 'review.decided';
+
+/** How deliveries to a destination go. */
+export interface IntegrationHealth {
+  last_success_at: string | null;
+  last_error: string;
+  last_error_at: string | null;
+  /** Deliveries waiting to be tried, or tried again. */
+  backlog: number;
+}
+
+export interface Webhook {
+  id: number;
+  event_id: number;
+  url: string;
+  description: string;
+  events: WebhookEvent[];
+  enabled: boolean;
+  /** Why koe switched it off itself (a day of failures); "" when it did not. */
+  disabled_reason: string;
+  health: IntegrationHealth;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A webhook as made or renewed: with its signing secret ("whsec_…"), shown once. */
+export interface CreatedWebhook extends Webhook {
+  secret: string;
+}
+
+/** The body of POST webhooks and PATCH webhooks/{id} (PATCH: any of them). */
+export interface WebhookInput {
+  url?: string;
+  description?: string;
+  events?: WebhookEvent[];
+  enabled?: boolean;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** One attempt: status 0 when the destination gave no answer. */
+export interface DeliveryAttempt {
+  at: string;
+  status: number;
+  latency_ms: number;
+  error: string;
+  /** The start of the destination's answer. */
+  response: string;
+}
+
+export interface Delivery {
+  id: number;
+  event_id: number;
+  target: 'webhook' | string;
+  target_id: number;
+  /** The idempotency key, sent as X-Koe-Delivery with every attempt. */
+  key: string;
+  /** The webhook event, or "ping" for a test. */
+  type: WebhookEvent | 'ping' | string;
+  subject_id: number;
+  payload: unknown;
+  state: DeliveryState;
+  attempts: number;
+  last: DeliveryAttempt | null;
+  next_at: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  /** The before= of the next (older) page; null at the end. */
+  next_before: number | null;
+}

@@ -161,6 +161,11 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                         {t('sourcesTitle')}
                       </a>
                     )}
+                    {can.manage && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/integrations`} data-testid="integrations-link">
+                        {t('integrationsTitle')}
+                      </a>
+                    )}
                     {can.staff && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
                         {t('staffAndInvitations')}
