@@ -207,12 +207,13 @@ func (c *SlackConnection) Clean() error {
 			return Invalid("webhook_url", ReasonFormat, 0, "webhook_url must be a Slack incoming webhook URL (https://hooks.slack.com/services/…)")
 		}
 	}
-	c.markSet()
+	c.MarkSet()
 	return nil
 }
 
-// markSet sets the Set fields from the credentials held.
-func (c *SlackConnection) markSet() {
+// MarkSet sets the Set fields from the credentials held (stores call it
+// on what they read).
+func (c *SlackConnection) MarkSet() {
 	c.BotTokenSet, c.SigningSecretSet, c.WebhookURLSet = c.BotToken != "", c.SigningSecret != "", c.WebhookURL != ""
 }
 
@@ -247,7 +248,7 @@ func (u SlackUpdate) Apply(c *SlackConnection) bool {
 			*f.dst = *f.v
 		}
 	}
-	c.markSet()
+	c.MarkSet()
 	return before.Enabled != c.Enabled || before.Channel != c.Channel || before.BotToken != c.BotToken ||
 		before.SigningSecret != c.SigningSecret || before.WebhookURL != c.WebhookURL || before.Reviews != c.Reviews || before.Digest != c.Digest
 }
@@ -274,6 +275,7 @@ const (
 	SlackReview   = "slack.review"   // post a review with its buttons
 	SlackDecision = "slack.decision" // update that message: who decided
 	SlackDigest   = "slack.digest"   // a talk's summary
+	SlackTest     = "slack.test"     // a message saying koe is connected
 )
 
 // DeliveryState is where a delivery stands.
@@ -361,8 +363,8 @@ type DeliveryQuery struct {
 	Limit  int // 0 means 50
 }
 
-// IntegrationStore keeps webhooks and the deliveries to them. (Slack's
-// connections, links and messages join it with the Slack integration.)
+// IntegrationStore keeps webhooks, Slack connections and links, and the
+// deliveries to them.
 type IntegrationStore interface {
 	// CreateWebhook stores w, setting ID, Version (1), CreatedAt and
 	// UpdatedAt; records WebhookCreated. ENOTFOUND without the event.
@@ -385,12 +387,14 @@ type IntegrationStore interface {
 	// change handled twice makes its deliveries once.
 	EnqueueDeliveries(ctx context.Context, ds []*Delivery) error
 	// DueDeliveries returns up to limit pending deliveries whose NextAt
-	// is not after now, to destinations that are enabled, oldest first.
+	// is not after now, to destinations that are enabled (a webhook, an
+	// event's Slack connection), oldest first.
 	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*Delivery, error)
 	// FinishAttempt saves an attempt's outcome (the delivery's state,
 	// attempts, last attempt, next time, result) and the destination's
-	// health, in one transaction; with o.Disable, it disables the webhook
-	// and records its WebhookUpdated (actor koe).
+	// health (a webhook's, a Slack connection's), in one transaction;
+	// with o.Disable, it disables the webhook and records its
+	// WebhookUpdated (actor koe).
 	FinishAttempt(ctx context.Context, id int64, o DeliveryOutcome) error
 	// Delivery returns one delivery of an event.
 	Delivery(ctx context.Context, eventID, id int64) (*Delivery, error)
@@ -402,6 +406,28 @@ type IntegrationStore interface {
 	// PruneDeliveries deletes the deliveries that are no longer pending
 	// and were made before before, and returns how many.
 	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
+
+	// SlackConnection returns an event's connection, with its credentials
+	// and health; ENOTFOUND when it has none.
+	SlackConnection(ctx context.Context, eventID int64) (*SlackConnection, error)
+	// SetSlackConnection applies u to the event's connection (the caller
+	// has validated the result), making it when there is none; bumps the
+	// version and records SlackUpdated (neither when u changes nothing).
+	// ENOTFOUND without the event.
+	SetSlackConnection(ctx context.Context, eventID int64, u SlackUpdate) (*SlackConnection, error)
+	// DeleteSlackConnection deletes the event's connection and its
+	// deliveries; records SlackDeleted. ENOTFOUND when there is none.
+	DeleteSlackConnection(ctx context.Context, eventID int64) error
+	// LinkSlackUser stores l (setting CreatedAt), replacing the Slack
+	// user's earlier link; records SlackLinked. ENOTFOUND without the
+	// account.
+	LinkSlackUser(ctx context.Context, l *SlackLink) error
+	// SlackLink returns the link of a Slack user; ENOTFOUND for none.
+	SlackLink(ctx context.Context, teamID, userID string) (*SlackLink, error)
+	// SlackMessage returns the Result of the latest SlackReview delivery
+	// of a review (the message to update), "" when there is none or it
+	// was not posted, with pending true while it waits.
+	SlackMessage(ctx context.Context, eventID, reviewID int64) (result string, pending bool, err error)
 }
 
 // Change records w as typ (without its secret); before, if not nil, is how

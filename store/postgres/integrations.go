@@ -241,7 +241,8 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
 		WHERE state = 'pending' AND next_at <= $1
-			AND target = 'webhook' AND target_id IN (SELECT id FROM webhooks WHERE enabled)
+			AND (target = 'webhook' AND target_id IN (SELECT id FROM webhooks WHERE enabled)
+				OR target = 'slack' AND target_id IN (SELECT event_id FROM slack_connections WHERE enabled))
 		ORDER BY next_at, id LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, s.fail(fmt.Errorf("due deliveries: %w", err))
@@ -282,24 +283,11 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 			WHERE id = $6`, string(out.State), string(last), out.NextAt, out.Result, delivered, id); err != nil {
 			return fmt.Errorf("finish attempt: %w", err)
 		}
+		if err := recordHealth(ctx, tx, target, targetID, out.Attempt); err != nil {
+			return err
+		}
 		if target != koe.TargetWebhook {
 			return nil
-		}
-		var health []byte
-		if err := tx.QueryRow(ctx, `SELECT health FROM webhooks WHERE id = $1 FOR NO KEY UPDATE`, targetID).Scan(&health); err != nil {
-			return notFound(err, "webhook")
-		}
-		var h koe.IntegrationHealth
-		if err := json.Unmarshal(health, &h); err != nil {
-			return fmt.Errorf("webhook %d health: %w", targetID, err)
-		}
-		h.Record(out.Attempt)
-		b, err := json.Marshal(h)
-		if err != nil {
-			return fmt.Errorf("encode webhook health: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE webhooks SET health = $1::jsonb WHERE id = $2`, string(b), targetID); err != nil {
-			return fmt.Errorf("save webhook health: %w", err)
 		}
 		if out.Disable == "" {
 			return nil
@@ -312,6 +300,32 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 		s.committed(koe.WebhookUpdated)
 	}
 	return err
+}
+
+// recordHealth notes an attempt in the health of its destination,
+// locking its row.
+func recordHealth(ctx context.Context, tx pgx.Tx, target koe.DeliveryTarget, id int64, a koe.DeliveryAttempt) error {
+	table, key := "webhooks", "id"
+	if target == koe.TargetSlack {
+		table, key = "slack_connections", "event_id"
+	}
+	var health []byte
+	if err := tx.QueryRow(ctx, `SELECT health FROM `+table+` WHERE `+key+` = $1 FOR NO KEY UPDATE`, id).Scan(&health); err != nil {
+		return notFound(err, string(target))
+	}
+	var h koe.IntegrationHealth
+	if err := json.Unmarshal(health, &h); err != nil {
+		return fmt.Errorf("%s %d health: %w", target, id, err)
+	}
+	h.Record(a)
+	b, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("encode health: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET health = $1::jsonb WHERE `+key+` = $2`, string(b), id); err != nil {
+		return fmt.Errorf("save %s health: %w", target, err)
+	}
+	return nil
 }
 
 // Delivery implements koe.Store.
@@ -371,4 +385,172 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, e
 		return 0, s.fail(fmt.Errorf("prune deliveries: %w", err))
 	}
 	return tag.RowsAffected(), nil
+}
+
+// Slack.
+
+const slackColumns = `event_id, enabled, channel, bot_token, signing_secret, webhook_url, reviews, digest, health,
+	version, created_at, updated_at,
+	(SELECT count(*) FROM deliveries d WHERE d.target = 'slack' AND d.target_id = slack_connections.event_id AND d.state = 'pending')`
+
+func scanSlack(row pgx.Row) (*koe.SlackConnection, error) {
+	var (
+		c       koe.SlackConnection
+		health  []byte
+		backlog int64
+	)
+	err := row.Scan(&c.EventID, &c.Enabled, &c.Channel, &c.BotToken, &c.SigningSecret, &c.WebhookURL, &c.Reviews, &c.Digest,
+		&health, &c.Version, &c.CreatedAt, &c.UpdatedAt, &backlog)
+	if err != nil {
+		return nil, err
+	}
+	utc(&c.CreatedAt)
+	utc(&c.UpdatedAt)
+	if err := json.Unmarshal(health, &c.Health); err != nil {
+		return nil, fmt.Errorf("slack connection %d health: %w", c.EventID, err)
+	}
+	c.Health.LastSuccessAt, c.Health.LastErrorAt = utcPtr(c.Health.LastSuccessAt), utcPtr(c.Health.LastErrorAt)
+	c.Health.Backlog = int(backlog)
+	c.MarkSet()
+	return &c, nil
+}
+
+// SlackConnection implements koe.Store.
+func (s *Store) SlackConnection(ctx context.Context, eventID int64) (*koe.SlackConnection, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	c, err := scanSlack(s.pool.QueryRow(ctx, `SELECT `+slackColumns+` FROM slack_connections WHERE event_id = $1`, eventID))
+	if err != nil {
+		return nil, s.fail(notFound(err, "slack connection"))
+	}
+	return c, nil
+}
+
+// SetSlackConnection implements koe.Store. It locks the event's row
+// first, so that two first connections of an event queue up.
+func (s *Store) SetSlackConnection(ctx context.Context, eventID int64, u koe.SlackUpdate) (*koe.SlackConnection, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var (
+		set     *koe.SlackConnection
+		changed bool
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockFeed(ctx, tx, eventID, "event"); err != nil {
+			return err
+		}
+		c, err := scanSlack(tx.QueryRow(ctx, `SELECT `+slackColumns+` FROM slack_connections WHERE event_id = $1`, eventID))
+		var before *koe.SlackConnection
+		switch {
+		case err == nil:
+			b := *c
+			before = &b
+		case errors.Is(err, pgx.ErrNoRows):
+			c = &koe.SlackConnection{EventID: eventID}
+		default:
+			return notFound(err, "slack connection")
+		}
+		if !u.Apply(c) && before != nil {
+			set = c
+			return nil
+		}
+		changed = true
+		set, err = scanSlack(tx.QueryRow(ctx, `
+			INSERT INTO slack_connections (event_id, enabled, channel, bot_token, signing_secret, webhook_url, reviews, digest,
+				version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)
+			ON CONFLICT (event_id) DO UPDATE SET enabled = $2, channel = $3, bot_token = $4, signing_secret = $5,
+				webhook_url = $6, reviews = $7, digest = $8, version = slack_connections.version + 1, updated_at = $9
+			RETURNING `+slackColumns,
+			eventID, c.Enabled, c.Channel, c.BotToken, c.SigningSecret, c.WebhookURL, c.Reviews, c.Digest, s.stamp()))
+		if err != nil {
+			return fmt.Errorf("set slack connection: %w", err)
+		}
+		return record(ctx, tx, o, set.Change(koe.SlackUpdated, before))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.committed(koe.SlackUpdated)
+	}
+	return set, nil
+}
+
+// DeleteSlackConnection implements koe.Store.
+func (s *Store) DeleteSlackConnection(ctx context.Context, eventID int64) error {
+	o := koe.OriginFrom(ctx, s.now)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		c, err := scanSlack(tx.QueryRow(ctx, `SELECT `+slackColumns+` FROM slack_connections WHERE event_id = $1 FOR UPDATE`, eventID))
+		if err != nil {
+			return notFound(err, "slack connection")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM deliveries WHERE target = 'slack' AND target_id = $1`, eventID); err != nil {
+			return fmt.Errorf("delete slack deliveries: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM slack_connections WHERE event_id = $1`, eventID); err != nil {
+			return fmt.Errorf("delete slack connection: %w", err)
+		}
+		c.Health.Backlog = 0
+		return record(ctx, tx, o, c.Change(koe.SlackDeleted, nil))
+	})
+	if err == nil {
+		s.committed(koe.SlackDeleted)
+	}
+	return err
+}
+
+// LinkSlackUser implements koe.Store.
+func (s *Store) LinkSlackUser(ctx context.Context, l *koe.SlackLink) error {
+	o := koe.OriginFrom(ctx, s.now)
+	now := s.stamp()
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO slack_links (team_id, user_id, account_id, created_at)
+			SELECT $1, $2, id, $4 FROM accounts WHERE id = $3
+			ON CONFLICT (team_id, user_id) DO UPDATE SET account_id = $3, created_at = $4`,
+			l.TeamID, l.UserID, l.AccountID, now)
+		if err != nil {
+			return fmt.Errorf("link slack user: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return koe.Errorf(koe.ENOTFOUND, "account not found")
+		}
+		l.CreatedAt = now
+		return record(ctx, tx, o, l.Change())
+	})
+	if err == nil {
+		s.committed(koe.SlackLinked)
+	}
+	return err
+}
+
+// SlackLink implements koe.Store.
+func (s *Store) SlackLink(ctx context.Context, teamID, userID string) (*koe.SlackLink, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	l := koe.SlackLink{TeamID: teamID, UserID: userID}
+	err := s.pool.QueryRow(ctx, `SELECT account_id, created_at FROM slack_links WHERE team_id = $1 AND user_id = $2`, teamID, userID).
+		Scan(&l.AccountID, &l.CreatedAt)
+	if err != nil {
+		return nil, s.fail(notFound(err, "slack link"))
+	}
+	utc(&l.CreatedAt)
+	return &l, nil
+}
+
+// SlackMessage implements koe.Store.
+func (s *Store) SlackMessage(ctx context.Context, eventID, reviewID int64) (string, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var state, result string
+	err := s.pool.QueryRow(ctx, `SELECT state, result FROM deliveries
+		WHERE target = 'slack' AND target_id = $1 AND subject_id = $2 AND type = $3
+		ORDER BY id DESC LIMIT 1`, eventID, reviewID, koe.SlackReview).Scan(&state, &result)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, s.fail(fmt.Errorf("slack message: %w", err))
+	}
+	return result, koe.DeliveryState(state) == koe.DeliveryPending, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -205,7 +206,8 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	rows, err := s.read.QueryContext(ctx, `
 		SELECT `+deliveryColumns+` FROM deliveries
 		WHERE state = 'pending' AND next_at <= ?
-			AND target = 'webhook' AND target_id IN (SELECT id FROM webhooks WHERE enabled)
+			AND (target = 'webhook' AND target_id IN (SELECT id FROM webhooks WHERE enabled)
+				OR target = 'slack' AND target_id IN (SELECT event_id FROM slack_connections WHERE enabled))
 		ORDER BY next_at, id LIMIT ?`, micros(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
@@ -242,24 +244,11 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 			WHERE id = ?`, out.State, string(last), micros(out.NextAt), out.Result, delivered, id); err != nil {
 			return fmt.Errorf("finish attempt: %w", err)
 		}
+		if err := tx.recordHealth(d.Target, d.TargetID, out.Attempt); err != nil {
+			return err
+		}
 		if d.Target != koe.TargetWebhook {
 			return nil
-		}
-		var health string
-		if err := tx.QueryRow(`SELECT health FROM webhooks WHERE id = ?`, d.TargetID).Scan(&health); err != nil {
-			return notFound(err, "webhook")
-		}
-		var h koe.IntegrationHealth
-		if err := json.Unmarshal([]byte(health), &h); err != nil {
-			return fmt.Errorf("webhook %d health: %w", d.TargetID, err)
-		}
-		h.Record(out.Attempt)
-		b, err := json.Marshal(h)
-		if err != nil {
-			return fmt.Errorf("encode webhook health: %w", err)
-		}
-		if _, err := tx.Exec(`UPDATE webhooks SET health = ? WHERE id = ?`, string(b), d.TargetID); err != nil {
-			return fmt.Errorf("save webhook health: %w", err)
 		}
 		if out.Disable == "" {
 			return nil
@@ -268,6 +257,31 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 		_, err = s.updateWebhook(tx, o, 0, d.TargetID, koe.WebhookUpdate{Enabled: &off, DisabledReason: &out.Disable})
 		return err
 	})
+}
+
+// recordHealth notes an attempt in the health of its destination.
+func (tx *txn) recordHealth(target koe.DeliveryTarget, id int64, a koe.DeliveryAttempt) error {
+	table, key := "webhooks", "id"
+	if target == koe.TargetSlack {
+		table, key = "slack_connections", "event_id"
+	}
+	var health string
+	if err := tx.QueryRow(`SELECT health FROM `+table+` WHERE `+key+` = ?`, id).Scan(&health); err != nil {
+		return notFound(err, string(target))
+	}
+	var h koe.IntegrationHealth
+	if err := json.Unmarshal([]byte(health), &h); err != nil {
+		return fmt.Errorf("%s %d health: %w", target, id, err)
+	}
+	h.Record(a)
+	b, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("encode health: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE `+table+` SET health = ? WHERE `+key+` = ?`, string(b), id); err != nil {
+		return fmt.Errorf("save %s health: %w", target, err)
+	}
+	return nil
 }
 
 // Delivery implements koe.Store.
@@ -332,4 +346,149 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, e
 		return err
 	})
 	return n, err
+}
+
+// Slack.
+
+const slackColumns = `event_id, enabled, channel, bot_token, signing_secret, webhook_url, reviews, digest, health,
+	version, created_at, updated_at,
+	(SELECT count(*) FROM deliveries d WHERE d.target = 'slack' AND d.target_id = slack_connections.event_id AND d.state = 'pending')`
+
+func scanSlack(row scanner) (*koe.SlackConnection, error) {
+	var (
+		c       koe.SlackConnection
+		health  string
+		backlog int
+	)
+	err := row.Scan(&c.EventID, &c.Enabled, &c.Channel, &c.BotToken, &c.SigningSecret, &c.WebhookURL, &c.Reviews, &c.Digest,
+		&health, &c.Version, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}, &backlog)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(health), &c.Health); err != nil {
+		return nil, fmt.Errorf("slack connection %d health: %w", c.EventID, err)
+	}
+	c.Health.Backlog = backlog
+	c.MarkSet()
+	return &c, nil
+}
+
+// SlackConnection implements koe.Store.
+func (s *Store) SlackConnection(ctx context.Context, eventID int64) (*koe.SlackConnection, error) {
+	c, err := scanSlack(s.read.QueryRowContext(ctx, `SELECT `+slackColumns+` FROM slack_connections WHERE event_id = ?`, eventID))
+	if err != nil {
+		return nil, notFound(err, "slack connection")
+	}
+	return c, nil
+}
+
+// SetSlackConnection implements koe.Store.
+func (s *Store) SetSlackConnection(ctx context.Context, eventID int64, u koe.SlackUpdate) (*koe.SlackConnection, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var set *koe.SlackConnection
+	err := s.writer.do(ctx, func(tx *txn) error {
+		c, err := scanSlack(tx.QueryRow(`SELECT `+slackColumns+` FROM slack_connections WHERE event_id = ?`, eventID))
+		var before *koe.SlackConnection
+		switch {
+		case err == nil:
+			b := *c
+			before = &b
+		case errors.Is(err, sql.ErrNoRows):
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM events WHERE id = ?`, eventID).Scan(&n); err != nil || n == 0 {
+				return notFound(sql.ErrNoRows, "event")
+			}
+			c = &koe.SlackConnection{EventID: eventID}
+		default:
+			return notFound(err, "slack connection")
+		}
+		if !u.Apply(c) && before != nil {
+			set = c
+			return nil
+		}
+		now := micros(s.stamp())
+		set, err = scanSlack(tx.QueryRow(`
+			INSERT INTO slack_connections (event_id, enabled, channel, bot_token, signing_secret, webhook_url, reviews, digest,
+				version, created_at, updated_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)
+			ON CONFLICT (event_id) DO UPDATE SET enabled = ?2, channel = ?3, bot_token = ?4, signing_secret = ?5,
+				webhook_url = ?6, reviews = ?7, digest = ?8, version = version + 1, updated_at = ?9
+			RETURNING `+slackColumns,
+			eventID, c.Enabled, c.Channel, c.BotToken, c.SigningSecret, c.WebhookURL, c.Reviews, c.Digest, now))
+		if err != nil {
+			return fmt.Errorf("set slack connection: %w", err)
+		}
+		return tx.record(o, set.Change(koe.SlackUpdated, before))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// DeleteSlackConnection implements koe.Store.
+func (s *Store) DeleteSlackConnection(ctx context.Context, eventID int64) error {
+	o := koe.OriginFrom(ctx, s.now)
+	return s.writer.do(ctx, func(tx *txn) error {
+		c, err := scanSlack(tx.QueryRow(`SELECT `+slackColumns+` FROM slack_connections WHERE event_id = ?`, eventID))
+		if err != nil {
+			return notFound(err, "slack connection")
+		}
+		if _, err := tx.Exec(`DELETE FROM deliveries WHERE target = 'slack' AND target_id = ?`, eventID); err != nil {
+			return fmt.Errorf("delete slack deliveries: %w", err)
+		}
+		if _, err := tx.Exec(`DELETE FROM slack_connections WHERE event_id = ?`, eventID); err != nil {
+			return fmt.Errorf("delete slack connection: %w", err)
+		}
+		c.Health.Backlog = 0
+		return tx.record(o, c.Change(koe.SlackDeleted, nil))
+	})
+}
+
+// LinkSlackUser implements koe.Store.
+func (s *Store) LinkSlackUser(ctx context.Context, l *koe.SlackLink) error {
+	o := koe.OriginFrom(ctx, s.now)
+	return s.writer.do(ctx, func(tx *txn) error {
+		now := s.stamp()
+		res, err := tx.Exec(`
+			INSERT INTO slack_links (team_id, user_id, account_id, created_at)
+			SELECT ?1, ?2, id, ?4 FROM accounts WHERE id = ?3
+			ON CONFLICT (team_id, user_id) DO UPDATE SET account_id = ?3, created_at = ?4`,
+			l.TeamID, l.UserID, l.AccountID, micros(now))
+		if err != nil {
+			return fmt.Errorf("link slack user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return notFound(sql.ErrNoRows, "account")
+		}
+		l.CreatedAt = now
+		return tx.record(o, l.Change())
+	})
+}
+
+// SlackLink implements koe.Store.
+func (s *Store) SlackLink(ctx context.Context, teamID, userID string) (*koe.SlackLink, error) {
+	l := koe.SlackLink{TeamID: teamID, UserID: userID}
+	err := s.read.QueryRowContext(ctx, `SELECT account_id, created_at FROM slack_links WHERE team_id = ? AND user_id = ?`, teamID, userID).
+		Scan(&l.AccountID, timeDest{&l.CreatedAt})
+	if err != nil {
+		return nil, notFound(err, "slack link")
+	}
+	return &l, nil
+}
+
+// SlackMessage implements koe.Store.
+func (s *Store) SlackMessage(ctx context.Context, eventID, reviewID int64) (string, bool, error) {
+	var state koe.DeliveryState
+	var result string
+	err := s.read.QueryRowContext(ctx, `SELECT state, result FROM deliveries
+		WHERE target = 'slack' AND target_id = ? AND subject_id = ? AND type = ?
+		ORDER BY id DESC LIMIT 1`, eventID, reviewID, koe.SlackReview).Scan(&state, &result)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("slack message: %w", err)
+	}
+	return result, state == koe.DeliveryPending, nil
 }

@@ -289,3 +289,108 @@ func testDeliveries(t *testing.T, s koe.Store) {
 	}
 	log(koe.DeliveryQuery{}, "3-question.created", "1-question.created")
 }
+
+// testSlack: an event's Slack connection is made by its first change and
+// changed with a new version (not when nothing changes), deleted with
+// its deliveries; its deliveries come due while it is enabled and keep
+// its health; the review's message is found for its update; a Slack user
+// is linked to one account at a time.
+func testSlack(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	e := newEvent(t, s, "slack")
+	other := newEvent(t, s, "other-slack")
+	start := head(t, s)
+	_, err := s.SlackConnection(ctx, e.ID)
+	wantCode(t, "SlackConnection(none)", err, koe.ENOTFOUND)
+	_, err = s.SetSlackConnection(ctx, other.ID+1000, koe.SlackUpdate{Channel: ptr("C1")})
+	wantCode(t, "SetSlackConnection(no event)", err, koe.ENOTFOUND)
+	c, err := s.SetSlackConnection(ctx, e.ID, koe.SlackUpdate{Enabled: ptr(true), Channel: ptr("C0KOE"), BotToken: ptr("xoxb-1"), SigningSecret: ptr("sig"), Reviews: ptr(true)})
+	must(t, "SetSlackConnection", err)
+	if c.Version != 1 || !c.Enabled || c.Channel != "C0KOE" || c.BotToken != "xoxb-1" || !c.BotTokenSet || !c.SigningSecretSet || c.WebhookURLSet || !c.Reviews || c.Digest {
+		t.Errorf("SetSlackConnection = %+v", c)
+	}
+	checkTime(t, "slack CreatedAt", c.CreatedAt)
+	same0, err := s.SetSlackConnection(ctx, e.ID, koe.SlackUpdate{Channel: ptr("C0KOE")})
+	must(t, "SetSlackConnection(same)", err)
+	if same0.Version != 1 {
+		t.Errorf("a change of nothing made version %d", same0.Version)
+	}
+	up, err := s.SetSlackConnection(ctx, e.ID, koe.SlackUpdate{BotToken: ptr(""), WebhookURL: ptr("https://hooks.slack.test/T/B/x"), Digest: ptr(true)})
+	must(t, "SetSlackConnection(change)", err)
+	if up.Version != 2 || up.BotTokenSet || !up.WebhookURLSet || !up.Digest || up.Channel != "C0KOE" {
+		t.Errorf("changed %+v", up)
+	}
+	got, err := s.SlackConnection(ctx, e.ID)
+	must(t, "SlackConnection", err)
+	same(t, "SlackConnection", got, up)
+
+	// Deliveries to it: due while enabled; its health; the message.
+	t0 := time.Date(2031, 3, 4, 5, 0, 0, 0, time.UTC)
+	review := &koe.Delivery{EventID: e.ID, Target: koe.TargetSlack, TargetID: e.ID, Key: "1-review", Type: koe.SlackReview, SubjectID: 7, Payload: json.RawMessage(`{}`), NextAt: t0}
+	decision := &koe.Delivery{EventID: e.ID, Target: koe.TargetSlack, TargetID: e.ID, Key: "2-decision", Type: koe.SlackDecision, SubjectID: 7, Payload: json.RawMessage(`{}`), NextAt: t0}
+	enqueue(t, s, review, decision)
+	if msg, pending, err := s.SlackMessage(ctx, e.ID, 7); err != nil || msg != "" || !pending {
+		t.Errorf("SlackMessage(waiting) = %q, %v, %v", msg, pending, err)
+	}
+	if msg, pending, err := s.SlackMessage(ctx, e.ID, 8); err != nil || msg != "" || pending {
+		t.Errorf("SlackMessage(none) = %q, %v, %v", msg, pending, err)
+	}
+	ds, err := s.DueDeliveries(ctx, t0, 10)
+	must(t, "DueDeliveries", err)
+	if got := deliveryKeys(ds); !slices.Equal(got, []string{"1-review", "2-decision"}) {
+		t.Errorf("due %v", got)
+	}
+	_, err = s.SetSlackConnection(ctx, e.ID, koe.SlackUpdate{Enabled: ptr(false)})
+	must(t, "SetSlackConnection(disable)", err)
+	if ds, _ := s.DueDeliveries(ctx, t0, 10); len(ds) != 0 {
+		t.Errorf("due to a disabled connection: %v", deliveryKeys(ds))
+	}
+	_, err = s.SetSlackConnection(ctx, e.ID, koe.SlackUpdate{Enabled: ptr(true)})
+	must(t, "SetSlackConnection(enable)", err)
+	posted := koe.DeliveryAttempt{At: t0.Add(time.Second), Status: 200, LatencyMS: 4}
+	must(t, "FinishAttempt", s.FinishAttempt(ctx, review.ID, koe.DeliveryOutcome{Attempt: posted, State: koe.DeliveryDelivered, NextAt: posted.At, Result: "C0KOE 1700000000.000100"}))
+	if msg, pending, err := s.SlackMessage(ctx, e.ID, 7); err != nil || msg != "C0KOE 1700000000.000100" || pending {
+		t.Errorf("SlackMessage(posted) = %q, %v, %v", msg, pending, err)
+	}
+	got, _ = s.SlackConnection(ctx, e.ID)
+	if h := got.Health; h.LastSuccessAt == nil || !h.LastSuccessAt.Equal(posted.At) || h.Backlog != 1 {
+		t.Errorf("health %+v", h)
+	}
+	if _, err := s.Delivery(ctx, e.ID, decision.ID); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "DeleteSlackConnection", s.DeleteSlackConnection(ctx, e.ID))
+	wantCode(t, "DeleteSlackConnection(again)", s.DeleteSlackConnection(ctx, e.ID), koe.ENOTFOUND)
+	_, err = s.Delivery(ctx, e.ID, decision.ID)
+	wantCode(t, "Delivery(of a deleted connection)", err, koe.ENOTFOUND)
+
+	// Links: one account per Slack user, the latest.
+	a1, a2 := newAccount(t, s, "slack-one"), newAccount(t, s, "slack-two")
+	l := &koe.SlackLink{TeamID: "T1", UserID: "U1", AccountID: a1.ID}
+	must(t, "LinkSlackUser", s.LinkSlackUser(ctx, l))
+	checkTime(t, "link CreatedAt", l.CreatedAt)
+	must(t, "LinkSlackUser(again)", s.LinkSlackUser(ctx, &koe.SlackLink{TeamID: "T1", UserID: "U1", AccountID: a2.ID}))
+	wantCode(t, "LinkSlackUser(no account)", s.LinkSlackUser(ctx, &koe.SlackLink{TeamID: "T1", UserID: "U2", AccountID: a2.ID + 1000}), koe.ENOTFOUND)
+	link, err := s.SlackLink(ctx, "T1", "U1")
+	must(t, "SlackLink", err)
+	if link.AccountID != a2.ID {
+		t.Errorf("linked to %d, want %d", link.AccountID, a2.ID)
+	}
+	_, err = s.SlackLink(ctx, "T2", "U1")
+	wantCode(t, "SlackLink(other team)", err, koe.ENOTFOUND)
+
+	changes := readAll(t, s, start)
+	var types []koe.ChangeType
+	for _, c := range changes {
+		if c.Type != koe.AccountCreated {
+			types = append(types, c.Type)
+		}
+		if strings.Contains(string(c.Data)+string(c.Before), "xoxb-") || strings.Contains(string(c.Data), `"sig"`) {
+			t.Errorf("%s shows a credential: %s", c.Type, c.Data)
+		}
+	}
+	want := []koe.ChangeType{koe.SlackUpdated, koe.SlackUpdated, koe.SlackUpdated, koe.SlackUpdated, koe.SlackDeleted, koe.SlackLinked, koe.SlackLinked}
+	if !slices.Equal(types, want) {
+		t.Errorf("changes %v, want %v", types, want)
+	}
+}

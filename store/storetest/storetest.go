@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Webhooks", testWebhooks},
 		{"EnqueueConcurrent", testEnqueueConcurrent},
 		{"Deliveries", testDeliveries},
+		{"Slack", testSlack},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
