@@ -83,6 +83,7 @@ const (
 	ViaSession    = "session"
 	ViaAPIToken   = "api_token"
 	ViaOwnerToken = "owner_token"
+	ViaSlack      = "slack" // a button in Slack, pressed by the linked account
 )
 
 // System is koe acting on its own: a timer, an ingest worker.

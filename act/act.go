@@ -21,6 +21,7 @@ import (
 	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/ratelimit"
 	"github.com/koehq/koe/realtime"
+	"github.com/koehq/koe/slack"
 )
 
 // Config is what the actions need.
@@ -73,9 +74,11 @@ type Config struct {
 	// polling sources ask and how soon a dropped stream reconnects (tests
 	// and KOE_INGEST_POLL shorten them); zero values take the defaults.
 	Ingest ingest.Options
-	// Deliveries tune the webhooks' deliverer; zero values take the
-	// defaults.
+	// Deliveries tune the deliverer of webhooks and Slack; zero values
+	// take the defaults.
 	Deliveries DeliveryOptions
+	// Slack is the installation's Slack credentials and API (KOE_SLACK_*).
+	Slack SlackConfig
 }
 
 // SessionLimits bound staff sessions.
@@ -121,6 +124,9 @@ type Actions struct {
 	ingestOpts    ingest.Options
 	ingestMetrics *ingestMetrics
 	deliver       *deliverer
+	publicURL     string
+	slack         SlackConfig
+	slackReplays  *slack.Replays
 }
 
 // New returns the actions.
@@ -162,7 +168,10 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		platforms:     cfg.Platforms,
 		ingestOpts:    cfg.Ingest.Defaults(),
 		ingestMetrics: newIngestMetrics(cfg.Registry),
-		deliver:       newDeliverer(cfg.Deliveries, cfg.Registry),
+		deliver:       newDeliverer(cfg.Deliveries, cfg.Slack.APIURL, cfg.Registry),
+		publicURL:     cfg.PublicURL,
+		slack:         cfg.Slack,
+		slackReplays:  slack.NewReplays(slack.Window, maxSlackReplays),
 		store:         st,
 		hub:           cfg.Hub,
 		limiter:       ratelimit.New(cfg.Limits, cfg.Now, cfg.SharedBuckets, cfg.Logger),
@@ -186,6 +195,10 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		}),
 	}, nil
 }
+
+// maxSlackReplays bounds the Slack signatures remembered against replays
+// (five minutes of button presses).
+const maxSlackReplays = 10000
 
 // passwordSlots is how many password hashes run at once (19 MiB each).
 const passwordSlots = 2

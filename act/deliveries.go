@@ -14,6 +14,7 @@ import (
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/outbox"
+	"github.com/koehq/koe/slack"
 	"github.com/koehq/koe/webhook"
 )
 
@@ -84,21 +85,27 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 // deliverer is what the deliveries share: the options, the HTTP client,
 // the wake-up of the deliverer in this process, and the metrics.
 type deliverer struct {
-	opts     DeliveryOptions
-	client   *http.Client
-	wake     chan struct{}
-	attempts *prometheus.CounterVec
-	latency  prometheus.Histogram
+	opts   DeliveryOptions
+	client *http.Client
+	// slackAPI calls Slack's Web API; slackHooks sends to the URLs owners
+	// and Slack give (incoming webhooks, response URLs) through client.
+	slackAPI, slackHooks *slack.Client
+	wake                 chan struct{}
+	attempts             *prometheus.CounterVec
+	latency              prometheus.Histogram
 }
 
-func newDeliverer(o DeliveryOptions, reg prometheus.Registerer) *deliverer {
+func newDeliverer(o DeliveryOptions, slackAPI string, reg prometheus.Registerer) *deliverer {
 	o = o.withDefaults()
+	client := webhook.Client(o.AllowPrivate, o.Timeout)
 	d := &deliverer{
-		opts:   o,
-		client: webhook.Client(o.AllowPrivate, o.Timeout),
-		wake:   make(chan struct{}, 1),
+		opts:       o,
+		client:     client,
+		slackAPI:   &slack.Client{BaseURL: slackAPI, HTTP: &http.Client{Timeout: o.Timeout}},
+		slackHooks: &slack.Client{HTTP: client},
+		wake:       make(chan struct{}, 1),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "koe_delivery_attempts_total",
-			Help: "Attempts to deliver to webhooks, by target and outcome (delivered; retry: failed, tried again later; failed: given up)."},
+			Help: "Attempts to deliver to webhooks and Slack, by target and outcome (delivered; retry: failed, tried again later; failed: given up)."},
 			[]string{"target", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "koe_delivery_seconds",
 			Help: "How long a destination took to answer an attempt.", Buckets: prometheus.DefBuckets}),
@@ -178,8 +185,26 @@ func (a *Actions) deliveriesConsumer() outbox.Consumer {
 		Shared: true,
 		Handle: func(ctx context.Context, changes []koe.Change) error {
 			hooks := map[int64][]*koe.Webhook{} // by event, read once per batch
+			slacks := map[int64]*koe.SlackConnection{}
 			var ds []*koe.Delivery
 			for _, c := range changes {
+				if c.Type == koe.ReviewCreated || c.Type == koe.ReviewUpdated || c.Type == koe.TalkUpdated {
+					conn, ok := slacks[c.EventID]
+					if !ok {
+						var err error
+						if conn, err = a.store.SlackConnection(ctx, c.EventID); err != nil && koe.ErrorCode(err) != koe.ENOTFOUND {
+							return err
+						}
+						slacks[c.EventID] = conn
+					}
+					if conn != nil && conn.Enabled {
+						items, err := a.slackItems(ctx, c, conn)
+						if err != nil {
+							return err
+						}
+						ds = append(ds, items...)
+					}
+				}
 				evs := hookEvents(c)
 				if len(evs) == 0 {
 					continue
@@ -324,31 +349,32 @@ func (a *Actions) runDeliverer(ctx context.Context) {
 // attempt tries d once and saves the outcome.
 func (a *Actions) attempt(ctx context.Context, d *koe.Delivery) {
 	o := a.deliver.opts
-	w, err := a.store.Webhook(ctx, d.EventID, d.TargetID)
-	if err != nil {
-		if koe.ErrorCode(err) != koe.ENOTFOUND && ctx.Err() == nil {
-			a.log.Warn("cannot read a webhook", "webhook", d.TargetID, "error", err)
-		}
-		return // deleted: its deliveries went with it
-	}
-	if !w.Enabled {
-		return
-	}
 	now := a.now()
 	var (
-		at   koe.DeliveryAttempt
-		wait time.Duration
+		at     koe.DeliveryAttempt
+		wait   time.Duration
+		result string
+		hook   *koe.Webhook
 	)
-	if err := webhook.CheckURL(w.URL, o.AllowPrivate); err != nil {
-		at = koe.DeliveryAttempt{At: now, Error: err.Error()}
+	if d.Target == koe.TargetSlack {
+		var retry bool
+		if at, wait, result, retry = a.sendSlack(ctx, d, now); retry {
+			if err := a.store.FinishAttempt(ctx, d.ID, koe.DeliveryOutcome{Retry: true, NextAt: now.Add(o.FirstRetry / 10)}); err != nil && ctx.Err() == nil {
+				a.log.Warn("cannot put a delivery off", "delivery", d.ID, "error", err)
+			}
+			return
+		}
 	} else {
-		at, wait = webhook.Send(ctx, a.deliver.client, webhook.Request{URL: w.URL, Secret: w.Secret, Key: d.Key, Event: d.Type, Body: d.Payload}, now)
+		var ok bool
+		if hook, at, wait, ok = a.sendWebhook(ctx, d, now); !ok {
+			return
+		}
 	}
 	if ctx.Err() != nil {
 		return // the lease was lost mid-attempt: the next holder tries again
 	}
 	at.At = at.At.UTC().Truncate(time.Microsecond)
-	out := koe.DeliveryOutcome{Attempt: at, State: koe.DeliveryDelivered, NextAt: now}
+	out := koe.DeliveryOutcome{Attempt: at, State: koe.DeliveryDelivered, NextAt: now, Result: result}
 	outcome := "delivered"
 	if at.Error != "" {
 		out.State, outcome = koe.DeliveryPending, "retry"
@@ -358,7 +384,7 @@ func (a *Actions) attempt(ctx context.Context, d *koe.Delivery) {
 		if now.Sub(d.RetryFrom) >= o.RetryFor {
 			out.State, outcome, out.NextAt = koe.DeliveryFailed, "failed", now
 		}
-		if out.State == koe.DeliveryFailed && (w.Health.LastSuccessAt == nil || now.Sub(*w.Health.LastSuccessAt) >= o.RetryFor) {
+		if hook != nil && out.State == koe.DeliveryFailed && (hook.Health.LastSuccessAt == nil || now.Sub(*hook.Health.LastSuccessAt) >= o.RetryFor) {
 			out.Disable = "deliveries failed for " + span(o.RetryFor) + "; the last: " + at.Error
 		}
 	} else {
@@ -369,8 +395,29 @@ func (a *Actions) attempt(ctx context.Context, d *koe.Delivery) {
 		a.log.Warn("cannot save a delivery attempt", "delivery", d.ID, "error", err)
 	}
 	if out.Disable != "" {
-		a.log.Warn("webhook disabled: its deliveries failed for good", "event", w.EventID, "webhook", w.ID, "error", at.Error)
+		a.log.Warn("webhook disabled: its deliveries failed for good", "event", hook.EventID, "webhook", hook.ID, "error", at.Error)
 	}
+}
+
+// sendWebhook makes one attempt of a webhook delivery; ok is false when
+// there is nothing to attempt (the webhook was deleted or disabled
+// meanwhile).
+func (a *Actions) sendWebhook(ctx context.Context, d *koe.Delivery, now time.Time) (w *koe.Webhook, at koe.DeliveryAttempt, wait time.Duration, ok bool) {
+	w, err := a.store.Webhook(ctx, d.EventID, d.TargetID)
+	if err != nil {
+		if koe.ErrorCode(err) != koe.ENOTFOUND && ctx.Err() == nil {
+			a.log.Warn("cannot read a webhook", "webhook", d.TargetID, "error", err)
+		}
+		return nil, at, 0, false // deleted: its deliveries went with it
+	}
+	if !w.Enabled {
+		return nil, at, 0, false
+	}
+	if err := webhook.CheckURL(w.URL, a.deliver.opts.AllowPrivate); err != nil {
+		return w, koe.DeliveryAttempt{At: now, Error: koe.ErrorMessage(err)}, 0, true
+	}
+	at, wait = webhook.Send(ctx, a.deliver.client, webhook.Request{URL: w.URL, Secret: w.Secret, Key: d.Key, Event: d.Type, Body: d.Payload}, now)
+	return w, at, wait, true
 }
 
 // span says a duration as people read it: "24h" rather than "24h0m0s".

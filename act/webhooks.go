@@ -96,10 +96,7 @@ func (a *Actions) checkWebhook(w *koe.Webhook) error {
 	if err := w.Clean(); err != nil {
 		return err
 	}
-	if err := webhook.CheckURL(w.URL, a.deliver.opts.AllowPrivate); err != nil {
-		return koe.Invalid("url", koe.ReasonFormat, 0, "%s", err.Error())
-	}
-	return nil
+	return webhook.CheckURL(w.URL, a.deliver.opts.AllowPrivate)
 }
 
 // UpdateWebhook changes a webhook; enabling one koe disabled clears the

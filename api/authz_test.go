@@ -16,6 +16,8 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/auth"
+	"github.com/koehq/koe/slack"
+	"github.com/koehq/koe/slack/slacktest"
 	"github.com/koehq/koe/webhook"
 )
 
@@ -186,7 +188,9 @@ type authzResult struct {
 // (streams do not end by themselves).
 func (w *authzWorld) send(c matrixCaller, call authzCall) authzResult {
 	var body io.Reader
-	if call.body != nil {
+	if raw, ok := call.body.([]byte); ok { // sent as it is (Slack's form)
+		body = bytes.NewReader(raw)
+	} else if call.body != nil {
 		b, err := json.Marshal(call.body)
 		if err != nil {
 			w.h.t.Fatal(err)
@@ -537,6 +541,35 @@ func authzRows() []authzRow {
 			d := w.delivery()
 			return authzCall{method: "POST", path: fmt.Sprintf("%s/webhooks/%d/deliveries/%d/redeliver", E(w), d.TargetID, d.ID)}
 		}, forOwners("200")},
+		// Slack: the connection is the owners'; a button press needs
+		// Slack's signature, not a caller; any staff account links its
+		// Slack user (a bad link is refused).
+		{"GET /api/v1/events/{eventID}/slack", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/slack"}
+		}, forOwners("200")},
+		{"PUT /api/v1/events/{eventID}/slack", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PUT", path: E(w) + "/slack", body: map[string]any{"channel": "C0KOE", "webhook_url": "https://hooks.slack.example/T/B/x"}}
+		}, forOwners("200")},
+		{"DELETE /api/v1/events/{eventID}/slack", func(w *authzWorld, _ matrixCaller) authzCall {
+			w.slack()
+			return authzCall{method: "DELETE", path: E(w) + "/slack"}
+		}, forOwners("204")},
+		{"POST /api/v1/events/{eventID}/slack/test", func(w *authzWorld, _ matrixCaller) authzCall {
+			w.slack()
+			return authzCall{method: "POST", path: E(w) + "/slack/test"}
+		}, forOwners("202")},
+		{"POST /api/v1/slack/interactions", func(w *authzWorld, _ matrixCaller) authzCall {
+			st := w.slack()
+			body, h, err := st.BuildInteraction(slacktest.InteractionInput{UserID: fmt.Sprintf("U%d", w.unique()), ActionID: slack.ActionApprove,
+				Value: fmt.Sprintf("%d:%d", w.e.ID, w.review().ID), MessageTS: "1700000000.000100"})
+			if err != nil {
+				w.h.t.Fatal(err)
+			}
+			return authzCall{method: "POST", path: "/api/v1/slack/interactions", body: body, header: h}
+		}, "200 200 200 200 200 200 200 200 200 200"},
+		{"POST /api/v1/slack/link", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: "/api/v1/slack/link", body: map[string]any{"token": "koesl1.e30.bad"}}
+		}, "401 401 401 400 400 400 400 400 403 403"},
 		{"GET /api/v1/events/{eventID}/posts", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/posts"}
 		}, forModerators("200")},
@@ -598,6 +631,20 @@ func (w *authzWorld) review() *koe.Review {
 		w.h.t.Fatal(err)
 	}
 	return rev
+}
+
+// slack connects event E to a new server speaking Slack's wire format
+// (its signing secret), if it is not connected yet, and returns the
+// server.
+func (w *authzWorld) slack() *slacktest.Server {
+	st := slacktest.New()
+	w.h.t.Cleanup(st.Close)
+	_, err := w.h.store.SetSlackConnection(context.Background(), w.e.ID, koe.SlackUpdate{Enabled: ptrTo(true), Channel: ptrTo(slacktest.DefaultChannel),
+		SigningSecret: &st.SigningSecret, WebhookURL: ptrTo(st.HookURL())})
+	if err != nil {
+		w.h.t.Fatal(err)
+	}
+	return st
 }
 
 // webhook stores a new webhook of event E (disabled: nothing is sent).

@@ -181,13 +181,9 @@ func (s *Server) ingestWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ingest.MaxWebhookBody))
+	body, err := readBody(w, r, ingest.MaxWebhookBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return koe.Errorf(koe.ETOOLARGE, "request body exceeds %d bytes", ingest.MaxWebhookBody)
-		}
-		return koe.Errorf(koe.EINVALID, "could not read the request body")
+		return err
 	}
 	res, err := s.act.IngestWebhook(r.Context(), ids[0], r.Header.Get(webhook.TimestampHeader), r.Header.Get(webhook.SignatureHeader), body)
 	if err != nil {
@@ -195,4 +191,18 @@ func (s *Server) ingestWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// readBody reads a request's raw body, of at most limit bytes: what a
+// signature is checked over.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, koe.Errorf(koe.ETOOLARGE, "request body exceeds %d bytes", limit)
+		}
+		return nil, koe.Errorf(koe.EINVALID, "could not read the request body")
+	}
+	return body, nil
 }

@@ -169,6 +169,11 @@ func withDeliveries(o act.DeliveryOptions) harnessOption {
 	return func(c *harnessConfig) { c.act.Deliveries = o }
 }
 
+// withSlack sets the installation's Slack (its API: a slacktest server).
+func withSlack(c act.SlackConfig) harnessOption {
+	return func(h *harnessConfig) { h.act.Slack = c }
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	openAPI(t)

@@ -146,6 +146,15 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries", s.listDeliveries)
 	handle("POST /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries/{deliveryID}/redeliver", s.redeliver)
 
+	// Slack: the event's connection (owners); button presses (signed by
+	// Slack); linking a Slack user to one's account.
+	handle("GET /api/v1/events/{eventID}/slack", s.getSlack)
+	handle("PUT /api/v1/events/{eventID}/slack", s.setSlack)
+	handle("DELETE /api/v1/events/{eventID}/slack", s.deleteSlack)
+	handle("POST /api/v1/events/{eventID}/slack/test", s.testSlack)
+	handle("POST /api/v1/slack/interactions", s.slackInteraction)
+	handle("POST /api/v1/slack/link", s.linkSlack)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

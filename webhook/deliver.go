@@ -76,10 +76,10 @@ func CheckURL(raw string, allowPrivate bool) error {
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return koe.Invalid("url", koe.ReasonFormat, 0, "url names this machine (%s): koe delivers only to public addresses unless its operator allows private ones (KOE_WEBHOOK_ALLOW_PRIVATE)", host)
+		return koe.Invalid("url", koe.ReasonFormat, 0, "the destination names this machine (%s): koe delivers only to public addresses unless its operator allows private ones (KOE_WEBHOOK_ALLOW_PRIVATE)", host)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && !Public(ip) {
-		return koe.Invalid("url", koe.ReasonFormat, 0, "url names a private address (%s): koe delivers only to public addresses unless its operator allows private ones (KOE_WEBHOOK_ALLOW_PRIVATE)", ip)
+		return koe.Invalid("url", koe.ReasonFormat, 0, "the destination names a private address (%s): koe delivers only to public addresses unless its operator allows private ones (KOE_WEBHOOK_ALLOW_PRIVATE)", ip)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ type config struct {
 	IngestPoll time.Duration
 	// Webhooks is how koe delivers to webhooks (KOE_WEBHOOK_*).
 	Webhooks act.DeliveryOptions
+	// Slack is the installation's Slack app (KOE_SLACK_*).
+	Slack act.SlackConfig
 }
 
 // oidcConfig is KOE_OIDC_*.
@@ -125,6 +127,9 @@ func parseServeConfig(args []string) (*config, error) {
 	fs.DurationVar(&c.IngestPoll, "ingest-poll", envDuration("KOE_INGEST_POLL", 10*time.Second), "how often the social feed's polling sources ask their platform, rate limits permitting (KOE_INGEST_POLL)")
 	fs.BoolVar(&c.Webhooks.AllowPrivate, "webhook-allow-private", envBool("KOE_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach loopback, private and link-local addresses (KOE_WEBHOOK_ALLOW_PRIVATE)")
 	fs.DurationVar(&c.Webhooks.Timeout, "webhook-timeout", envDuration("KOE_WEBHOOK_TIMEOUT", act.DefaultDeliveryTimeout), "how long a webhook's destination has to answer one delivery (KOE_WEBHOOK_TIMEOUT)")
+	fs.StringVar(&c.Slack.BotToken, "slack-bot-token", env("KOE_SLACK_BOT_TOKEN", ""), "the Slack app's bot token (xoxb-…), for events whose Slack connection sets none (KOE_SLACK_BOT_TOKEN)")
+	fs.StringVar(&c.Slack.SigningSecret, "slack-signing-secret", env("KOE_SLACK_SIGNING_SECRET", ""), "the Slack app's signing secret, for events whose Slack connection sets none (KOE_SLACK_SIGNING_SECRET)")
+	fs.StringVar(&c.Slack.APIURL, "slack-api-url", env("KOE_SLACK_API_URL", ""), "Slack's Web API root; empty for https://slack.com/api/ (KOE_SLACK_API_URL)")
 	scorers := fs.String("scorers", env("KOE_SCORERS", ""), "HTTP moderation scorers every event consults, as name=URL,name=URL (name:flag=URL: one that only flags) (KOE_SCORERS)")
 	groups := fs.String("oidc-allowed-groups", env("KOE_OIDC_ALLOWED_GROUPS", ""), "comma-separated groups, one of which is needed to sign in with OIDC (KOE_OIDC_ALLOWED_GROUPS)")
 	admins := fs.String("oidc-admin-groups", env("KOE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members are instance admins, checked at every sign-in (KOE_OIDC_ADMIN_GROUPS)")

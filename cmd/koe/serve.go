@@ -104,6 +104,7 @@ func serve(args []string) error {
 		Platforms:           platforms.All,
 		Ingest:              ingest.Options{PollEvery: cfg.IngestPoll, Retry: min(cfg.IngestPoll, 2*time.Second)},
 		Deliveries:          cfg.Webhooks,
+		Slack:               cfg.Slack,
 	})
 	if err != nil {
 		return err
