@@ -403,6 +403,9 @@ type IntegrationStore interface {
 	// Redeliver makes a delivery pending again, due at now, and retried
 	// from now (its attempts stay counted).
 	Redeliver(ctx context.Context, eventID, id int64, now time.Time) (*Delivery, error)
+	// DeliveryBacklog counts the pending deliveries of every event, by
+	// target.
+	DeliveryBacklog(ctx context.Context) (map[DeliveryTarget]int, error)
 	// PruneDeliveries deletes the deliveries that are no longer pending
 	// and were made before before, and returns how many.
 	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)

@@ -93,6 +93,9 @@ type deliverer struct {
 	wake                 chan struct{}
 	attempts             *prometheus.CounterVec
 	latency              prometheus.Histogram
+	// backlog, lastSuccess and lastError are the destinations' health,
+	// by target.
+	backlog, lastSuccess, lastError *prometheus.GaugeVec
 }
 
 func newDeliverer(o DeliveryOptions, slackAPI string, reg prometheus.Registerer) *deliverer {
@@ -109,9 +112,15 @@ func newDeliverer(o DeliveryOptions, slackAPI string, reg prometheus.Registerer)
 			[]string{"target", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "koe_delivery_seconds",
 			Help: "How long a destination took to answer an attempt.", Buckets: prometheus.DefBuckets}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "koe_delivery_backlog",
+			Help: "Deliveries waiting to be tried, or tried again, by target (on the replica that delivers)."}, []string{"target"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "koe_delivery_last_success_timestamp_seconds",
+			Help: "When a destination last took a delivery, by target (Unix time)."}, []string{"target"}),
+		lastError: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "koe_delivery_last_error_timestamp_seconds",
+			Help: "When an attempt last failed, by target (Unix time)."}, []string{"target"}),
 	}
 	if reg != nil {
-		reg.MustRegister(d.attempts, d.latency)
+		reg.MustRegister(d.attempts, d.latency, d.backlog, d.lastSuccess, d.lastError)
 	}
 	return d
 }
@@ -335,6 +344,11 @@ func (a *Actions) runDeliverer(ctx context.Context) {
 		if started > 0 && started == len(due) {
 			continue // there may be more due
 		}
+		if backlog, err := a.store.DeliveryBacklog(ctx); err == nil {
+			for _, target := range []koe.DeliveryTarget{koe.TargetWebhook, koe.TargetSlack} {
+				a.deliver.backlog.WithLabelValues(string(target)).Set(float64(backlog[target]))
+			}
+		}
 		t := time.NewTimer(o.Poll)
 		select {
 		case <-ctx.Done():
@@ -387,8 +401,10 @@ func (a *Actions) attempt(ctx context.Context, d *koe.Delivery) {
 		if hook != nil && out.State == koe.DeliveryFailed && (hook.Health.LastSuccessAt == nil || now.Sub(*hook.Health.LastSuccessAt) >= o.RetryFor) {
 			out.Disable = "deliveries failed for " + span(o.RetryFor) + "; the last: " + at.Error
 		}
+		a.deliver.lastError.WithLabelValues(string(d.Target)).Set(float64(now.Unix()))
 	} else {
 		a.deliver.latency.Observe(at.LatencyMS / 1000)
+		a.deliver.lastSuccess.WithLabelValues(string(d.Target)).Set(float64(now.Unix()))
 	}
 	a.deliver.attempts.WithLabelValues(string(d.Target), outcome).Inc()
 	if err := a.store.FinishAttempt(ctx, d.ID, out); err != nil && ctx.Err() == nil {

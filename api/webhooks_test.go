@@ -288,6 +288,14 @@ func TestWebhookRetries(t *testing.T) {
 	if got.Health.LastError != "HTTP 503" || got.Health.LastSuccessAt == nil || !got.Enabled {
 		t.Errorf("health %+v", got.Health)
 	}
+	eventually(t, "the metrics count the attempts and the backlog is empty", func() bool {
+		m := scrape(t, h)
+		return strings.Contains(m, `koe_delivery_attempts_total{outcome="retry",target="webhook"} 3`) &&
+			strings.Contains(m, `koe_delivery_attempts_total{outcome="delivered",target="webhook"} 1`) &&
+			strings.Contains(m, `koe_delivery_backlog{target="webhook"} 0`) &&
+			strings.Contains(m, `koe_delivery_last_success_timestamp_seconds{target="webhook"}`) &&
+			strings.Contains(m, `koe_delivery_last_error_timestamp_seconds{target="webhook"}`)
+	})
 }
 
 // TestWebhookGivenUp: after RetryFor without success koe gives the item

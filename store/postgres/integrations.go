@@ -376,6 +376,27 @@ func (s *Store) Redeliver(ctx context.Context, eventID, id int64, now time.Time)
 	return d, nil
 }
 
+// DeliveryBacklog implements koe.Store.
+func (s *Store) DeliveryBacklog(ctx context.Context) (map[koe.DeliveryTarget]int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT target, count(*) FROM deliveries WHERE state = 'pending' GROUP BY target`)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("delivery backlog: %w", err))
+	}
+	defer rows.Close()
+	backlog := map[koe.DeliveryTarget]int{}
+	for rows.Next() {
+		var target string
+		var n int64
+		if err := rows.Scan(&target, &n); err != nil {
+			return nil, s.fail(fmt.Errorf("delivery backlog: %w", err))
+		}
+		backlog[koe.DeliveryTarget(target)] = int(n)
+	}
+	return backlog, s.fail(rows.Err())
+}
+
 // PruneDeliveries implements koe.Store.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
 	ctx, cancel := s.bound(ctx)

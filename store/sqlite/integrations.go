@@ -334,6 +334,25 @@ func (s *Store) Redeliver(ctx context.Context, eventID, id int64, now time.Time)
 	return d, nil
 }
 
+// DeliveryBacklog implements koe.Store.
+func (s *Store) DeliveryBacklog(ctx context.Context) (map[koe.DeliveryTarget]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT target, count(*) FROM deliveries WHERE state = 'pending' GROUP BY target`)
+	if err != nil {
+		return nil, fmt.Errorf("delivery backlog: %w", err)
+	}
+	defer rows.Close()
+	backlog := map[koe.DeliveryTarget]int{}
+	for rows.Next() {
+		var target koe.DeliveryTarget
+		var n int
+		if err := rows.Scan(&target, &n); err != nil {
+			return nil, fmt.Errorf("delivery backlog: %w", err)
+		}
+		backlog[target] = n
+	}
+	return backlog, rows.Err()
+}
+
 // PruneDeliveries implements koe.Store.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
 	var n int64

@@ -165,6 +165,9 @@ func testDeliveries(t *testing.T, s koe.Store) {
 		}
 		checkTime(t, "delivery CreatedAt", d.CreatedAt)
 	}
+	if backlog, err := s.DeliveryBacklog(ctx); err != nil || backlog[koe.TargetWebhook] != 4 || backlog[koe.TargetSlack] != 0 {
+		t.Errorf("DeliveryBacklog = %v, %v; want 4 to webhooks", backlog, err)
+	}
 	again := delivery(e.ID, w.ID, "1-question.created", t0)
 	enqueue(t, s, again)
 	if again.ID != 0 {
