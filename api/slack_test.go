@@ -275,10 +275,15 @@ func TestSlackDelivery(t *testing.T) {
 	if !strings.Contains(string(digest.Blocks), "What goes in the digest?") {
 		t.Errorf("digest %s", digest.Blocks)
 	}
+	sc.st.Fail(1, "internal_error") // Slack's ok:false: tried again
 	sc.h.staff.post(eventPath(sc.e.ID)+"/slack/test", nil).want(t, 202, "")
 	if m := sc.posted(t, 3); !strings.Contains(m.Text, "koe is connected") {
 		t.Errorf("test message %+v", m)
 	}
+	eventually(t, "the health names Slack's error", func() bool {
+		sc.h.staff.get(eventPath(sc.e.ID)+"/slack").decode(t, &st)
+		return strings.Contains(st.Connection.Health.LastError, "internal_error")
+	})
 
 	// Notifications only: the incoming webhook.
 	sc.connect(t, map[string]any{"bot_token": "", "webhook_url": sc.st.HookURL()})
