@@ -103,6 +103,12 @@ type EventSettings struct {
 	// Moderation is the event's moderation mode (F10), which a talk may
 	// override; "" reads as post.
 	Moderation ModerationMode `json:"moderation"`
+	// Accent is the event's colour on the audience page and the screen,
+	// as #rrggbb; "" for koe's.
+	Accent string `json:"accent"`
+	// Logo names the event's logo (its version; "" for none): set by
+	// uploading one (SetEventLogo), never with the other settings.
+	Logo string `json:"logo"`
 }
 
 // ModerationConfig is how an event's texts are checked (F11): everything

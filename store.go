@@ -65,6 +65,13 @@ type EventStore interface {
 	EventByJoinCode(ctx context.Context, code string) (*Event, error)
 	// Events lists all events, newest first.
 	Events(ctx context.Context) ([]*Event, error)
+	// SetEventLogo makes logo the event's (nil: it has none) and its
+	// version the event's Settings.Logo; bumps the version and records
+	// EventUpdated (neither when it is the event's logo already).
+	SetEventLogo(ctx context.Context, eventID int64, logo *EventLogo) (*Event, error)
+	// EventLogo returns the event's logo if version is its version;
+	// ENOTFOUND otherwise.
+	EventLogo(ctx context.Context, eventID int64, version string) (*EventLogo, error)
 }
 
 // TalkStore keeps talks.

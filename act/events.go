@@ -134,6 +134,7 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 	}
 	if in.Settings != nil {
 		e.Settings = *in.Settings
+		e.Settings.Logo = "" // uploaded, after
 	}
 	if e.Settings.Moderation == "" {
 		e.Settings.Moderation = koe.PostModeration
@@ -163,6 +164,9 @@ func (a *Actions) validateEvent(e *koe.Event) error {
 		return err
 	}
 	if _, err := koe.ParseModerationMode("settings.moderation", string(e.Settings.Moderation), true); err != nil {
+		return err
+	}
+	if err := koe.CheckAccent(e.Settings.Accent); err != nil {
 		return err
 	}
 	if err := koe.ValidateTimeZone(e.TimeZone); err != nil {
@@ -206,6 +210,9 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 	cur, err := a.store.Event(ctx, eventID)
 	if err != nil {
 		return nil, err
+	}
+	if u.Settings != nil {
+		u.Settings.Logo = cur.Settings.Logo // the logo's routes change it
 	}
 	// Validate the event as it would be after the change.
 	next := *cur
@@ -529,4 +536,36 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// SetEventLogo uploads an event's logo: checked by its bytes (PNG, JPEG
+// or WebP; MaxLogoBytes, MaxLogoSide), served by koe.
+func (a *Actions) SetEventLogo(ctx context.Context, eventID int64, data []byte) (*koe.Event, error) {
+	ctx, _, err := a.begin(ctx, Manage, eventID)
+	if err != nil {
+		return nil, err
+	}
+	logo, err := koe.CheckLogo(data)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.SetEventLogo(ctx, eventID, logo)
+}
+
+// DeleteEventLogo removes an event's logo.
+func (a *Actions) DeleteEventLogo(ctx context.Context, eventID int64) (*koe.Event, error) {
+	ctx, _, err := a.begin(ctx, Manage, eventID)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.SetEventLogo(ctx, eventID, nil)
+}
+
+// EventLogo returns an event's logo of that version: public, like the
+// event's name on its join page.
+func (a *Actions) EventLogo(ctx context.Context, eventID int64, version string) (*koe.EventLogo, error) {
+	if len(version) != 16 {
+		return nil, koe.Errorf(koe.ENOTFOUND, "logo not found")
+	}
+	return a.store.EventLogo(ctx, eventID, version)
 }

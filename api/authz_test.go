@@ -541,6 +541,21 @@ func authzRows() []authzRow {
 			d := w.delivery()
 			return authzCall{method: "POST", path: fmt.Sprintf("%s/webhooks/%d/deliveries/%d/redeliver", E(w), d.TargetID, d.ID)}
 		}, forOwners("200")},
+		// The logo: set by owners, served to everyone.
+		{"PUT /api/v1/events/{eventID}/logo", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PUT", path: E(w) + "/logo", body: testPNG(w.h.t, 4, 4), header: http.Header{"Content-Type": {"image/png"}}}
+		}, forOwners("200")},
+		{"DELETE /api/v1/events/{eventID}/logo", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: E(w) + "/logo"}
+		}, forOwners("200")},
+		{"GET /api/v1/events/{eventID}/logo/{version}", func(w *authzWorld, _ matrixCaller) authzCall {
+			e, err := w.h.store.SetEventLogo(context.Background(), w.e.ID, checkedLogo(w.h.t, testPNG(w.h.t, 2, 2)))
+			if err != nil {
+				w.h.t.Fatal(err)
+			}
+			return authzCall{method: "GET", path: E(w) + "/logo/" + e.Settings.Logo}
+		}, "200 200 200 200 200 200 200 200 200 200"},
+
 		// Slack: the connection is the owners'; a button press needs
 		// Slack's signature, not a caller; any staff account links its
 		// Slack user (a bad link is refused).

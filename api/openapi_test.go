@@ -71,13 +71,10 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 				t.Errorf("%s %s: a body can be malformed or too large, but 400 or 413 is not documented", method, path)
 			}
 			if op.RequestBody != nil {
-				mt := op.RequestBody.Value.Content.Get("application/json")
-				if mt == nil { // Slack's button presses are a form
-					mt = op.RequestBody.Value.Content.Get("application/x-www-form-urlencoded")
-				}
-				schema := mt.Schema
-				if !strings.HasSuffix(schema.Ref, "Request") {
-					t.Errorf("%s %s: request body %q is not one of the named request schemas", method, path, schema.Ref)
+				for _, mt := range op.RequestBody.Value.Content { // JSON; Slack's form; a logo's image
+					if !strings.HasSuffix(mt.Schema.Ref, "Request") {
+						t.Errorf("%s %s: request body %q is not one of the named request schemas", method, path, mt.Schema.Ref)
+					}
 				}
 			}
 			if op.Security == nil {
@@ -237,6 +234,8 @@ func TestEveryOperationIsServed(t *testing.T) {
 		switch {
 		case op == "POST /api/v1/ingest/{sourceID}": // no such source: as a bad signature
 			r.want(t, 401, koe.EUNAUTHORIZED)
+		case op == "GET /api/v1/events/{eventID}/logo/{version}": // public: no such logo
+			r.want(t, 404, koe.ENOTFOUND)
 		case op == "POST /api/v1/slack/interactions": // not Slack's form
 			r.want(t, 400, koe.EINVALID)
 		case op == "POST /api/v1/slack/link":

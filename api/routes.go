@@ -146,6 +146,11 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries", s.listDeliveries)
 	handle("POST /api/v1/events/{eventID}/webhooks/{webhookID}/deliveries/{deliveryID}/redeliver", s.redeliver)
 
+	// The event's logo: set by owners, served to everyone.
+	handle("PUT /api/v1/events/{eventID}/logo", s.setLogo)
+	handle("DELETE /api/v1/events/{eventID}/logo", s.deleteLogo)
+	handle("GET /api/v1/events/{eventID}/logo/{version}", s.getLogo)
+
 	// Slack: the event's connection (owners); button presses (signed by
 	// Slack); linking a Slack user to one's account.
 	handle("GET /api/v1/events/{eventID}/slack", s.getSlack)

@@ -158,8 +158,11 @@ func TestSlackModeration(t *testing.T) {
 			} `json:"actor"`
 		} `json:"entries"`
 	}
-	sc.h.staff.get(eventPath(sc.e.ID)+"/audit?type=review.updated").decode(t, &audit)
-	if len(audit.Entries) != 1 || audit.Entries[0].Actor.AccountID != sc.acct.ID || audit.Entries[0].Actor.Via != koe.ViaSlack {
+	eventually(t, "the audit log has the decision", func() bool { // copied from the outbox
+		sc.h.staff.get(eventPath(sc.e.ID)+"/audit?type=review.updated").decode(t, &audit)
+		return len(audit.Entries) == 1
+	})
+	if audit.Entries[0].Actor.AccountID != sc.acct.ID || audit.Entries[0].Actor.Via != koe.ViaSlack {
 		t.Errorf("audit %+v", audit.Entries)
 	}
 	// Pressed again (another moderator's message, say): decided already.

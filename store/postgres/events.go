@@ -90,36 +90,9 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		changes []koe.Change
 	)
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		changes = nil
-		e, err := scanEvent(tx.QueryRow(ctx,
-			`SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, id))
-		if err != nil {
-			return notFound(err, "event")
-		}
-		before := *e
-		if !u.Apply(e) {
-			updated = e
-			return nil
-		}
-		settings, err := e.StoredSettings()
-		if err != nil {
-			return fmt.Errorf("encode settings: %w", err)
-		}
-		updated, err = scanEvent(tx.QueryRow(ctx, `
-			UPDATE events SET slug = $1, title = $2, time_zone = $3, starts_at = $4, ends_at = $5,
-				settings = $6, version = version + 1, updated_at = $7
-			WHERE id = $8
-			RETURNING `+eventColumns,
-			e.Slug, e.Title, e.TimeZone, truncTime(e.StartsAt), truncTime(e.EndsAt),
-			string(settings), s.stamp(), id))
-		if isUnique(err, "events_slug_key") {
-			return koe.Errorf(koe.ECONFLICT, "slug already taken")
-		}
-		if err != nil {
-			return fmt.Errorf("update event: %w", err)
-		}
-		changes = updated.Changes(&before)
-		return record(ctx, tx, o, changes...)
+		var err error
+		updated, changes, err = s.updateEvent(ctx, tx, o, id, u)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -128,6 +101,87 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 		s.committed(typesOf(changes)...)
 	}
 	return updated, nil
+}
+
+func (s *Store) updateEvent(ctx context.Context, tx pgx.Tx, o koe.Origin, id int64, u koe.EventUpdate) (*koe.Event, []koe.Change, error) {
+	e, err := scanEvent(tx.QueryRow(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, id))
+	if err != nil {
+		return nil, nil, notFound(err, "event")
+	}
+	before := *e
+	if !u.Apply(e) {
+		return e, nil, nil
+	}
+	settings, err := e.StoredSettings()
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode settings: %w", err)
+	}
+	updated, err := scanEvent(tx.QueryRow(ctx, `
+		UPDATE events SET slug = $1, title = $2, time_zone = $3, starts_at = $4, ends_at = $5,
+			settings = $6, version = version + 1, updated_at = $7
+		WHERE id = $8
+		RETURNING `+eventColumns,
+		e.Slug, e.Title, e.TimeZone, truncTime(e.StartsAt), truncTime(e.EndsAt),
+		string(settings), s.stamp(), id))
+	if isUnique(err, "events_slug_key") {
+		return nil, nil, koe.Errorf(koe.ECONFLICT, "slug already taken")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("update event: %w", err)
+	}
+	changes := updated.Changes(&before)
+	return updated, changes, record(ctx, tx, o, changes...)
+}
+
+// SetEventLogo implements koe.Store.
+func (s *Store) SetEventLogo(ctx context.Context, eventID int64, logo *koe.EventLogo) (*koe.Event, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var (
+		updated *koe.Event
+		changes []koe.Change
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		e, err := scanEvent(tx.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID))
+		if err != nil {
+			return notFound(err, "event")
+		}
+		settings := e.Settings
+		settings.Logo = ""
+		if logo == nil {
+			_, err = tx.Exec(ctx, `DELETE FROM event_logos WHERE event_id = $1`, eventID)
+		} else {
+			settings.Logo = logo.Version
+			_, err = tx.Exec(ctx, `INSERT INTO event_logos (event_id, version, content_type, data) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (event_id) DO UPDATE SET version = $2, content_type = $3, data = $4`,
+				eventID, logo.Version, logo.ContentType, logo.Data)
+		}
+		if err != nil {
+			return fmt.Errorf("set event logo: %w", err)
+		}
+		updated, changes, err = s.updateEvent(ctx, tx, o, eventID, koe.EventUpdate{Settings: &settings})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) > 0 {
+		s.committed(typesOf(changes)...)
+	}
+	return updated, nil
+}
+
+// EventLogo implements koe.Store.
+func (s *Store) EventLogo(ctx context.Context, eventID int64, version string) (*koe.EventLogo, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	l := koe.EventLogo{Version: version}
+	err := s.pool.QueryRow(ctx, `SELECT content_type, data FROM event_logos WHERE event_id = $1 AND version = $2`, eventID, version).
+		Scan(&l.ContentType, &l.Data)
+	if err != nil {
+		return nil, s.fail(notFound(err, "logo"))
+	}
+	return &l, nil
 }
 
 // Event implements koe.Store.

@@ -81,38 +81,85 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, u koe.EventUpdate) (*
 	o := koe.OriginFrom(ctx, s.now)
 	var updated *koe.Event
 	err := s.writer.do(ctx, func(tx *txn) error {
-		e, err := scanEvent(tx.QueryRow(`SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
-		if err != nil {
-			return notFound(err, "event")
-		}
-		before := *e
-		if !u.Apply(e) {
-			updated = e
-			return nil
-		}
-		settings, err := e.StoredSettings()
-		if err != nil {
-			return fmt.Errorf("encode settings: %w", err)
-		}
-		updated, err = scanEvent(tx.QueryRow(`
-			UPDATE events SET slug = ?, title = ?, time_zone = ?, starts_at = ?, ends_at = ?,
-				settings = ?, version = version + 1, updated_at = ?
-			WHERE id = ?
-			RETURNING `+eventColumns,
-			e.Slug, e.Title, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
-			string(settings), micros(s.stamp()), id))
-		if isUnique(err, "events.slug") {
-			return koe.Errorf(koe.ECONFLICT, "slug already taken")
-		}
-		if err != nil {
-			return fmt.Errorf("update event: %w", err)
-		}
-		return tx.record(o, updated.Changes(&before)...)
+		var err error
+		updated, err = s.updateEvent(tx, o, id, u)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return updated, nil
+}
+
+func (s *Store) updateEvent(tx *txn, o koe.Origin, id int64, u koe.EventUpdate) (*koe.Event, error) {
+	e, err := scanEvent(tx.QueryRow(`SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "event")
+	}
+	before := *e
+	if !u.Apply(e) {
+		return e, nil
+	}
+	settings, err := e.StoredSettings()
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	updated, err := scanEvent(tx.QueryRow(`
+		UPDATE events SET slug = ?, title = ?, time_zone = ?, starts_at = ?, ends_at = ?,
+			settings = ?, version = version + 1, updated_at = ?
+		WHERE id = ?
+		RETURNING `+eventColumns,
+		e.Slug, e.Title, e.TimeZone, nullMicros(e.StartsAt), nullMicros(e.EndsAt),
+		string(settings), micros(s.stamp()), id))
+	if isUnique(err, "events.slug") {
+		return nil, koe.Errorf(koe.ECONFLICT, "slug already taken")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update event: %w", err)
+	}
+	return updated, tx.record(o, updated.Changes(&before)...)
+}
+
+// SetEventLogo implements koe.Store.
+func (s *Store) SetEventLogo(ctx context.Context, eventID int64, logo *koe.EventLogo) (*koe.Event, error) {
+	o := koe.OriginFrom(ctx, s.now)
+	var updated *koe.Event
+	err := s.writer.do(ctx, func(tx *txn) error {
+		e, err := scanEvent(tx.QueryRow(`SELECT `+eventColumns+` FROM events WHERE id = ?`, eventID))
+		if err != nil {
+			return notFound(err, "event")
+		}
+		settings := e.Settings
+		settings.Logo = ""
+		if logo == nil {
+			_, err = tx.Exec(`DELETE FROM event_logos WHERE event_id = ?`, eventID)
+		} else {
+			settings.Logo = logo.Version
+			_, err = tx.Exec(`INSERT INTO event_logos (event_id, version, content_type, data) VALUES (?1, ?2, ?3, ?4)
+				ON CONFLICT (event_id) DO UPDATE SET version = ?2, content_type = ?3, data = ?4`,
+				eventID, logo.Version, logo.ContentType, logo.Data)
+		}
+		if err != nil {
+			return fmt.Errorf("set event logo: %w", err)
+		}
+		updated, err = s.updateEvent(tx, o, eventID, koe.EventUpdate{Settings: &settings})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// EventLogo implements koe.Store.
+func (s *Store) EventLogo(ctx context.Context, eventID int64, version string) (*koe.EventLogo, error) {
+	l := koe.EventLogo{Version: version}
+	err := s.read.QueryRowContext(ctx, `SELECT content_type, data FROM event_logos WHERE event_id = ? AND version = ?`, eventID, version).
+		Scan(&l.ContentType, &l.Data)
+	if err != nil {
+		return nil, notFound(err, "logo")
+	}
+	return &l, nil
 }
 
 // Event implements koe.Store.

@@ -83,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"EnqueueConcurrent", testEnqueueConcurrent},
 		{"Deliveries", testDeliveries},
 		{"Slack", testSlack},
+		{"EventLogo", testEventLogo},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
