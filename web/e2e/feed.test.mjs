@@ -9,27 +9,24 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { launch } from './lib/browser.mjs';
+import { pageHelpers } from './lib/pages.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
 import { until } from './lib/until.mjs';
 
 const token = 'e2e-owner-token-feed-0123456789abcdef';
-const shots = process.env.KOE_SHOTS ?? new URL('../../test-results/', import.meta.url).pathname;
 const root = new URL('../../', import.meta.url).pathname;
 const desk = { width: 1440, height: 900 };
 const phone = { width: 390, height: 844 };
 const projector = { width: 1920, height: 1080 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
 const mastoToken = 'e2e-mastodon-user-token';
 const password = { aiko: 'Blue-Harbor-Lantern-42', kenji: 'Quiet-Maple-Orbit-77' };
 
-let koe, api, browser, event, talk, instance, tmp;
-const pages = [];
+let koe, api, browser, event, talk, instance, tmp, pages;
 
 /** Builds and starts the Mastodon test instance; resolves with its URL and process. */
 async function startInstance() {
@@ -74,46 +71,6 @@ async function startInstance() {
   };
 }
 
-async function newPage(viewport, { locale = 'en-US', login } = {}) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.errors = [];
-  page.outside = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource|WebSocket/.test(m.text())) page.errors.push(m.text());
-  });
-  // Privacy: every request a koe page makes goes to koe, none to a platform.
-  page.on('request', (r) => {
-    if (!r.url().startsWith(koe.base) && !r.url().startsWith('data:')) page.outside.push(r.url());
-  });
-  page.on('dialog', (d) => void d.accept());
-  if (login) {
-    const r = await context.request.post(`${koe.base}/api/v1/session`, { data: { login, password: password[login] } });
-    assert.equal(r.status(), 201, `sign-in of ${login}: ${await r.text()}`);
-  }
-  pages.push(page);
-  return page;
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: false });
-}
-
-/** axe-core's serious and critical violations in the page, one line each. */
-async function audit(page) {
-  const found = await page.evaluate(async (src) => {
-    if (!window.axe) (0, eval)(src); // eslint-disable-line no-eval
-    const r = await window.axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, axeSource);
-  return found.map((f) => `${page.url()} ${f}`);
-}
-
 const post = (page, text) => page.locator('[data-testid="post"]', { hasText: text });
 
 describe('the social feed in the browser', () => {
@@ -121,7 +78,6 @@ describe('the social feed in the browser', () => {
   const hello = 'Hello from PyCon JP! The keynote on typing was great #pyconjp';
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
     instance = await startInstance();
     koe = await startKoe({ token, env: { KOE_INGEST_POLL: '200ms' } });
     api = apiClient(koe.base, token);
@@ -139,13 +95,12 @@ describe('the social feed in the browser', () => {
     const k = await api('POST', '/api/v1/accounts', { login: 'kenji', display_name: 'Kenji Sato', email: '', password: password.kenji, admin: false });
     await api('PUT', `/api/v1/events/${event.id}/staff/${k.id}`, { role: 'moderator', talks: [] });
     browser = await launch();
+    pages = pageHelpers({ browser, base: koe.base, passwords: password });
   });
 
   after(async () => {
-    for (const page of pages) {
-      assert.deepEqual(page.errors, [], 'no script errors in the page');
-      assert.deepEqual(page.outside, [], 'no request to anyone but koe');
-    }
+    // Privacy: every request a koe page makes goes to koe, none to a platform.
+    pages?.assertClean();
     await browser?.close();
     await koe?.stop();
     await instance?.stop();
@@ -153,7 +108,7 @@ describe('the social feed in the browser', () => {
   });
 
   it('the owner adds a Mastodon source from the event desk; koe starts reading it', async () => {
-    aiko = await newPage(desk, { login: 'aiko' });
+    aiko = await pages.newPage(desk, { login: 'aiko' });
     await aiko.goto(`${koe.base}/admin/e/${event.id}`);
     await aiko.locator('[data-testid="sources-link"]').click();
     await aiko.waitForURL(new RegExp(`/admin/e/${event.id}/sources$`));
@@ -200,7 +155,7 @@ describe('the social feed in the browser', () => {
   });
 
   it('featured, it shows on the screen beside the join QR; unfeatured, it goes', async () => {
-    screen = await newPage(projector, { login: 'aiko' });
+    screen = await pages.newPage(projector, { login: 'aiko' });
     await screen.goto(`${koe.base}/e/${event.id}/t/${talk.id}/screen`);
     await screen.locator('[data-testid="screen-code"]').waitFor();
     assert.equal(await screen.locator('[data-testid="screen-post"]').count(), 0);
@@ -225,10 +180,10 @@ describe('the social feed in the browser', () => {
     }
     const postBox = await onScreen.boundingBox();
     assert.ok(postBox.x >= qr.x + qr.width, 'the post is beside the QR, not over it');
-    await shot(screen, 'feed-screen-featured-1920-en');
+    await pages.shot(screen, 'feed-screen-featured-1920-en');
 
     // A screen opened now takes it from the snapshot.
-    const late = await newPage(projector, { login: 'aiko' });
+    const late = await pages.newPage(projector, { login: 'aiko' });
     await late.goto(`${koe.base}/e/${event.id}/t/${talk.id}/screen`);
     await late.locator('[data-testid="screen-post"]', { hasText: 'keynote' }).waitFor();
     await late.context().close();
@@ -295,7 +250,7 @@ describe('the social feed in the browser', () => {
     assert.match(url, new RegExp(`/api/v1/ingest/\\d+$`));
     assert.ok(secret.length >= 16, 'a signing secret');
     assert.match(await box.textContent(), /X-Koe-Signature: sha256=HEX\(HMAC-SHA256\(secret, timestamp \+ "\." \+ body\)\)/);
-    await shot(aiko, 'sources-webhook-secret-1440-en');
+    await pages.shot(aiko, 'sources-webhook-secret-1440-en');
     await box.getByRole('button', { name: 'I have saved it' }).click();
     await box.waitFor({ state: 'detached' });
     // The secret is not shown again: the card has the URL only.
@@ -334,7 +289,7 @@ describe('the social feed in the browser', () => {
   });
 
   it('a moderator sees the sources read-only', async () => {
-    const kenji = await newPage(desk, { login: 'kenji' });
+    const kenji = await pages.newPage(desk, { login: 'kenji' });
     await kenji.goto(`${koe.base}/admin/e/${event.id}/sources`);
     await kenji.locator('[data-testid="source"]', { hasText: 'Mastodon #pyconjp' }).waitFor();
     assert.equal(await kenji.locator('[data-testid="add-source"]').count(), 0);
@@ -371,30 +326,30 @@ describe('the social feed in the browser', () => {
     const violations = [];
     for (const [lang, locale] of [['en', 'en-US'], ['ja', 'ja-JP']]) {
       for (const [size, viewport] of [['390', phone], ['1440', desk]]) {
-        const page = await newPage(viewport, { login: 'aiko', locale });
+        const page = await pages.newPage(viewport, { login: 'aiko', locale });
         await page.goto(`${koe.base}/admin/e/${event.id}/feed`);
         await post(page, '型ヒントの話').waitFor();
         await page.locator('[data-testid="featured-mark"]').waitFor();
-        await shot(page, `feed-${size}-${lang}`);
+        await pages.shot(page, `feed-${size}-${lang}`);
         assert.equal((await page.locator('h1').innerText()).trim(), lang === 'ja' ? 'ソーシャルフィード' : 'Social feed');
-        violations.push(...(await audit(page)));
+        violations.push(...(await pages.audit(page)));
         await page.goto(`${koe.base}/admin/e/${event.id}/sources`);
         await page.locator('[data-testid="source"]').first().waitFor();
-        await shot(page, `sources-${size}-${lang}`);
+        await pages.shot(page, `sources-${size}-${lang}`);
         assert.equal((await page.locator('h1').innerText()).trim(), lang === 'ja' ? 'ソース' : 'Sources');
-        violations.push(...(await audit(page)));
+        violations.push(...(await pages.audit(page)));
         if (size === '1440') {
           await page.locator('[data-testid="add-source"]').click();
           await page.locator('[data-testid="source-form"] input[data-kind="bluesky"]').check();
-          await shot(page, `sources-add-bluesky-${size}-${lang}`);
-          violations.push(...(await audit(page)));
+          await pages.shot(page, `sources-add-bluesky-${size}-${lang}`);
+          violations.push(...(await pages.audit(page)));
         }
         await page.context().close();
       }
     }
     assert.deepEqual(violations, [], 'no serious or critical axe violation on Feed and Sources');
     await screen.locator('[data-testid="screen-post"]', { hasText: 'keynote' }).waitFor();
-    await shot(screen, 'feed-screen-featured-1920-en');
+    await pages.shot(screen, 'feed-screen-featured-1920-en');
 
     // A highlighted question and a featured post share the screen; the QR stays.
     const joined = await fetch(`${koe.base}/api/v1/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: event.join_code, display_name: 'Kaori' }) });
@@ -411,11 +366,11 @@ describe('the social feed in the browser', () => {
     const hl = await screen.locator('[data-testid="screen-highlight"]').boundingBox();
     const card = await screen.locator('[data-testid="screen-post"]').boundingBox();
     assert.ok(card.y >= hl.y + hl.height && card.y + card.height <= projector.height, `both in view: ${JSON.stringify({ hl, card })}`);
-    await shot(screen, 'feed-screen-featured-highlight-1920-en');
+    await pages.shot(screen, 'feed-screen-featured-highlight-1920-en');
   });
 
   it('reading further down, new posts wait behind "N new" instead of pushing the list', async () => {
-    const page = await newPage(phone, { login: 'aiko' });
+    const page = await pages.newPage(phone, { login: 'aiko' });
     await page.goto(`${koe.base}/admin/e/${event.id}/feed`);
     await post(page, 'Slides are up').waitFor();
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
@@ -429,7 +384,7 @@ describe('the social feed in the browser', () => {
       return r.top >= 0 && r.bottom <= innerHeight && el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
     });
     assert.ok(uncovered, 'the "new posts" button is in view and on top');
-    await shot(page, 'feed-new-posts-390-en');
+    await pages.shot(page, 'feed-new-posts-390-en');
     await more.click();
     await post(page, 'The lunch queue').waitFor();
     assert.ok((await page.evaluate(() => window.scrollY)) < 40, 'back at the top');

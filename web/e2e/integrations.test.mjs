@@ -9,23 +9,19 @@
 // test-results/ (or KOE_SHOTS).
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { launch } from './lib/browser.mjs';
+import { pageHelpers } from './lib/pages.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
 import { until } from './lib/until.mjs';
 
 const token = 'e2e-owner-token-integrations-0123456789';
-const shots = process.env.KOE_SHOTS ?? new URL('../../test-results/', import.meta.url).pathname;
 const desk = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
 const password = { aiko: 'Amber-Kettle-Signal-58', kenji: 'Quiet-Maple-Orbit-77' };
 
-let koe, api, browser, event, talk, receiver;
-const pages = [];
+let koe, api, browser, event, talk, receiver, pages;
 
 /**
  * A webhook receiver as an integrator would write one: it verifies
@@ -66,47 +62,6 @@ function startReceiver() {
   });
 }
 
-async function newPage(viewport, { locale = 'en-US', login } = {}) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: koe.base });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.errors = [];
-  page.outside = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource|WebSocket/.test(m.text())) page.errors.push(m.text());
-  });
-  // The page talks to koe only: koe, not the browser, calls the receiver.
-  page.on('request', (r) => {
-    if (!r.url().startsWith(koe.base) && !r.url().startsWith('data:')) page.outside.push(r.url());
-  });
-  page.on('dialog', (d) => void d.accept());
-  if (login) {
-    const r = await context.request.post(`${koe.base}/api/v1/session`, { data: { login, password: password[login] } });
-    assert.equal(r.status(), 201, `sign-in of ${login}: ${await r.text()}`);
-  }
-  pages.push(page);
-  return page;
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: false });
-}
-
-/** axe-core's serious and critical violations in the page, one line each. */
-async function audit(page) {
-  const found = await page.evaluate(async (src) => {
-    if (!window.axe) (0, eval)(src); // eslint-disable-line no-eval
-    const r = await window.axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, axeSource);
-  return found.map((f) => `${page.url()} ${f}`);
-}
-
 /** A participant who joins and asks; returns the question. */
 async function ask(text) {
   const joined = await fetch(`${koe.base}/api/v1/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: event.join_code, display_name: 'Mika' }) });
@@ -128,7 +83,6 @@ describe('outbound webhooks in the browser', () => {
   const q2 = 'Is the signature computed over the raw body or the parsed JSON?';
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
     receiver = await startReceiver();
     koe = await startKoe({ token, env: { KOE_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     api = apiClient(koe.base, token);
@@ -149,20 +103,19 @@ describe('outbound webhooks in the browser', () => {
     const k = await api('POST', '/api/v1/accounts', { login: 'kenji', display_name: 'Kenji Sato', email: '', password: password.kenji, admin: false });
     await api('PUT', `/api/v1/events/${event.id}/staff/${k.id}`, { role: 'moderator', talks: [] });
     browser = await launch();
+    pages = pageHelpers({ browser, base: koe.base, passwords: password, clipboard: true });
   });
 
   after(async () => {
-    for (const page of pages) {
-      assert.deepEqual(page.errors, [], 'no script errors in the page');
-      assert.deepEqual(page.outside, [], 'no request to anyone but koe');
-    }
+    // The page talks to koe only: koe, not the browser, calls the receiver.
+    pages?.assertClean();
     await browser?.close();
     await koe?.stop();
     await receiver?.stop();
   });
 
   it('the owner adds a webhook from the event desk and copies its secret, shown once', async () => {
-    aiko = await newPage(desk, { login: 'aiko' });
+    aiko = await pages.newPage(desk, { login: 'aiko' });
     await aiko.goto(`${koe.base}/admin/e/${event.id}`);
     await aiko.locator('[data-testid="integrations-link"]').click();
     await aiko.waitForURL(new RegExp(`/admin/e/${event.id}/integrations$`));
@@ -197,7 +150,7 @@ describe('outbound webhooks in the browser', () => {
     const box = aiko.locator('[data-testid="webhook-secret"]');
     await box.waitFor();
     assert.match(await box.locator('[data-testid="verify-recipe"]').textContent(), /X-Koe-Signature: sha256=HEX\(HMAC-SHA256\(secret, timestamp \+ "\." \+ body\)\)/);
-    await shot(aiko, 'integrations-secret-1280-en');
+    await pages.shot(aiko, 'integrations-secret-1280-en');
     await box.getByRole('button', { name: 'Copy' }).click();
     await aiko.locator('.toast', { hasText: 'Copied' }).waitFor();
     const copied = await aiko.evaluate(() => navigator.clipboard.readText());
@@ -262,7 +215,7 @@ describe('outbound webhooks in the browser', () => {
     assert.match(await r.locator('[data-testid="dl-error"]').innerText(), /500/);
     await aiko.locator('[data-testid="webhook"][data-health="failing"]').waitFor({ timeout: 12_000 });
     await aiko.locator('[data-testid="hook-error"]', { hasText: '500' }).waitFor();
-    await shot(aiko, 'integrations-failing-1280-en');
+    await pages.shot(aiko, 'integrations-failing-1280-en');
 
     // Filtered to delivered ones, the failure is not listed; to all, it is.
     await aiko.locator('[data-testid="dl-filter"]').selectOption('delivered');
@@ -356,7 +309,7 @@ describe('outbound webhooks in the browser', () => {
   });
 
   it('a moderator gets neither the link nor the page', async () => {
-    const kenji = await newPage(desk, { login: 'kenji' });
+    const kenji = await pages.newPage(desk, { login: 'kenji' });
     await kenji.goto(`${koe.base}/admin/e/${event.id}`);
     await kenji.locator('[data-testid="sources-link"]').waitFor();
     assert.equal(await kenji.locator('[data-testid="integrations-link"]').count(), 0);
@@ -372,22 +325,22 @@ describe('outbound webhooks in the browser', () => {
     const violations = [];
     for (const [lang, locale] of [['en', 'en-US'], ['ja', 'ja-JP']]) {
       for (const [size, viewport] of [['390', phone], ['1280', desk]]) {
-        const page = await newPage(viewport, { login: 'aiko', locale });
+        const page = await pages.newPage(viewport, { login: 'aiko', locale });
         await page.goto(`${koe.base}/admin/e/${event.id}/integrations`);
         await page.locator('[data-testid="webhook"]').waitFor();
         assert.equal((await page.locator('h1').innerText()).trim(), lang === 'ja' ? '連携' : 'Integrations');
-        await shot(page, `integrations-${size}-${lang}`);
-        violations.push(...(await audit(page)));
+        await pages.shot(page, `integrations-${size}-${lang}`);
+        violations.push(...(await pages.audit(page)));
         await page.locator('[data-testid="log-toggle"]').click();
         await page.locator('[data-testid="delivery"]').first().waitFor();
         await page.locator('[data-testid="delivery"]').first().locator('summary').first().click();
         await page.locator('[data-testid="log-toggle"]').scrollIntoViewIfNeeded();
-        await shot(page, `integrations-log-${size}-${lang}`);
-        violations.push(...(await audit(page)));
+        await pages.shot(page, `integrations-log-${size}-${lang}`);
+        violations.push(...(await pages.audit(page)));
         await page.locator('[data-testid="add-webhook"]').click();
         await page.locator('[data-testid="hook-form"]').scrollIntoViewIfNeeded();
-        await shot(page, `integrations-add-${size}-${lang}`);
-        violations.push(...(await audit(page)));
+        await pages.shot(page, `integrations-add-${size}-${lang}`);
+        violations.push(...(await pages.audit(page)));
         // The page is as wide as the screen: nothing sticks out sideways.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 0, `no sideways scrolling at ${size} (${overflow}px)`);

@@ -6,7 +6,7 @@ import type {
   Ban, JoinResponse, KoeEvent, LikeResult, Me, Membership, ModerationSettings, Passkey, Question, QuestionList, Reply, Review,
   ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
-  CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput,
+  CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput, SlackConnection, SlackInput, SlackLink, SlackSettings,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -37,14 +37,22 @@ export interface ErrorDetails {
 /** status 0: the request never got an answer. */
 export const NETWORK = 'network';
 
+/** A request body sent as it is (a file), with its own Content-Type, not as JSON. */
+class RawBody {
+  constructor(public blob: Blob, public type: string) {}
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers:
+        body === undefined
+          ? { Accept: 'application/json' }
+          : { 'Content-Type': body instanceof RawBody ? body.type : 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : body instanceof RawBody ? body.blob : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, NETWORK, 'network error');
@@ -172,6 +180,9 @@ export const api = {
   event: (eventID: number) => request<KoeEvent>('GET', ev(eventID)),
   updateEvent: (eventID: number, body: Record<string, unknown>) => request<KoeEvent>('PATCH', ev(eventID), body),
   me: (eventID: number) => request<Me>('GET', `${ev(eventID)}/me`),
+  /** Sends the image itself as the body, with its type (image/png, image/jpeg or image/webp). */
+  uploadLogo: (eventID: number, file: Blob) => request<KoeEvent>('PUT', `${ev(eventID)}/logo`, new RawBody(file, file.type)),
+  deleteLogo: (eventID: number) => request<KoeEvent>('DELETE', `${ev(eventID)}/logo`),
 
   talks: (eventID: number) => request<TalkList>('GET', `${ev(eventID)}/talks`),
   talk: (eventID: number, talkID: number) => request<Talk>('GET', `${ev(eventID)}/talks/${talkID}`),
@@ -237,6 +248,11 @@ export const api = {
   },
   redeliver: (eventID: number, id: number, deliveryID: number) =>
     request<Delivery>('POST', `${ev(eventID)}/webhooks/${id}/deliveries/${deliveryID}/redeliver`),
+  slack: (eventID: number) => request<SlackSettings>('GET', `${ev(eventID)}/slack`),
+  updateSlack: (eventID: number, body: SlackInput) => request<SlackConnection>('PUT', `${ev(eventID)}/slack`, body),
+  disconnectSlack: (eventID: number) => request<void>('DELETE', `${ev(eventID)}/slack`),
+  testSlack: (eventID: number) => request<void>('POST', `${ev(eventID)}/slack/test`),
+  linkSlack: (token: string) => request<SlackLink>('POST', '/api/v1/slack/link', { token }),
   posts: (eventID: number, q: { status: ItemStatus; before?: number; limit?: number }) => {
     const p = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 100) });
     if (q.before) p.set('before', String(q.before));

@@ -35,6 +35,7 @@ const Moderation = lazy(() => import('./pages/Moderation').then((m) => m.Moderat
 const Feed = lazy(() => import('./pages/Feed').then((m) => m.FeedPage));
 const Sources = lazy(() => import('./pages/Sources').then((m) => m.SourcesPage));
 const Integrations = lazy(() => import('./pages/Integrations').then((m) => m.IntegrationsPage));
+const SlackLink = lazy(() => import('./pages/SlackLink').then((m) => m.SlackLink));
 
 function NotFound() {
   return (
@@ -59,6 +60,7 @@ function route(path: string) {
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/screen\/?$/.exec(path))) return <Screen key={path} eventID={+m[1]} talkID={+m[2]} />;
   if (/^\/setup\/?$/.test(path)) return <Setup />;
   if (/^\/invite\/?$/.test(path)) return <Invite />;
+  if (/^\/slack\/link\/?$/.test(path)) return <SlackLink />;
   if (/^\/admin\/?$/.test(path)) return <Admin />;
   if (/^\/admin\/account\/?$/.test(path)) return <Account />;
   if (/^\/admin\/accounts\/?$/.test(path)) return <Accounts />;

@@ -6,6 +6,10 @@ export interface EventSettings {
   participant_sign_in: boolean;
   /** "pre": every question and reply waits for a moderator; "post" (default): shown at once. */
   moderation?: ModerationMode;
+  /** The event's accent colour: "#rrggbb" (lower case), or "" for koe's own. Absent from an older server. */
+  accent?: string;
+  /** Names the current logo (served at /api/v1/events/{id}/logo/{logo}); "" for none. Set by uploading, not by PATCH. */
+  logo?: string;
 }
 
 export type ModerationMode = 'post' | 'pre';
@@ -549,4 +553,58 @@ export interface DeliveryPage {
   deliveries: Delivery[];
   /** The before= of the next (older) page; null at the end. */
   next_before: number | null;
+}
+
+// Slack (integration.go: SlackConnection, SlackLink; docs/architecture.md "Slack").
+
+/** An event's Slack connection. Credentials are never sent back: only whether each is set. */
+export interface SlackConnection {
+  event_id: number;
+  enabled: boolean;
+  /** Where the bot posts: a channel id (C0123ABCD) or #name. */
+  channel: string;
+  bot_token_set: boolean;
+  signing_secret_set: boolean;
+  webhook_url_set: boolean;
+  /** Post items waiting for moderation, and flagged ones, with Approve / Reject / Ban buttons. */
+  reviews: boolean;
+  /** A summary when a talk's Q&A closes. */
+  digest: boolean;
+  health: IntegrationHealth;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Credentials the operator set for the whole koe (KOE_SLACK_*): an event's empty one falls back to them. */
+export interface SlackInstallation {
+  bot_token_set: boolean;
+  signing_secret_set: boolean;
+}
+
+/** GET /events/{id}/slack. */
+export interface SlackSettings {
+  connection: SlackConnection | null;
+  /** What to paste as the Slack app's Interactivity Request URL. */
+  interactivity_url: string;
+  installation: SlackInstallation;
+}
+
+/** The body of PUT /events/{id}/slack: any of them; a credential sent as "" is cleared. */
+export interface SlackInput {
+  enabled?: boolean;
+  channel?: string;
+  bot_token?: string;
+  signing_secret?: string;
+  webhook_url?: string;
+  reviews?: boolean;
+  digest?: boolean;
+}
+
+/** A Slack user linked to a koe account (POST /slack/link). */
+export interface SlackLink {
+  team_id: string;
+  user_id: string;
+  account_id: number;
+  created_at: string;
 }

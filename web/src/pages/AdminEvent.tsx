@@ -20,6 +20,8 @@ import { useEventLive, useTalkSession } from './Audience';
 import { EventForm, TalkForm } from './forms';
 import '../styles/admin.css';
 import { useJoinBase } from '../ui/usejoinbase';
+import { defaultAccent, isAccent, logoProblem, logoURL, maxLogoBytes, maxLogoPixels, normalizeAccent, textOn } from '../state/branding';
+import type { KoeEvent } from '../types';
 
 async function act(fn: () => Promise<unknown>, done?: string) {
   try {
@@ -187,11 +189,14 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                     event={event}
                     submitLabel={t('save')}
                     onSubmit={async (body) => {
-                      const e = await api.updateEvent(eventID, body);
+                      // Settings are replaced whole: the form does not hold the accent, so keep it.
+                      const settings = body.settings as Record<string, unknown> | undefined;
+                      const e = await api.updateEvent(eventID, settings ? { ...body, settings: { accent: event.settings.accent ?? '', ...settings } } : body);
                       prog.programme.own({ event: e });
                       toast(t('saved'));
                     }}
                   />
+                  <Branding event={event} onEvent={(e) => prog.programme.own({ event: e })} />
                 </details>
                 )}
               </section>
@@ -397,5 +402,204 @@ function EditBody({ q, state, onDone }: { q: Question; state: TalkState; onDone:
         </button>
       </div>
     </form>
+  );
+}
+
+const kib = (bytes: number) => Math.ceil(bytes / 1024);
+
+/** A logo upload's refusal in the user's words: the server's limits by code and field, else the usual. */
+function logoErrorText(e: unknown, file: File): string {
+  if (e instanceof ApiError && e.status === 413) return t('logoTooLarge', { kib: kib(file.size), max: kib(maxLogoBytes) });
+  if (e instanceof ApiError && e.code === 'invalid_argument' && e.details.field === 'logo') return t('logoInvalid');
+  return errorText(e);
+}
+
+/** The image's size in pixels, or null when the browser cannot decode it. */
+async function imageSize(file: File): Promise<{ w: number; h: number } | null> {
+  if (typeof createImageBitmap !== 'function') return { w: 0, h: 0 }; // cannot tell: the server checks
+  try {
+    const bmp = await createImageBitmap(file);
+    const size = { w: bmp.width, h: bmp.height };
+    bmp.close();
+    return size;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The event's accent colour and logo (owners). The colour is saved with
+ * the other settings (PATCH, settings replaced whole); the logo is sent as
+ * the image itself, checked here first for type, bytes and pixels so that
+ * a refusal comes at once and in the user's words.
+ */
+function Branding({ event, onEvent }: { event: KoeEvent; onEvent: (e: KoeEvent) => void }) {
+  const saved = event.settings.accent ?? '';
+  const [text, setText] = useState(saved);
+  const [accentErr, setAccentErr] = useState('');
+  const [logoErr, setLogoErr] = useState('');
+  const [busy, setBusy] = useState<'' | 'accent' | 'logo'>('');
+  useEffect(() => {
+    setText(saved);
+    setAccentErr('');
+  }, [saved]);
+  const typed = normalizeAccent(text);
+  const sample = typed && isAccent(typed) ? typed : '';
+  const p = `ev${event.id}`;
+  const logo = logoURL(event);
+
+  const saveAccent = async (accent: string) => {
+    setBusy('accent');
+    setAccentErr('');
+    try {
+      const { logo: _logo, ...settings } = event.settings;
+      onEvent(await api.updateEvent(event.id, { settings: { ...settings, accent } }));
+      toast(accent ? t('accentSaved') : t('accentReset'));
+    } catch (e) {
+      setAccentErr(e instanceof ApiError && e.details.field === 'settings.accent' ? t('accentInvalid') : errorText(e));
+    } finally {
+      setBusy('');
+    }
+  };
+  const submitAccent = (e: Event) => {
+    e.preventDefault();
+    if (typed === null) {
+      setAccentErr(t('accentInvalid'));
+      return;
+    }
+    void saveAccent(typed);
+  };
+
+  const pickLogo = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    input.value = ''; // choosing the same file again is a new choice
+    if (!file) return;
+    setLogoErr('');
+    const problem = logoProblem(file);
+    if (problem === 'size') return setLogoErr(t('logoTooLarge', { kib: kib(file.size), max: kib(maxLogoBytes) }));
+    if (problem === 'type') return setLogoErr(t('logoWrongType'));
+    setBusy('logo');
+    try {
+      const size = await imageSize(file);
+      if (!size) return setLogoErr(t('logoInvalid'));
+      if (size.w > maxLogoPixels || size.h > maxLogoPixels) return setLogoErr(t('logoTooManyPixels', { w: size.w, h: size.h, max: maxLogoPixels }));
+      onEvent(await api.uploadLogo(event.id, file));
+      toast(t('logoUploaded'));
+    } catch (e) {
+      setLogoErr(logoErrorText(e, file));
+    } finally {
+      setBusy('');
+    }
+  };
+  const removeLogo = async () => {
+    setBusy('logo');
+    setLogoErr('');
+    try {
+      onEvent(await api.deleteLogo(event.id));
+      toast(t('logoRemoved'));
+    } catch (e) {
+      setLogoErr(errorText(e));
+    } finally {
+      setBusy('');
+    }
+  };
+
+  return (
+    <section class="branding" aria-labelledby={`${p}-branding`} data-testid="branding">
+      <h3 id={`${p}-branding`}>{t('brandingTitle')}</h3>
+      <p class="muted small">{t('brandingLead')}</p>
+      <form onSubmit={submitAccent} noValidate>
+        <fieldset>
+          <legend>{t('accentLabel')}</legend>
+          <div class="accent-row">
+            <input
+              type="color"
+              id={`${p}-accent-pick`}
+              aria-label={t('accentPick')}
+              value={sample || defaultAccent}
+              onInput={(e) => {
+                setText(e.currentTarget.value);
+                setAccentErr('');
+              }}
+              data-testid="accent-pick"
+            />
+            <label for={`${p}-accent`} class="sr-only">
+              {t('accentHex')}
+            </label>
+            <input
+              type="text"
+              id={`${p}-accent`}
+              value={text}
+              placeholder={t('accentDefaultHint')}
+              maxLength={9}
+              spellcheck={false}
+              autoComplete="off"
+              aria-invalid={typed === null}
+              aria-describedby={`${p}-accent-hint ${p}-accent-err`}
+              onInput={(e) => {
+                setText(e.currentTarget.value);
+                setAccentErr('');
+              }}
+              data-testid="accent-text"
+            />
+            <span class="accent-sample" aria-hidden="true" style={sample ? { '--sample-bg': sample, '--sample-text': textOn(sample) } : undefined} data-testid="accent-sample">
+              {t('accentPreview')}
+            </span>
+          </div>
+          <p class="muted small" id={`${p}-accent-hint`}>
+            {t('accentHint')}
+          </p>
+          <p class="error-text" id={`${p}-accent-err`} role="alert" data-testid="accent-error">
+            {accentErr}
+          </p>
+          <div class="row-actions">
+            <button type="submit" class="btn btn-small btn-primary" disabled={busy !== '' || typed === saved} data-testid="accent-save">
+              {t('accentSave')}
+            </button>
+            <button type="button" class="btn btn-small" disabled={busy !== '' || saved === ''} onClick={() => void saveAccent('')} title={t('accentDefaultHint')} data-testid="accent-default">
+              {t('accentDefault')}
+            </button>
+          </div>
+        </fieldset>
+      </form>
+      <fieldset>
+        <legend>{t('logoLabel')}</legend>
+        <div class="logo-row">
+          {logo ? (
+            <img class="logo-preview" src={logo} alt={t('logoAlt', { title: event.title })} data-testid="logo-preview" />
+          ) : (
+            <span class="muted small" data-testid="logo-none">
+              {t('logoNone')}
+            </span>
+          )}
+        </div>
+        <div class="logo-row">
+          <label for={`${p}-logo`} class="sr-only">
+            {t('logoLabel')}
+          </label>
+          <input
+            type="file"
+            id={`${p}-logo`}
+            accept="image/png,image/jpeg,image/webp"
+            aria-describedby={`${p}-logo-hint ${p}-logo-err`}
+            disabled={busy !== ''}
+            onChange={(e) => void pickLogo(e.currentTarget)}
+            data-testid="logo-file"
+          />
+          {logo && (
+            <button type="button" class="btn btn-small btn-danger" disabled={busy !== ''} onClick={() => void removeLogo()} data-testid="logo-remove">
+              {t('logoRemove')}
+            </button>
+          )}
+          {busy === 'logo' && <span class="muted small">{t('logoUploading')}</span>}
+        </div>
+        <p class="muted small" id={`${p}-logo-hint`}>
+          {t('logoHint', { kib: kib(maxLogoBytes), px: maxLogoPixels })}
+        </p>
+        <p class="error-text" id={`${p}-logo-err`} role="alert" data-testid="logo-error">
+          {logoErr}
+        </p>
+      </fieldset>
+    </section>
   );
 }

@@ -15,6 +15,7 @@ import { AskForm, QuestionCard, Tabs, TalkPicker } from '../ui/qa';
 import { rememberEvent } from '../ui/remember';
 import { navigate } from '../ui/router';
 import { toast } from '../ui/toast';
+import { brandVars, logoURL } from '../state/branding';
 
 /** The page's WebSocket and the event's programme, for as long as the event is shown. */
 export function useEventLive(eventID: number) {
@@ -57,6 +58,34 @@ export function useTalkSession(live: LiveClient, eventID: number, talkID: number
     return () => session.stop();
   }, [session]);
   return { session, state: session?.state ?? null, ready, error };
+}
+
+/**
+ * Themes the page in the event's accent while it is shown: the colours go
+ * on <html> as custom properties through the CSSOM (the CSP forbids style
+ * attributes, not this), and the stylesheet maps them onto koe's tokens.
+ */
+export function useBranding(event: Pick<KoeEvent, 'settings'> | null) {
+  const accent = event?.settings.accent ?? '';
+  useEffect(() => {
+    const vars = brandVars(accent);
+    if (!vars) return;
+    const root = document.documentElement;
+    for (const [k, v] of Object.entries(vars)) root.style.setProperty(k, v);
+    root.classList.add('koe-branded');
+    return () => {
+      for (const k of Object.keys(vars)) root.style.removeProperty(k);
+      root.classList.remove('koe-branded');
+    };
+  }, [accent]);
+}
+
+/** The event's logo, or nothing; it hides itself if the image does not load. */
+export function EventLogo({ event, class: cls }: { event: Pick<KoeEvent, 'id' | 'title' | 'settings'>; class: string }) {
+  const src = logoURL(event);
+  const [failed, setFailed] = useState('');
+  if (!src || failed === src) return null;
+  return <img class={cls} src={src} alt={t('logoAlt', { title: event.title })} onError={() => setFailed(src)} data-testid="event-logo" />;
 }
 
 /** Whether questions to talk wait for a moderator: the talk's mode, else the event's. */
@@ -116,6 +145,7 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
   const [tab, setTab] = useState<Tab>('top');
   const event = programme.event;
   useTitle(event?.title ?? '');
+  useBranding(event);
   useOwnPending(state, eventID, talkID);
 
   useEffect(() => {
@@ -172,6 +202,15 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
       <Header title={event?.title}>
         <StatusPill status={status} />
       </Header>
+      {event && (event.settings.logo || event.settings.accent) && (
+        <div class="brand-band" data-testid="brand-band">
+          {event.settings.logo && (
+            <div class="brand-band-inner">
+              <EventLogo event={event} class="brand-logo" />
+            </div>
+          )}
+        </div>
+      )}
       <ConnectionBanner status={status} />
       <main id="main" class="page audience">
         {fatal ? (

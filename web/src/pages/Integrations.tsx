@@ -1,7 +1,8 @@
-// An event's integrations: its outbound webhooks (docs/architecture.md
-// "Integrations") with their health, read every 5 s while the page is
-// open (health is not streamed), and each one's delivery log. Owners
-// only: the server refuses everyone else, so the page does not offer it.
+// An event's integrations (docs/architecture.md "Integrations"): its
+// outbound webhooks with their health, read every 5 s while the page is
+// open (health is not streamed), and each one's delivery log; below them
+// its Slack connection (IntegrationsSlack.tsx). Owners only: the server
+// refuses everyone else, so the page does not offer it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { locale, t, useLocale, type Key } from '../i18n';
@@ -19,6 +20,7 @@ import { SignIn } from '../ui/signin';
 import { SecretField, StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
 import { useEventRole } from './AdminEvent';
+import { SlackSection } from './IntegrationsSlack';
 import '../styles/admin.css';
 import '../styles/moderation.css';
 import '../styles/feed.css';
@@ -125,6 +127,7 @@ function Integrations({ eventID }: { eventID: number }) {
             </button>
           )}
         </div>
+        <p class="small muted hooks-lead">{t('webhooksLead')}</p>
         {err !== null && hooks !== null && <Notice kind="error">{errorText(err)}</Notice>}
         {secret && <SecretBox url={secret.url} secret={secret.secret} onClose={() => setSecret(null)} />}
         {adding && (
@@ -182,6 +185,7 @@ function Integrations({ eventID }: { eventID: number }) {
             )}
           </ul>
         )}
+        <SlackSection eventID={eventID} />
       </main>
     </>
   );

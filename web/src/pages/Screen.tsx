@@ -16,7 +16,7 @@ import { QRCode } from '../ui/qr';
 import { LikeIcon } from '../ui/qa';
 import { SignIn } from '../ui/signin';
 import { toast } from '../ui/toast';
-import { useEventLive, useTalkSession } from './Audience';
+import { EventLogo, useBranding, useEventLive, useTalkSession } from './Audience';
 import '../styles/screen.css';
 import '../styles/feed.css';
 
@@ -42,6 +42,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
   const event = programme.event;
   const talk = state?.talk ?? programme.talks.get(talkID) ?? null;
   useTitle(talk ? talk.title : '');
+  useBranding(event);
 
   const checkRole = () =>
     api.me(eventID).then(
@@ -162,7 +163,10 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
   return (
     <div class="screen" data-testid="screen">
       <aside class="screen-side">
-        <div class="screen-event">{event?.title}</div>
+        <div class="screen-brand">
+          {event && <EventLogo event={event} class="screen-logo" />}
+          <div class="screen-event">{event?.title}</div>
+        </div>
         {talk && (
           <div class="screen-talk">
             <h1 class="screen-talk-title">{talk.title}</h1>
