@@ -208,6 +208,21 @@ describe('faults of the first hour', () => {
     await page.close();
   });
 
+  it("/admin's sign-in card keeps its fields off its edges", async () => {
+    const page = await newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${koe.base}/admin`);
+    const card = page.locator('section.card.signin').first();
+    await card.waitFor();
+    const gap = await card.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const field = el.querySelector('input, button').getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      return { padding: parseFloat(cs.paddingLeft), left: field.left - box.left, right: box.right - field.right };
+    });
+    assert.ok(gap.padding >= 16 && gap.left >= 16 && gap.right >= 16, `sign-in card padding: ${JSON.stringify(gap)}`);
+    await page.close();
+  });
+
   const phoneStaffPage = async () => {
     const long = await api('POST', '/api/v1/events', { title: 'koe demo night in Shibuya' });
     const lt = await api('POST', `/api/v1/events/${long.id}/talks`, { title: 'Opening' });
