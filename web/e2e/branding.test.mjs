@@ -277,7 +277,8 @@ describe('event branding', () => {
     assert.equal((await api('GET', `/api/v1/events/${event.id}`)).settings.logo, '');
     await b.locator('[data-testid="accent-default"]').click();
     await until('the accent to be reset', async () => (await api('GET', `/api/v1/events/${event.id}`)).settings.accent === '');
-    assert.equal(await b.getByLabel('Accent colour as #rrggbb').inputValue(), '');
+    // The server has it; the page once the answer is in.
+    await until('the field to be cleared', async () => (await b.getByLabel('Accent colour as #rrggbb').inputValue()) === '');
 
     // The open audience page follows without a reload.
     await page.locator('.brand-logo').waitFor({ state: 'detached' });

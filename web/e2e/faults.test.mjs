@@ -182,6 +182,20 @@ describe('faults of the first hour', () => {
     await screen.close();
   });
 
+  it("the projector's side panel fits 1920×1080 with the loopback warning and a logo, its footer in view", async () => {
+    // A 1×1 PNG as the event's logo (the branding test uploads a real one).
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const r = await fetch(`${koe.base}/api/v1/events/${event.id}/logo`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'image/png' }, body: png });
+    assert.equal(r.status, 200, await r.text());
+    const screen = await newPage({ viewport: projector, staff: true });
+    await screen.goto(`${koe.base}/e/${event.id}/t/${talk.id}/screen`);
+    await screen.locator('[data-testid="screen-unreachable"]').waitFor();
+    const foot = await screen.locator('.screen-foot').evaluate((el) => el.getBoundingClientRect().bottom);
+    assert.ok(foot <= projector.height, `the footer ends at ${foot}px, below the screen`);
+    await fetch(`${koe.base}/api/v1/events/${event.id}/logo`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    await screen.close();
+  });
+
   it('the "add a talk" form fits its card at 1440×900', async () => {
     const page = await newPage({ viewport: { width: 1440, height: 900 }, staff: true });
     const fresh = await api('POST', '/api/v1/events', { title: 'No talks yet', slug: 'no-talks' });
