@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/koehq/koe"
-	"github.com/koehq/koe/internal/likes"
 	"github.com/koehq/koe/internal/testenv"
 	"github.com/koehq/koe/store/postgres"
 	"github.com/koehq/koe/store/sqlite"
@@ -87,8 +86,20 @@ func TestLocalFromHeadInOrderOnce(t *testing.T) {
 		must(t, "concurrent write", err)
 	}
 	// The store holds a like count back for up to likes.Every before it
-	// records it: let the last one go in.
-	time.Sleep(3 * likes.Every)
+	// records it: wait for the last one (a fixed sleep loses it under
+	// load).
+	final, err := s.Question(ctx, sc.event.ID, sc.talk.ID, liked.ID, 0)
+	must(t, "Question", err)
+	waitFor(t, "the last like count recorded", func() bool {
+		changes := readAll(t, s, before)
+		for i := len(changes) - 1; i >= 0; i-- {
+			var n koe.LikeCount
+			if c := changes[i]; c.Type == koe.QuestionLikes && json.Unmarshal(c.Data, &n) == nil && n.ID == liked.ID {
+				return n.Version == final.Version
+			}
+		}
+		return false
+	})
 
 	want := readAll(t, s, before)
 	asked := 0
