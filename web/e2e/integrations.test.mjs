@@ -198,7 +198,7 @@ describe('outbound webhooks in the browser', () => {
     assert.match(await r.locator('[data-testid="dl-response"]').innerText(), new RegExp(`"received":"${firstKey}"`));
     // The card's health follows (read every 5 s).
     await aiko.locator('[data-testid="webhook"][data-health="ok"]').waitFor({ timeout: 12_000 });
-    assert.notEqual((await aiko.locator('[data-testid="last-success"]').innerText()).trim(), 'never');
+    assert.notEqual((await aiko.locator('[data-testid="hook-last-success"]').innerText()).trim(), 'never');
   });
 
   it('the receiver fails with 500: the log shows the failure; recovered, Retry now delivers it', async () => {

@@ -5,7 +5,7 @@
 // refuses everyone else, so the page does not offer it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { locale, t, useLocale, type Key } from '../i18n';
+import { t, useLocale, type Key } from '../i18n';
 import { caps } from '../state/staff';
 import {
   deliveryTime, draftProblems, emptyLog, hookBody, hookDraft, hookHealth, isPrivate, latencyText, mayRedeliver, mergeHooks, prettyJSON, putHook,
@@ -14,8 +14,8 @@ import {
 import type { CreatedWebhook, Delivery, DeliveryState, Webhook, WebhookEvent } from '../types';
 import { Header, Notice, Spinner } from '../ui/chrome';
 import { errorText } from '../ui/errors';
-import { relTime } from '../ui/format';
 import { useNow, useTitle } from '../ui/hooks';
+import { HealthFacts, logTime } from '../ui/health';
 import { SignIn } from '../ui/signin';
 import { SecretField, StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
@@ -277,33 +277,7 @@ function HookCard({
           </li>
         ))}
       </ul>
-      <dl class="source-facts hook-facts">
-        <div>
-          <dt>{t('whLastSuccess')}</dt>
-          <dd data-testid="last-success">{h?.last_success_at ? <time dateTime={h.last_success_at} title={logTime(h.last_success_at)}>{relTime(h.last_success_at, now)}</time> : t('whNever')}</dd>
-        </div>
-        <div>
-          <dt>{t('whLastError')}</dt>
-          <dd>
-            {h?.last_error_at ? <time dateTime={h.last_error_at} title={logTime(h.last_error_at)}>{relTime(h.last_error_at, now)}</time> : t('whNever')}
-            {h?.last_error && !failing && (
-              <span class="hook-past-error muted small" dir="auto">
-                {' · '}
-                {h.last_error}
-              </span>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>{t('whBacklog')}</dt>
-          <dd data-testid="backlog">{h?.backlog ?? 0}</dd>
-        </div>
-      </dl>
-      {h?.last_error && failing && (
-        <p class="source-error source-error-bad" data-testid="hook-error" dir="auto">
-          <strong>{t('whLastError')}</strong> {h.last_error}
-        </p>
-      )}
+      <HealthFacts h={h} now={now} failing={failing} testid="hook-" />
       <div class="row-actions source-actions">
         <label class="check source-switch">
           <input type="checkbox" checked={asked ?? w.enabled} onChange={(e) => void enable(e.currentTarget.checked)} data-testid="hook-enabled" />
@@ -541,15 +515,6 @@ function DeliveryRow({ d, onRedeliver }: { d: Delivery; onRedeliver: () => Promi
       </div>
     </li>
   );
-}
-
-/** A time in the log, to the second; with the date when it is not today. */
-function logTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const today = new Date().toDateString() === d.toDateString();
-  const o: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', ...(today ? {} : { month: 'short', day: 'numeric' }) };
-  return new Intl.DateTimeFormat(locale() === 'ja' ? 'ja-JP' : 'en-GB', o).format(d);
 }
 
 /** The secret of a new or renewed webhook, once, with how a receiver checks it. */

@@ -14,7 +14,7 @@ import {
 import type { SlackConnection, SlackInstallation, SlackSettings } from '../types';
 import { Notice, Spinner } from '../ui/chrome';
 import { errorText } from '../ui/errors';
-import { relTime } from '../ui/format';
+import { HealthFacts } from '../ui/health';
 import { useNow } from '../ui/hooks';
 import { copyText } from '../ui/staff';
 import { toast } from '../ui/toast';
@@ -164,35 +164,7 @@ function SlackStatus({ eventID, s, now, onChanged }: { eventID: number; s: Slack
           {t('slackNoSecret')}
         </p>
       )}
-      {c && (
-        <dl class="source-facts hook-facts">
-          <div>
-            <dt>{t('whLastSuccess')}</dt>
-            <dd data-testid="slack-last-success">{h?.last_success_at ? <time dateTime={h.last_success_at}>{relTime(h.last_success_at, now)}</time> : t('whNever')}</dd>
-          </div>
-          <div>
-            <dt>{t('whLastError')}</dt>
-            <dd>
-              {h?.last_error_at ? <time dateTime={h.last_error_at}>{relTime(h.last_error_at, now)}</time> : t('whNever')}
-              {h?.last_error && !failing && (
-                <span class="hook-past-error muted small" dir="auto">
-                  {' · '}
-                  {h.last_error}
-                </span>
-              )}
-            </dd>
-          </div>
-          <div>
-            <dt>{t('whBacklog')}</dt>
-            <dd data-testid="slack-backlog">{h?.backlog ?? 0}</dd>
-          </div>
-        </dl>
-      )}
-      {h?.last_error && failing && (
-        <p class="source-error source-error-bad" data-testid="slack-error" dir="auto">
-          <strong>{t('whLastError')}</strong> {h.last_error}
-        </p>
-      )}
+      {c && <HealthFacts h={h} now={now} failing={failing} testid="slack-" />}
       {c && (
         <div class="row-actions source-actions">
           <label class="check source-switch">
