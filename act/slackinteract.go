@@ -1,6 +1,7 @@
 package act
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -105,9 +106,10 @@ func (a *Actions) LinkSlack(ctx context.Context, token string) (*koe.SlackLink, 
 // is verified with the event's signing secret (or the installation's),
 // within five minutes and once; the action is taken as the koe account
 // linked to the Slack user, through the same actions as koe's console.
-// An unlinked user is answered with a link that links them. The message
+// An unlinked user is answered with a link that links them, on koe's
+// public URL, or else on origin: where Slack reached koe. The message
 // itself is updated by the deliverer, as for any decision.
-func (a *Actions) SlackInteraction(ctx context.Context, h http.Header, body []byte) error {
+func (a *Actions) SlackInteraction(ctx context.Context, h http.Header, body []byte, origin string) error {
 	in, err := slack.DecodeInteraction(body)
 	if err != nil {
 		return koe.Errorf(koe.EINVALID, "%s", err.Error())
@@ -129,7 +131,7 @@ func (a *Actions) SlackInteraction(ctx context.Context, h http.Header, body []by
 	if a.slackReplays.Seen(h.Get(slack.SignatureHeader), now) {
 		return koe.Errorf(koe.EUNAUTHORIZED, "this request was sent before (a replay)")
 	}
-	answer := a.pressed(ctx, in, eventID, reviewID)
+	answer := a.pressed(ctx, in, eventID, reviewID, strings.TrimSuffix(cmp.Or(a.publicURL, origin), "/"))
 	if answer != "" && in.ResponseURL != "" {
 		// Slack wants its answer in 3 seconds; the presser's message may
 		// follow.
@@ -158,7 +160,7 @@ func parseCardValue(v string) (eventID, reviewID int64, ok bool) {
 
 // pressed takes the action of a verified button press and returns what
 // to tell the presser ("" for nothing: the message's update says it).
-func (a *Actions) pressed(ctx context.Context, in *slack.Interaction, eventID, reviewID int64) string {
+func (a *Actions) pressed(ctx context.Context, in *slack.Interaction, eventID, reviewID int64, base string) string {
 	link, err := a.store.SlackLink(ctx, in.TeamID, in.UserID)
 	if koe.ErrorCode(err) == koe.ENOTFOUND {
 		token, err := a.sealSlackLink(ctx, in.TeamID, in.UserID)
@@ -167,7 +169,7 @@ func (a *Actions) pressed(ctx context.Context, in *slack.Interaction, eventID, r
 			return "koe could not act: try again in a moment."
 		}
 		return "Your Slack account is not linked to a koe account yet. Open this link in koe, signed in, to link it, then press the button again: " +
-			a.base() + slackLinkPage + token
+			base + slackLinkPage + token
 	}
 	if err != nil {
 		return "koe could not act: try again in a moment."

@@ -73,7 +73,9 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.act.SlackInteraction(r.Context(), r.Header, body); err != nil {
+	// Slack calls the app's Request URL, which is https: koe's public
+	// address, whatever reached koe behind a proxy.
+	if err := s.act.SlackInteraction(r.Context(), r.Header, body, "https://"+r.Host); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
