@@ -106,12 +106,12 @@ func (a *Actions) SetSlack(ctx context.Context, eventID int64, in SlackInput) (*
 	c, err := a.store.SlackConnection(ctx, eventID)
 	switch {
 	case koe.ErrorCode(err) == koe.ENOTFOUND:
-		c = &koe.SlackConnection{EventID: eventID, Enabled: true, Reviews: true}
+		c = &koe.SlackConnection{EventID: eventID}
 	case err != nil:
 		return nil, err
 	}
 	u := in.update()
-	if c.Version == 0 { // a new connection starts on, posting reviews
+	if c.Version == 0 { // a new connection starts on, posting reviews (the store makes it from u)
 		on := true
 		u.Enabled, u.Reviews = cmp.Or(u.Enabled, &on), cmp.Or(u.Reviews, &on)
 	}
