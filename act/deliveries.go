@@ -197,23 +197,21 @@ func (a *Actions) deliveriesConsumer() outbox.Consumer {
 			slacks := map[int64]*koe.SlackConnection{}
 			var ds []*koe.Delivery
 			for _, c := range changes {
-				if c.Type == koe.ReviewCreated || c.Type == koe.ReviewUpdated || c.Type == koe.TalkUpdated {
+				items, err := a.slackItems(ctx, c, func() (*koe.SlackConnection, error) {
 					conn, ok := slacks[c.EventID]
 					if !ok {
 						var err error
 						if conn, err = a.store.SlackConnection(ctx, c.EventID); err != nil && koe.ErrorCode(err) != koe.ENOTFOUND {
-							return err
+							return nil, err
 						}
 						slacks[c.EventID] = conn
 					}
-					if conn != nil && conn.Enabled {
-						items, err := a.slackItems(ctx, c, conn)
-						if err != nil {
-							return err
-						}
-						ds = append(ds, items...)
-					}
+					return conn, nil
+				})
+				if err != nil {
+					return err
 				}
+				ds = append(ds, items...)
 				evs := hookEvents(c)
 				if len(evs) == 0 {
 					continue

@@ -167,46 +167,58 @@ func slackDelivery(eventID int64, key, typ string, subject int64, m slack.Messag
 		Payload: body, NextAt: now}
 }
 
-// slackItems returns the Slack deliveries a change makes for the event's
-// connection c: a review that waits, posted with its buttons; its
+// slackItems returns the Slack deliveries a change makes for its event's
+// connection (read by connection, only for a change that can make one;
+// nil for none): a review that waits, posted with its buttons; its
 // decision (or undoing it), the message updated; a talk's Q&A closed, the
 // digest.
-func (a *Actions) slackItems(ctx context.Context, c koe.Change, conn *koe.SlackConnection) ([]*koe.Delivery, error) {
+func (a *Actions) slackItems(ctx context.Context, c koe.Change, connection func() (*koe.SlackConnection, error)) ([]*koe.Delivery, error) {
+	var closed koe.Talk
+	switch c.Type {
+	case koe.ReviewCreated, koe.ReviewUpdated:
+	case koe.TalkUpdated:
+		var before koe.Talk
+		if c.Before == nil || json.Unmarshal(c.Before, &before) != nil || json.Unmarshal(c.Data, &closed) != nil || !before.QAOpen || closed.QAOpen {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	conn, err := connection()
+	if err != nil || conn == nil || !conn.Enabled {
+		return nil, err
+	}
 	key := c.Pos.String() + "-"
-	switch {
-	case c.Type == koe.ReviewCreated && conn.Reviews, c.Type == koe.ReviewUpdated && conn.Reviews:
-		var r koe.Review
-		if err := json.Unmarshal(c.Data, &r); err != nil {
+	if c.Type == koe.TalkUpdated {
+		if !conn.Digest {
 			return nil, nil
 		}
-		card, err := a.reviewCard(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		if c.Type == koe.ReviewCreated {
-			return []*koe.Delivery{slackDelivery(c.EventID, key+koe.SlackReview, koe.SlackReview, r.ID, slack.ReviewMessage(card), a.now())}, nil
-		}
-		m := slack.ReviewMessage(card) // undone: the buttons again
-		if d := r.Decision; d != nil {
-			decision := string(d.Decision)
-			if r.Banned && d.Decision == koe.ReviewRejected {
-				decision = "banned"
-			}
-			m = slack.DecisionMessage(card, decision, d.By, d.At)
-		}
-		return []*koe.Delivery{slackDelivery(c.EventID, key+koe.SlackDecision, koe.SlackDecision, r.ID, m, a.now())}, nil
-	case c.Type == koe.TalkUpdated && conn.Digest && c.Before != nil:
-		var before, after koe.Talk
-		if json.Unmarshal(c.Before, &before) != nil || json.Unmarshal(c.Data, &after) != nil || !before.QAOpen || after.QAOpen {
-			return nil, nil
-		}
-		dg, err := a.digest(ctx, &after)
+		dg, err := a.digest(ctx, &closed)
 		if err != nil {
 			return nil, err
 		}
 		return []*koe.Delivery{slackDelivery(c.EventID, key+koe.SlackDigest, koe.SlackDigest, 0, slack.DigestMessage(dg), a.now())}, nil
 	}
-	return nil, nil
+	var r koe.Review
+	if !conn.Reviews || json.Unmarshal(c.Data, &r) != nil {
+		return nil, nil
+	}
+	card, err := a.reviewCard(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	if c.Type == koe.ReviewCreated {
+		return []*koe.Delivery{slackDelivery(c.EventID, key+koe.SlackReview, koe.SlackReview, r.ID, slack.ReviewMessage(card), a.now())}, nil
+	}
+	m := slack.ReviewMessage(card) // undone: the buttons again
+	if d := r.Decision; d != nil {
+		decision := string(d.Decision)
+		if r.Banned && d.Decision == koe.ReviewRejected {
+			decision = "banned"
+		}
+		m = slack.DecisionMessage(card, decision, d.By, d.At)
+	}
+	return []*koe.Delivery{slackDelivery(c.EventID, key+koe.SlackDecision, koe.SlackDecision, r.ID, m, a.now())}, nil
 }
 
 // reviewCard is a review as its Slack message shows it.

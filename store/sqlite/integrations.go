@@ -227,8 +227,11 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 		return fmt.Errorf("encode attempt: %w", err)
 	}
 	return s.writer.do(ctx, func(tx *txn) error {
-		d, err := scanDelivery(tx.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
-		if err != nil {
+		var (
+			target   koe.DeliveryTarget
+			targetID int64
+		)
+		if err := tx.QueryRow(`SELECT target, target_id FROM deliveries WHERE id = ?`, id).Scan(&target, &targetID); err != nil {
 			return notFound(err, "delivery")
 		}
 		if out.Retry {
@@ -244,17 +247,17 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, out koe.DeliveryOut
 			WHERE id = ?`, out.State, string(last), micros(out.NextAt), out.Result, delivered, id); err != nil {
 			return fmt.Errorf("finish attempt: %w", err)
 		}
-		if err := tx.recordHealth(d.Target, d.TargetID, out.Attempt); err != nil {
+		if err := tx.recordHealth(target, targetID, out.Attempt); err != nil {
 			return err
 		}
-		if d.Target != koe.TargetWebhook {
+		if target != koe.TargetWebhook {
 			return nil
 		}
 		if out.Disable == "" {
 			return nil
 		}
 		off := false
-		_, err = s.updateWebhook(tx, o, 0, d.TargetID, koe.WebhookUpdate{Enabled: &off, DisabledReason: &out.Disable})
+		_, err := s.updateWebhook(tx, o, 0, targetID, koe.WebhookUpdate{Enabled: &off, DisabledReason: &out.Disable})
 		return err
 	})
 }

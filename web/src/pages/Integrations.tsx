@@ -13,7 +13,7 @@ import {
 } from '../state/webhooks';
 import type { CreatedWebhook, Delivery, DeliveryState, Webhook, WebhookEvent } from '../types';
 import { Header, Notice, Spinner } from '../ui/chrome';
-import { errorText } from '../ui/errors';
+import { errorText, run } from '../ui/errors';
 import { useNow, useTitle } from '../ui/hooks';
 import { HealthFacts, logTime } from '../ui/health';
 import { SignIn } from '../ui/signin';
@@ -189,18 +189,6 @@ function Integrations({ eventID }: { eventID: number }) {
       </main>
     </>
   );
-}
-
-/** Runs an action for a button: its error goes to the live region. */
-async function run<T>(fn: () => Promise<T>, done?: string): Promise<T | undefined> {
-  try {
-    const r = await fn();
-    if (done) toast(done);
-    return r;
-  } catch (e) {
-    toast(errorText(e), 'error');
-    return undefined;
-  }
 }
 
 function HookCard({

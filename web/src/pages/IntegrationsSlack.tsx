@@ -13,7 +13,7 @@ import {
 } from '../state/slack';
 import type { SlackConnection, SlackInstallation, SlackSettings } from '../types';
 import { Notice, Spinner } from '../ui/chrome';
-import { errorText } from '../ui/errors';
+import { errorText, run } from '../ui/errors';
 import { HealthFacts } from '../ui/health';
 import { useNow } from '../ui/hooks';
 import { copyText } from '../ui/staff';
@@ -28,18 +28,6 @@ const stateKeys: Record<SlackState, Key> = {
 const labelKeys: Record<Credential, Key> = { bot_token: 'slackBotToken', signing_secret: 'slackSigningSecret', webhook_url: 'slackWebhookURL' };
 
 const noInstallation: SlackInstallation = { bot_token_set: false, signing_secret_set: false };
-
-/** Runs an action for a button: done or its error goes to the live region. */
-async function run<T>(fn: () => Promise<T>, done?: string): Promise<T | undefined> {
-  try {
-    const r = await fn();
-    if (done) toast(done);
-    return r;
-  } catch (e) {
-    toast(errorText(e), 'error');
-    return undefined;
-  }
-}
 
 export function SlackSection({ eventID }: { eventID: number }) {
   useLocale();

@@ -5,6 +5,7 @@
 // connection's state in one word, and the form's draft with the PUT it
 // makes.
 import type { SlackConnection, SlackInput, SlackInstallation } from '../types';
+import { latestOutcome } from './webhooks';
 
 /** The credentials a connection holds; only whether each is set ever comes back. */
 export type Credential = 'bot_token' | 'signing_secret' | 'webhook_url';
@@ -54,11 +55,7 @@ export function slackState(c: SlackConnection | null, inst: SlackInstallation | 
   if (!c) return 'none';
   if (!c.enabled) return 'off';
   if (postingMode(c, inst) === 'none') return 'incomplete';
-  const ok = c.health?.last_success_at ? Date.parse(c.health.last_success_at) : NaN;
-  const bad = c.health?.last_error_at ? Date.parse(c.health.last_error_at) : NaN;
-  if (!Number.isNaN(bad) && (Number.isNaN(ok) || bad > ok)) return 'failing';
-  if (!Number.isNaN(ok)) return 'ok';
-  return 'idle';
+  return latestOutcome(c.health);
 }
 
 /** The form's fields as typed; a credential left empty keeps the one that is set. */

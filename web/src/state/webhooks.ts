@@ -2,7 +2,7 @@
 // pure logic behind the Integrations page — the events offered and which
 // are private, a webhook's health in one word, the form's draft and the
 // PATCH it makes, and the delivery log's pages merged as they are re-read.
-import type { Delivery, DeliveryPage, DeliveryState, Webhook, WebhookEvent, WebhookInput } from '../types';
+import type { Delivery, DeliveryPage, DeliveryState, IntegrationHealth, Webhook, WebhookEvent, WebhookInput } from '../types';
 
 /** Every event a webhook may take, in the order the form offers them (koe.WebhookEvents). */
 export const webhookEvents: WebhookEvent[] = [
@@ -39,7 +39,11 @@ export type HookHealth = 'suspended' | 'off' | 'failing' | 'ok' | 'idle';
 export function hookHealth(w: Pick<Webhook, 'enabled' | 'disabled_reason' | 'health'>): HookHealth {
   if (w.disabled_reason) return 'suspended';
   if (!w.enabled) return 'off';
-  const h = w.health;
+  return latestOutcome(w.health);
+}
+
+/** failing: the latest attempt failed (after any success); ok: it succeeded; idle: nothing was tried yet. */
+export function latestOutcome(h: IntegrationHealth | undefined): 'failing' | 'ok' | 'idle' {
   const ok = h?.last_success_at ? Date.parse(h.last_success_at) : NaN;
   const bad = h?.last_error_at ? Date.parse(h.last_error_at) : NaN;
   if (!Number.isNaN(bad) && (Number.isNaN(ok) || bad > ok)) return 'failing';

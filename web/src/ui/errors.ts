@@ -2,6 +2,7 @@
 import { ApiError, NETWORK } from '../api';
 import { t, type Key } from '../i18n';
 import { maxQuestion } from '../state/text';
+import { toast } from './toast';
 
 export function errorText(err: unknown): string {
   if (!(err instanceof ApiError)) return t('errInternal');
@@ -80,4 +81,16 @@ function invalidText(err: ApiError): string {
   const key = reasonKeys[reason];
   if (!key) return err.message ? t('errInvalid', { msg: err.message }) : t('errInvalidPlain');
   return t(key, { f: t(fieldKeys[field] ?? 'fieldOther'), limit });
+}
+
+/** Runs an action for a button: done, or its error, goes to the live region. */
+export async function run<T>(fn: () => Promise<T>, done?: string): Promise<T | undefined> {
+  try {
+    const r = await fn();
+    if (done) toast(done);
+    return r;
+  } catch (e) {
+    toast(errorText(e), 'error');
+    return undefined;
+  }
 }
