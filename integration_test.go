@@ -104,3 +104,36 @@ func FuzzWebhookClean(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSlackConnectionClean: whatever an owner sends, Clean refuses it
+// with EINVALID or keeps a one-word channel, one-word credentials within
+// their bound, an http(s) incoming webhook, and Set flags that say which
+// credentials are held.
+func FuzzSlackConnectionClean(f *testing.F) {
+	f.Add("C0KOE", "xoxb-1-2", "8f742231b10e", "https://hooks.slack.com/services/T/B/x")
+	f.Add(" #moderators ", "", "", "")
+	f.Add("two words", "xoxb bad", "s\n", "ftp://x")
+	f.Fuzz(func(t *testing.T, channel, token, secret, hook string) {
+		c := &SlackConnection{Channel: channel, BotToken: token, SigningSecret: secret, WebhookURL: hook}
+		if err := c.Clean(); err != nil {
+			if ErrorCode(err) != EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if strings.ContainsAny(c.Channel, " \t\r\n") || utf8.RuneCountInString(c.Channel) > MaxSlackChannel {
+			t.Fatalf("accepted channel %q", c.Channel)
+		}
+		for _, v := range []string{c.BotToken, c.SigningSecret, c.WebhookURL} {
+			if len(v) > MaxSlackSecret || strings.ContainsAny(v, " \t\r\n") || !utf8.ValidString(v) {
+				t.Fatalf("accepted credential %q", v)
+			}
+		}
+		if u, err := url.Parse(c.WebhookURL); c.WebhookURL != "" && (err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+			t.Fatalf("accepted incoming webhook %q", c.WebhookURL)
+		}
+		if c.BotTokenSet != (c.BotToken != "") || c.SigningSecretSet != (c.SigningSecret != "") || c.WebhookURLSet != (c.WebhookURL != "") {
+			t.Fatalf("Set flags %+v", c)
+		}
+	})
+}

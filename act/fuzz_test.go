@@ -147,3 +147,29 @@ func FuzzParseReviewQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePage: a list's paging parameters (the posts', the delivery
+// log's) are refused with EINVALID or read as a positive id and a limit
+// within bounds, written one way.
+func FuzzParsePage(f *testing.F) {
+	for _, before := range []string{"", "1", "42", "0", "-1", "01", "+3", "x", "99999999999999999999"} {
+		for _, limit := range []string{"", "1", "50", "200", "201", "0", "1.5", "05"} {
+			f.Add(before, limit)
+		}
+	}
+	f.Fuzz(func(t *testing.T, before, limit string) {
+		id, n, err := parsePage(before, limit, 50, MaxDeliveryPage)
+		if err != nil {
+			if koe.ErrorCode(err) != koe.EINVALID {
+				t.Fatalf("error %v has code %q", err, koe.ErrorCode(err))
+			}
+			return
+		}
+		if n < 1 || n > MaxDeliveryPage || limit != "" && strconv.Itoa(n) != limit || limit == "" && n != 50 {
+			t.Fatalf("limit %q read as %d", limit, n)
+		}
+		if before == "" && id != 0 || before != "" && (id < 1 || strconv.FormatInt(id, 10) != before) {
+			t.Fatalf("before %q read as %d", before, id)
+		}
+	})
+}
