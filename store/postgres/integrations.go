@@ -456,7 +456,7 @@ func (s *Store) SetSlackConnection(ctx context.Context, eventID int64, u koe.Sla
 		changed bool
 	)
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := lockFeed(ctx, tx, eventID, "event"); err != nil {
+		if err := lockEvent(ctx, tx, eventID, "event"); err != nil {
 			return err
 		}
 		c, err := scanSlack(tx.QueryRow(ctx, `SELECT `+slackColumns+` FROM slack_connections WHERE event_id = $1`, eventID))

@@ -273,9 +273,9 @@ func (s *Store) KnownPosts(ctx context.Context, eventID int64, platform koe.Sour
 	return known, nil
 }
 
-// lockFeed locks the event's row for a write of its posts (see the top of
-// this file).
-func lockFeed(ctx context.Context, tx pgx.Tx, eventID int64, what string) error {
+// lockEvent locks the event's row (FOR NO KEY UPDATE) for a write of its
+// posts (see the top of this file) or of its Slack connection.
+func lockEvent(ctx context.Context, tx pgx.Tx, eventID int64, what string) error {
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID).Scan(&one)
 	if err != nil {
@@ -301,7 +301,7 @@ func (s *Store) IngestPosts(ctx context.Context, sourceID int64, posts []koe.Ing
 		if err != nil {
 			return notFound(err, "source")
 		}
-		if err := lockFeed(ctx, tx, eventID, "source"); err != nil {
+		if err := lockEvent(ctx, tx, eventID, "source"); err != nil {
 			return err
 		}
 		now := s.stamp()
@@ -485,7 +485,7 @@ func (s *Store) UpdatePost(ctx context.Context, eventID, id int64, u koe.PostUpd
 // updatePost applies u to a post at now in tx, with the featuring rules,
 // and returns the changes to record (none when u changes nothing).
 func updatePost(ctx context.Context, tx pgx.Tx, eventID, id int64, u koe.PostUpdate, now time.Time) (*koe.Post, []koe.Change, error) {
-	if err := lockFeed(ctx, tx, eventID, "post"); err != nil {
+	if err := lockEvent(ctx, tx, eventID, "post"); err != nil {
 		return nil, nil, err
 	}
 	p, err := scanPost(tx.QueryRow(ctx, selectPost+` FOR NO KEY UPDATE`, eventID, id))
