@@ -79,6 +79,11 @@ const (
 	SlackDeleted   ChangeType = "slack.deleted"   // *SlackConnection (as it was)
 	SlackLinked    ChangeType = "slack.linked"    // *SlackLink
 
+	// Screen links: for the audit log, never on the streams.
+	ScreenLinkCreated ChangeType = "screen_link.created" // *ScreenLink, without its secret
+	ScreenLinkRotated ChangeType = "screen_link.rotated" // *ScreenLink, without its secret
+	ScreenLinkDeleted ChangeType = "screen_link.deleted" // *ScreenLink (as it was), without its secret
+
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account
 	AccountUpdated     ChangeType = "account.updated"     // *Account

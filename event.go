@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -69,6 +70,9 @@ func (e *Event) LoadSettings(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
+	if s.Reactions == nil { // stored before events chose their reactions
+		s.Reactions = slices.Clone(DefaultReactions)
+	}
 	e.Settings, e.Passcode, e.Moderation = s.EventSettings, s.Passcode, s.Moderation
 	return nil
 }
@@ -109,6 +113,22 @@ type EventSettings struct {
 	// Logo names the event's logo (its version; "" for none): set by
 	// uploading one (SetEventLogo), never with the other settings.
 	Logo string `json:"logo"`
+	// Reactions are the emoji participants may tap (F17), from
+	// ReactionPalette; empty for none, nil (left out) for
+	// DefaultReactions.
+	Reactions []string `json:"reactions"`
+}
+
+// WithDefaults returns the settings with what was left out filled in:
+// post moderation, the default reactions.
+func (s EventSettings) WithDefaults() EventSettings {
+	if s.Moderation == "" {
+		s.Moderation = PostModeration
+	}
+	if s.Reactions == nil {
+		s.Reactions = slices.Clone(DefaultReactions)
+	}
+	return s
 }
 
 // ModerationConfig is how an event's texts are checked (F11): everything
@@ -218,7 +238,7 @@ func (u EventUpdate) Apply(e *Event) bool {
 		e.Moderation = *u.Moderation
 	}
 	return !reflect.DeepEqual(e.Moderation, before.Moderation) || e.Passcode != before.Passcode || e.Slug != before.Slug || e.Title != before.Title || e.TimeZone != before.TimeZone ||
-		!sameTime(e.StartsAt, before.StartsAt) || !sameTime(e.EndsAt, before.EndsAt) || e.Settings != before.Settings
+		!sameTime(e.StartsAt, before.StartsAt) || !sameTime(e.EndsAt, before.EndsAt) || !reflect.DeepEqual(e.Settings, before.Settings)
 }
 
 // Talk is a session inside an event, with its own Q&A.

@@ -70,6 +70,9 @@ type Principal struct {
 	// EventID and ParticipantID name the participant (0 for none). A
 	// participant belongs to one event.
 	EventID, ParticipantID int64
+	// ViewerEventID is the event a screen link lets p read (0 for none),
+	// ScreenLinkID that link.
+	ViewerEventID, ScreenLinkID int64
 	// System is koe itself.
 	System bool
 	// Addr is the network address the request came from, for the limits
@@ -126,6 +129,9 @@ func (p Principal) Roles(eventID int64) []Role {
 	}
 	if p.IsParticipantOf(eventID) {
 		roles = append(roles, RoleParticipant)
+	}
+	if p.ViewerEventID == eventID && eventID != 0 {
+		roles = append(roles, RoleViewer)
 	}
 	return roles
 }

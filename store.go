@@ -39,6 +39,7 @@ type Store interface {
 	PostStore
 	AuditStore
 	IntegrationStore
+	ScreenStore
 	Outbox
 }
 

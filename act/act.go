@@ -119,6 +119,7 @@ type Actions struct {
 	passkeys   *auth.Passkeys
 	joinBase   JoinBase
 	mod        *moderator
+	reactions  *reactions
 
 	platforms     map[koe.SourceKind]ingest.Platform
 	ingestOpts    ingest.Options
@@ -190,6 +191,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		passkeys:   auth.NewPasskeys(cfg.PublicURL),
 		joinBase:   cfg.JoinBase,
 		mod:        newModerator(st, cfg.Now, cfg.Scorers, cfg.Registry),
+		reactions:  newReactions(),
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),

@@ -16,9 +16,13 @@ import (
 // headers and cookies; Authenticate turns them into a principal.
 type Credentials struct {
 	// Bearer is the token of an Authorization header ("" for none): an API
-	// token, a participant token or the owner token. When present it is
-	// the only credential read.
+	// token, a participant token, a screen link's secret or the owner
+	// token. When present it is the only credential read.
 	Bearer string
+	// ScreenKey is a screen link's secret given in the URL (the key
+	// parameter of a GET), "" for none; when present, the only credential
+	// read.
+	ScreenKey string
 	// BadScheme is set when an Authorization header is present but is not
 	// "Bearer <token>".
 	BadScheme bool
@@ -62,6 +66,18 @@ func (a *Actions) Authenticate(ctx context.Context, c Credentials, eventID int64
 	out := Auth{Principal: koe.Principal{Addr: c.Addr}}
 	if c.BadScheme {
 		return out, koe.Errorf(koe.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\"")
+	}
+	if c.ScreenKey != "" {
+		if !strings.HasPrefix(c.ScreenKey, auth.ScreenPrefix) {
+			return out, a.invalid(ctx, c.Addr, "key must be a screen link's secret ("+auth.ScreenPrefix+"…)")
+		}
+		p, err := a.screenViewer(ctx, c.ScreenKey, c.Addr)
+		if err != nil {
+			return out, err
+		}
+		p.Addr = c.Addr
+		out.Principal = p
+		return out, nil
 	}
 	if c.Bearer != "" {
 		p, err := a.bearer(ctx, c.Bearer, c.Addr)
@@ -110,6 +126,8 @@ func (a *Actions) bearer(ctx context.Context, tok, addr string) (koe.Principal, 
 		return koe.Principal{EventID: e, ParticipantID: id}, nil
 	case strings.HasPrefix(tok, auth.APITokenPrefix):
 		return a.apiToken(ctx, tok, addr)
+	case strings.HasPrefix(tok, auth.ScreenPrefix):
+		return a.screenViewer(ctx, tok, addr)
 	case a.ownerToken != "" && auth.Equal(tok, a.ownerToken):
 		return ownerPrincipal(), nil
 	}

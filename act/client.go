@@ -1,6 +1,10 @@
 package act
 
-import "context"
+import (
+	"context"
+
+	"github.com/koehq/koe"
+)
 
 // JoinBase is the base URL of the join links koe shows (the presenter
 // screen's QR code and link: URL + "/j/" + code).
@@ -16,10 +20,12 @@ type JoinBase struct {
 // ClientConfig is what the web UI needs to know of the installation.
 type ClientConfig struct {
 	JoinBase
+	// ReactionPalette is every emoji an event may offer for reactions.
+	ReactionPalette []string `json:"reaction_palette"`
 }
 
 // ClientConfig returns the installation's settings for the web UI. Anyone
 // may read them: they are what every join link shows.
 func (a *Actions) ClientConfig(_ context.Context) *ClientConfig {
-	return &ClientConfig{JoinBase: a.joinBase}
+	return &ClientConfig{JoinBase: a.joinBase, ReactionPalette: koe.ReactionPalette}
 }

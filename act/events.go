@@ -136,9 +136,7 @@ func (a *Actions) CreateEvent(ctx context.Context, in NewEvent) (*koe.Event, err
 		e.Settings = *in.Settings
 		e.Settings.Logo = "" // uploaded, after
 	}
-	if e.Settings.Moderation == "" {
-		e.Settings.Moderation = koe.PostModeration
-	}
+	e.Settings = e.Settings.WithDefaults()
 	e.Moderation = koe.DefaultModerationConfig()
 	if err := a.validateEvent(e); err != nil {
 		return nil, err
@@ -169,6 +167,9 @@ func (a *Actions) validateEvent(e *koe.Event) error {
 	if err := koe.CheckAccent(e.Settings.Accent); err != nil {
 		return err
 	}
+	if err := koe.CheckReactions(e.Settings.Reactions); err != nil {
+		return err
+	}
 	if err := koe.ValidateTimeZone(e.TimeZone); err != nil {
 		return err
 	}
@@ -189,8 +190,8 @@ func (a *Actions) UpdateEvent(ctx context.Context, eventID int64, in EventPatch)
 	if err != nil {
 		return nil, err
 	}
-	if in.Settings != nil && in.Settings.Moderation == "" { // settings are replaced whole: left out is post
-		in.Settings.Moderation = koe.PostModeration
+	if in.Settings != nil { // settings are replaced whole: what is left out is its default
+		*in.Settings = in.Settings.WithDefaults()
 	}
 	u := koe.EventUpdate{Slug: in.Slug, TimeZone: in.TimeZone, StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), Settings: in.Settings}
 	if in.Passcode != nil {

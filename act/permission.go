@@ -19,7 +19,8 @@ const (
 	ListEvents Action = "list_events"
 	// CreateEvent: create an event (its creator becomes its owner).
 	CreateEvent Action = "create_event"
-	// Manage: change events and talks (open and close Q&A).
+	// Manage: change events and talks (open and close Q&A), and their
+	// screen links.
 	Manage Action = "manage"
 	// ManageStaff: invite staff to the event, change their roles, remove
 	// them.
@@ -33,6 +34,8 @@ const (
 	Ask Action = "ask"
 	// Like or unlike a question.
 	Like Action = "like"
+	// React: tap a live reaction during a talk.
+	React Action = "react"
 	// Reply under a question; a participant also needs the event to allow
 	// participant replies.
 	Reply Action = "reply"
@@ -61,6 +64,7 @@ var permissions = map[Action][]koe.Role{
 	ManageAccounts: {koe.RoleAdmin},
 	Ask:            {koe.RoleParticipant},
 	Like:           {koe.RoleParticipant},
+	React:          {koe.RoleParticipant},
 	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleSystem},
 	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
 	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
@@ -90,6 +94,8 @@ func authorize(p koe.Principal, do Action, eventID, talkID int64) (koe.Role, err
 		return "", koe.Errorf(koe.EFORBIDDEN, "%s", refusal(do))
 	case p.ParticipantID != 0:
 		return "", koe.Errorf(koe.EFORBIDDEN, "your participant token is for another event")
+	case p.ViewerEventID != 0:
+		return "", koe.Errorf(koe.EFORBIDDEN, "a screen link only reads its own event")
 	case slices.Contains(allowed, koe.RoleParticipant):
 		return "", koe.Errorf(koe.EUNAUTHORIZED, "join the event first (POST /api/v1/join)")
 	}
@@ -99,7 +105,7 @@ func authorize(p koe.Principal, do Action, eventID, talkID int64) (koe.Role, err
 // refusal explains to a principal with some role why it may not act.
 func refusal(do Action) string {
 	switch do {
-	case Ask, Like:
+	case Ask, Like, React:
 		return "only participants can do this; join the event with its code"
 	case ReadHidden:
 		return "only staff of this event can see hidden questions"

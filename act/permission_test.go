@@ -33,6 +33,8 @@ func TestPermissions(t *testing.T) {
 		"owner token":           ownerPrincipal(),
 		"system":                koe.System,
 		"owner who joined":      joined,
+		"viewer":                {ViewerEventID: event, ScreenLinkID: 9},
+		"viewer elsewhere":      {ViewerEventID: event + 1, ScreenLinkID: 10},
 	}
 	const (
 		ok   = ""
@@ -48,61 +50,79 @@ func TestPermissions(t *testing.T) {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {ok, ok},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {ok, ok}, "viewer elsewhere": {no, no},
 		},
 		ReadHidden: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		ListEvents: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Manage: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		ManageStaff: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		ReadAudit: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {no, no}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Ask: {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Like: {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
+		},
+		React: {
+			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
+			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Moderate: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Present: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Ingest: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {no, no}, "moderator": {no, no}, "presenter": {no, no}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {ok, ok}, "owner who joined": {no, no},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 		Reply: {
 			"nobody": {none, none}, "participant": {ok, ok}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
 			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
 	}
 	for do, byWho := range want {

@@ -38,6 +38,13 @@ func (s *Server) credentials(r *http.Request) act.Credentials {
 		c.Bearer, c.BadScheme = tok, !ok || tok == ""
 		return c
 	}
+	// A screen link's page reads with the link's secret in the query,
+	// since a WebSocket handshake (and an OBS browser source) cannot set a
+	// header; only a screen link's secret, only to read.
+	if key := r.URL.Query().Get("key"); key != "" && r.Method == http.MethodGet {
+		c.ScreenKey = key
+		return c
+	}
 	if ck, err := r.Cookie(sessionCookie); err == nil {
 		c.Session = ck.Value
 	}

@@ -598,6 +598,31 @@ func authzRows() []authzRow {
 			// A webhook's post: koe cannot act on it anywhere.
 			return authzCall{method: "POST", path: fmt.Sprintf("%s/posts/%d/engage", E(w), w.post().ID), body: map[string]any{"action": "boost"}}
 		}, forModerators("400")},
+		// Screen links are the owners'; a link's page asks what it is
+		// for with the link's secret, not a caller's credentials (viewers
+		// have a test of their own: screens_test.go); participants react,
+		// and everyone in the event reads the totals.
+		{"GET /api/v1/events/{eventID}/screen-links", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/screen-links"}
+		}, forOwners("200")},
+		{"POST /api/v1/events/{eventID}/screen-links", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: E(w) + "/screen-links", body: map[string]any{"kind": "overlay", "label": "OBS"}}
+		}, forOwners("201")},
+		{"POST /api/v1/events/{eventID}/screen-links/{linkID}/secret", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: fmt.Sprintf("%s/screen-links/%d/secret", E(w), w.screenLink().ID)}
+		}, forOwners("200")},
+		{"DELETE /api/v1/events/{eventID}/screen-links/{linkID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/screen-links/%d", E(w), w.screenLink().ID)}
+		}, forOwners("204")},
+		{"GET /api/v1/viewer", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: "/api/v1/viewer"}
+		}, "401 401 401 401 401 401 401 401 401 401"},
+		{"POST /api/v1/events/{eventID}/talks/{talkID}/reactions", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: T(w) + "/reactions", body: map[string]any{"emoji": "👏"}}
+		}, "401 204 403 403 403 403 403 403 403 403"},
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/reactions", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: T(w) + "/reactions"}
+		}, "401 200 403 200 200 403 200 200 200 403"},
 		{"GET /api/v1/events/{eventID}/featured", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/featured"}
 		}, "401 200 403 200 200 403 200 200 200 403"},
@@ -670,6 +695,15 @@ func (w *authzWorld) webhook() *koe.Webhook {
 		w.h.t.Fatal(err)
 	}
 	return hook
+}
+
+// screenLink stores a screen link of event E.
+func (w *authzWorld) screenLink() *koe.ScreenLink {
+	l := &koe.ScreenLink{EventID: w.e.ID, Kind: koe.ScreenProjector, Label: "Room A", Secret: auth.NewSecret(auth.ScreenPrefix)}
+	if err := w.h.store.CreateScreenLink(context.Background(), l); err != nil {
+		w.h.t.Fatal(err)
+	}
+	return l
 }
 
 // delivery stores a delivery to a new webhook of event E.

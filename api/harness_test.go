@@ -114,6 +114,11 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 			return nil
 		}
 		return errors.New("no session cookie")
+	case "screenKey":
+		if r.URL.Query().Get("key") != "" {
+			return nil
+		}
+		return errors.New("no key parameter")
 	}
 	return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
 }

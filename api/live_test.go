@@ -59,6 +59,7 @@ var dataSchema = map[string]string{
 	"post.updated":     "Post",
 	"post.featured":    "Featured",
 	"presence":         "Presence",
+	"reactions":        "Reactions",
 }
 
 // checkEvent holds one event to the document.

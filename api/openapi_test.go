@@ -238,7 +238,7 @@ func TestEveryOperationIsServed(t *testing.T) {
 			r.want(t, 404, koe.ENOTFOUND)
 		case op == "POST /api/v1/slack/interactions": // not Slack's form
 			r.want(t, 400, koe.EINVALID)
-		case op == "POST /api/v1/slack/link":
+		case op == "POST /api/v1/slack/link", op == "GET /api/v1/viewer":
 			r.want(t, 401, koe.EUNAUTHORIZED)
 		case strings.HasPrefix(path, "/api/v1/events"), strings.HasPrefix(path, "/api/v1/account"),
 			strings.HasPrefix(path, "/api/v1/sessions"), op == "GET /api/v1/session", path == "/api/v1/audit",

@@ -35,6 +35,7 @@ import (
 
 	"github.com/koehq/koe"
 	"github.com/koehq/koe/act"
+	"github.com/koehq/koe/auth"
 	"github.com/koehq/koe/ingest/mastodon/mastodontest"
 )
 
@@ -117,6 +118,8 @@ type propFixture struct {
 	webhookID    int64
 	deliveryID   int64
 	logo         string
+	linkID       int64
+	viewerKey    string // the link's secret
 }
 
 func newPropFixture(h *harness) propFixture {
@@ -159,6 +162,11 @@ func newPropFixture(h *harness) propFixture {
 		h.t.Fatal(err)
 	}
 	f.logo = logo.Settings.Logo
+	link := &koe.ScreenLink{EventID: e.ID, Kind: koe.ScreenOverlay, Label: "Fixture overlay", Secret: auth.NewSecret(auth.ScreenPrefix)}
+	if err := h.store.CreateScreenLink(ctx, link); err != nil {
+		h.t.Fatal(err)
+	}
+	f.linkID, f.viewerKey = link.ID, link.Secret
 	return f
 }
 
@@ -233,6 +241,7 @@ func (f propFixture) ids() map[string]string {
 		"webhookID":  fmt.Sprint(f.webhookID),
 		"deliveryID": fmt.Sprint(f.deliveryID),
 		"version":    f.logo,
+		"linkID":     fmt.Sprint(f.linkID),
 	}
 	if f.moderator != nil {
 		ids["accountID"] = fmt.Sprint(f.moderator.ID)
@@ -265,6 +274,9 @@ func caller(h *harness, f propFixture, o propOp) *client {
 	reqs := *o.op.Security
 	if len(reqs) == 0 {
 		return h.client("")
+	}
+	if o.path == "/api/v1/viewer" { // a screen link's page
+		return h.client(f.viewerKey)
 	}
 	staff, participant := false, false
 	for _, r := range reqs {
@@ -335,6 +347,8 @@ func (g *propGen) known(name string) (any, bool) {
 			return g.f.invitation.Token, true
 		}
 		return ownerToken, true
+	case "emoji": // one of the event's reactions
+		return koe.DefaultReactions[g.rng.IntN(len(koe.DefaultReactions))], true
 	case "login": // a free one, or the admin's to sign in
 		if g.op.path == "/api/v1/session" {
 			return g.f.adminAccount.Login, true
@@ -408,7 +422,10 @@ func (g *propGen) known(name string) (any, bool) {
 		return []map[string]string{{"name": "prop", "url": "http://127.0.0.1:9/"}}, true
 	case "topic":
 		return []string{"event", "feed", "talk:" + fmt.Sprint(g.f.talk.ID)}[g.rng.IntN(3)], true
-	case "kind": // a source koe can add without reaching a platform
+	case "kind": // a source koe can add without reaching a platform; a screen link's
+		if strings.HasSuffix(g.op.path, "/screen-links") {
+			return []string{"screen", "overlay"}[g.rng.IntN(2)], true
+		}
 		return "webhook", true
 	case "instance":
 		return []any{omit{}, "https://mastodon.example"}[g.rng.IntN(2)], true

@@ -160,6 +160,16 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/slack/interactions", s.slackInteraction)
 	handle("POST /api/v1/slack/link", s.linkSlack)
 
+	// Screens and the stream: screen links (owners), what a link is for,
+	// live reactions.
+	handle("GET /api/v1/events/{eventID}/screen-links", s.listScreenLinks)
+	handle("POST /api/v1/events/{eventID}/screen-links", s.createScreenLink)
+	handle("POST /api/v1/events/{eventID}/screen-links/{linkID}/secret", s.rotateScreenLink)
+	handle("DELETE /api/v1/events/{eventID}/screen-links/{linkID}", s.deleteScreenLink)
+	handle("GET /api/v1/viewer", s.viewer)
+	handle("POST /api/v1/events/{eventID}/talks/{talkID}/reactions", s.react)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/reactions", s.reactionTotals)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

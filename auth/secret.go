@@ -20,6 +20,7 @@ const (
 	APITokenPrefix   = "koe_t_" // an account's API token
 	InvitationPrefix = "koe_i_" // an invitation link's token
 	SetupPrefix      = "koe_setup_"
+	ScreenPrefix     = "koe_v_" // a screen link's secret (the viewer role)
 )
 
 // MaxSecretLen bounds any secret koe reads from a request before it is

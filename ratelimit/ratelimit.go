@@ -52,7 +52,7 @@ type Rates map[string]Rate
 // address can do over time (minting identities, piling likes on one
 // question), while the per-participant limits do the everyday work.
 var keys = []string{
-	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "reply.participant", "webhook.source",
+	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "react.participant", "react.ip", "reply.participant", "webhook.source",
 }
 
 // Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
@@ -79,7 +79,11 @@ func Defaults() Rates {
 		"like.ip":          {6000, time.Minute},
 		// However many identities one address holds, it puts at most 200
 		// likes on one question at once, then 20 a minute.
-		"like.question_ip":  {200, 10 * time.Minute},
+		"like.question_ip": {200, 10 * time.Minute},
+		// Reaction requests, of up to 10 taps each: a phone sends the taps
+		// of a quarter second together.
+		"react.participant": {40, 10 * time.Second},
+		"react.ip":          {20000, time.Minute},
 		"reply.participant": {10, time.Minute},
 		// Requests to one inbound webhook source (of up to 100 posts
 		// each), signed or not.

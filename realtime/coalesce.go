@@ -117,7 +117,7 @@ func (s *summer) add(key string, streams []StreamID, typ string, at time.Time, c
 
 func (s *summer) run() {
 	defer s.h.wg.Done()
-	every(s.h, s.h.opts.CoalesceInterval, s.flush)
+	every(s.h, s.h.opts.SumInterval, s.flush)
 }
 
 func (s *summer) flush() {

@@ -72,6 +72,9 @@ type Options struct {
 	// CoalesceInterval is how often coalesced updates (like counts) are
 	// published. Default 100 ms.
 	CoalesceInterval time.Duration
+	// SumInterval is how often the sums of PublishSum (reaction taps) are
+	// published. Default 250 ms.
+	SumInterval time.Duration
 	// IdleStreamTTL is how long a stream without subscribers or events is
 	// kept before its history is dropped. Default 10 minutes.
 	IdleStreamTTL time.Duration
@@ -160,6 +163,9 @@ func New(opts Options) *Hub {
 	}
 	if opts.History <= 0 {
 		opts.History = 4096
+	}
+	if opts.SumInterval <= 0 {
+		opts.SumInterval = 250 * time.Millisecond
 	}
 	if opts.CoalesceInterval <= 0 {
 		opts.CoalesceInterval = 100 * time.Millisecond
@@ -286,7 +292,7 @@ func (h *Hub) PublishLatest(key string, streams []StreamID, version int64, m Mes
 }
 
 // PublishSum adds counts (such as reactions per emoji) to the ones pending
-// under key: once per coalescing interval their sums are published as one
+// under key: once per SumInterval their sums are published as one
 // ephemeral message of type typ to every stream given, stamped with the
 // earliest acceptance time they cover.
 func (h *Hub) PublishSum(key string, streams []StreamID, typ string, at time.Time, counts map[string]int) {

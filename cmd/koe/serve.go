@@ -196,6 +196,8 @@ func serve(args []string) error {
 	if err := httpSrv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("requests did not all finish in time", "error", err)
 	}
+	// The reaction totals of the last second, now that no tap comes.
+	actions.FlushReactions(drain)
 	stopRelay()
 	waitRelay()
 	log.Info("stopped")

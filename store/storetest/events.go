@@ -77,7 +77,7 @@ func testCreateEvent(t *testing.T, s koe.Store) {
 		Title:    "GopherCon",
 		TimeZone: "Asia/Tokyo",
 		StartsAt: &starts,
-		Settings: koe.EventSettings{ParticipantReplies: true},
+		Settings: koe.EventSettings{ParticipantReplies: true, Reactions: []string{"🔥", "👏"}},
 	}
 	if err := s.CreateEvent(ctx, e); err != nil {
 		t.Fatalf("CreateEvent: %v", err)
@@ -178,7 +178,7 @@ func testUpdateEvent(t *testing.T, s koe.Store) {
 		TimeZone: ptr("Europe/Paris"),
 		StartsAt: ptr(&starts),
 		EndsAt:   ptr(&ends),
-		Settings: &koe.EventSettings{ParticipantReplies: true},
+		Settings: &koe.EventSettings{ParticipantReplies: true, Reactions: []string{}},
 	})
 	if err != nil {
 		t.Fatalf("UpdateEvent: %v", err)
@@ -186,7 +186,7 @@ func testUpdateEvent(t *testing.T, s koe.Store) {
 	want := *e
 	want.Slug, want.Title, want.TimeZone = "after", "New title", "Europe/Paris"
 	want.StartsAt, want.EndsAt = ptr(starts.Truncate(time.Microsecond)), ptr(ends.Truncate(time.Microsecond))
-	want.Settings.ParticipantReplies = true
+	want.Settings.ParticipantReplies, want.Settings.Reactions = true, []string{}
 	want.Version = 2
 	want.UpdatedAt = got.UpdatedAt
 	same(t, "UpdateEvent", got, &want)

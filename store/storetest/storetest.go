@@ -84,6 +84,8 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Deliveries", testDeliveries},
 		{"Slack", testSlack},
 		{"EventLogo", testEventLogo},
+		{"ScreenLinks", testScreenLinks},
+		{"Reactions", testReactions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
