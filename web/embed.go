@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"io/fs"
 	"net/http"
@@ -62,8 +63,32 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if strings.HasPrefix(name, "overlay/") {
+		h.serveOverlay(w, r)
+		return
+	}
 	if !h.serveFile(w, r, "index.html", revalidate) {
 		notBuilt(w)
+	}
+}
+
+// serveOverlay serves index.html for the OBS overlay with the class that
+// makes html and body transparent from the first frame, before any script
+// has run: OBS draws the page over the programme as it loads.
+func (h *handler) serveOverlay(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(h.root, "index.html")
+	if err != nil {
+		notBuilt(w)
+		return
+	}
+	b = bytes.Replace(b, []byte("<html"), []byte(`<html class="koe-overlay"`), 1)
+	hd := w.Header()
+	hd.Set("Cache-Control", revalidate)
+	hd.Set("Content-Type", types[".html"])
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(b)
 	}
 }
 

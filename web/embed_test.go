@@ -84,6 +84,21 @@ func TestSPAFallback(t *testing.T) {
 	}
 }
 
+// TestOverlayTransparentFromTheStart: the overlay's page is the app's,
+// with the class that keeps html and body transparent before any script
+// runs.
+func TestOverlayTransparentFromTheStart(t *testing.T) {
+	h := NewHandler(fstest.MapFS{"index.html": {Data: []byte(`<!doctype html><html lang="en"><title>koe</title>`)}})
+	w := get(t, h, "GET", "/overlay/koe_v_abc?talk=1", map[string]string{"Accept-Encoding": "gzip"})
+	if w.Code != 200 || w.Body.String() != `<!doctype html><html class="koe-overlay" lang="en"><title>koe</title>` ||
+		w.Header().Get("Cache-Control") != "no-cache" || w.Header().Get("Content-Encoding") != "" {
+		t.Errorf("overlay page: %d %v %q", w.Code, w.Header(), w.Body.String())
+	}
+	if w := get(t, h, "GET", "/e/1/t/2", nil); strings.Contains(w.Body.String(), "koe-overlay") {
+		t.Errorf("another page has the overlay's class: %q", w.Body.String())
+	}
+}
+
 func TestTopLevelFile(t *testing.T) {
 	w := get(t, NewHandler(built()), "GET", "/favicon.svg", nil)
 	if w.Code != 200 || w.Body.String() != "<svg/>" || w.Header().Get("Content-Type") != "image/svg+xml" {

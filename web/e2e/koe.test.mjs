@@ -332,7 +332,8 @@ describe('getting started: the join link on the presenter screen, the event form
   it('uses the base URL koe serves, without a warning', async () => {
     const call = apiClient(venue.base, token);
     const cfg = await (await fetch(`${venue.base}/api/v1/config`)).json();
-    assert.deepEqual(cfg, { join_base_url: publicURL, loopback: false });
+    assert.deepEqual({ join_base_url: cfg.join_base_url, loopback: cfg.loopback }, { join_base_url: publicURL, loopback: false });
+    assert.ok(cfg.reaction_palette.includes('👏'), 'the config lists the reaction palette');
     const ev = await call('POST', '/api/v1/events', { title: 'Venue meetup', slug: 'venue' });
     const tk = await call('POST', `/api/v1/events/${ev.id}/talks`, { title: 'Opening' });
     const context = await br.newContext({ viewport: projector, locale: 'ja-JP', deviceScaleFactor: 1 });

@@ -7,6 +7,7 @@ import type {
   ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
   CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput, SlackConnection, SlackInput, SlackLink, SlackSettings,
+  ReactionCounts, ScreenLink, Viewer,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -42,16 +43,32 @@ class RawBody {
   constructor(public blob: Blob, public type: string) {}
 }
 
+/**
+ * The secret of the screen link a page was opened by (/screen/{secret},
+ * /overlay/{secret}): sent as the bearer token of every request, so the
+ * page reads as the link's viewer, whoever else this browser is.
+ */
+let viewerKey = '';
+
+/** Makes every request (and Live.urlFor's WebSocket URL) carry a screen link's secret; '' stops. */
+export function setViewerKey(key: string): void {
+  viewerKey = key;
+}
+
+export function getViewerKey(): string {
+  return viewerKey;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = body instanceof RawBody ? body.type : 'application/json';
+  if (viewerKey) headers.Authorization = `Bearer ${viewerKey}`;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers:
-        body === undefined
-          ? { Accept: 'application/json' }
-          : { 'Content-Type': body instanceof RawBody ? body.type : 'application/json', Accept: 'application/json' },
+      headers,
       body: body === undefined ? undefined : body instanceof RawBody ? body.blob : JSON.stringify(body),
     });
   } catch {
@@ -262,6 +279,18 @@ export const api = {
     request<Post>('PATCH', `${ev(eventID)}/posts/${id}`, body),
   engage: (eventID: number, id: number, action: EngageAction) => request<Post>('POST', `${ev(eventID)}/posts/${id}/engage`, { action }),
   featured: (eventID: number) => request<{ post: Post | null }>('GET', `${ev(eventID)}/featured`),
+  /** count taps of one emoji at once (1–10): a phone sends the taps of a quarter second together. */
+  react: (eventID: number, talkID: number, emoji: string, count = 1) =>
+    request<void>('POST', `${ev(eventID)}/talks/${talkID}/reactions`, { emoji, count }),
+  reactionTotals: (eventID: number, talkID: number) =>
+    request<{ counts: ReactionCounts }>('GET', `${ev(eventID)}/talks/${talkID}/reactions`),
+  screenLinks: (eventID: number) => request<{ links: ScreenLink[] }>('GET', `${ev(eventID)}/screen-links`),
+  createScreenLink: (eventID: number, body: { kind: 'screen' | 'overlay'; label: string }) =>
+    request<ScreenLink>('POST', `${ev(eventID)}/screen-links`, body),
+  rotateScreenLink: (eventID: number, id: number) => request<ScreenLink>('POST', `${ev(eventID)}/screen-links/${id}/secret`),
+  deleteScreenLink: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/screen-links/${id}`),
+  /** Which event and kind the viewer key (setViewerKey) is for. */
+  viewer: () => request<Viewer>('GET', '/api/v1/viewer'),
 };
 
 export type Api = typeof api;

@@ -4,6 +4,7 @@
 // nothing is missed and nothing is applied twice; on "reset" the page
 // reloads its snapshot and subscribes again from the snapshot's cursor.
 import type { StreamEvent } from './types';
+import { getViewerKey } from './api';
 
 export type Status = 'connecting' | 'live' | 'reconnecting';
 
@@ -83,9 +84,14 @@ export class LiveClient {
     };
   }
 
-  /** The URL of an event's WebSocket on this page's origin. */
-  static urlFor(eventID: number, loc: Pick<Location, 'protocol' | 'host'> = location): string {
-    return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api/v1/events/${eventID}/live`;
+  /**
+   * The URL of an event's WebSocket on this page's origin; key, a screen
+   * link's secret, goes in the query (a WebSocket handshake carries no
+   * Authorization header).
+   */
+  static urlFor(eventID: number, loc: Pick<Location, 'protocol' | 'host'> = location, key = getViewerKey()): string {
+    const url = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api/v1/events/${eventID}/live`;
+    return key ? `${url}?key=${encodeURIComponent(key)}` : url;
   }
 
   onStatus(fn: (s: Status) => void): () => void {

@@ -5,24 +5,28 @@ import { applyLang, t, useLocale } from './i18n';
 import { Audience } from './pages/Audience';
 import { Join } from './pages/Join';
 import { Header, Spinner } from './ui/chrome';
+import { OverlayLoading } from './ui/overlayshell';
 import { onLinkClick, usePath } from './ui/router';
 import { Toasts } from './ui/toast';
 import './styles/base.css';
 
 // The presenter screen and the staff pages load on demand, so the audience
 // (phones on venue Wi-Fi) downloads only what it uses.
-function lazy<P>(load: () => Promise<ComponentType<P>>) {
+function lazy<P>(load: () => Promise<ComponentType<P>>, Loading: ComponentType<object> = () => <Spinner />) {
   let cached: ComponentType<P> | null = null;
   return function Lazy(props: P & object) {
     const [C, setC] = useState<ComponentType<P> | null>(() => cached);
     useEffect(() => {
       if (!C) void load().then((c) => setC(() => (cached = c)));
     }, []);
-    return C ? <C {...props} /> : <Spinner />;
+    return C ? <C {...props} /> : <Loading />;
   };
 }
 
 const Screen = lazy(() => import('./pages/Screen').then((m) => m.Screen));
+const Overlay = lazy(() => import('./pages/Overlay').then((m) => m.Overlay), OverlayLoading);
+const ScreenLinkPage = lazy(() => import('./pages/Screen').then((m) => m.ScreenLinkPage));
+const ScreenLinks = lazy(() => import('./pages/ScreenLinks').then((m) => m.ScreenLinksPage));
 const Admin = lazy(() => import('./pages/Admin').then((m) => m.Admin));
 const AdminEvent = lazy(() => import('./pages/AdminEvent').then((m) => m.AdminEvent));
 const Setup = lazy(() => import('./pages/Setup').then((m) => m.Setup));
@@ -58,6 +62,9 @@ function route(path: string) {
   if ((m = /^\/e\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} />;
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <Audience eventID={+m[1]} talkID={+m[2]} />;
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/screen\/?$/.exec(path))) return <Screen key={path} eventID={+m[1]} talkID={+m[2]} />;
+  if ((m = /^\/screen\/([^/]+)\/?$/.exec(path))) return <ScreenLinkPage key={m[1]} secret={decodeURIComponent(m[1])} />;
+  if ((m = /^\/screen\/([^/]+)\/t\/(\d+)\/?$/.exec(path))) return <ScreenLinkPage key={m[1]} secret={decodeURIComponent(m[1])} talkID={+m[2]} />;
+  if ((m = /^\/overlay\/([^/]+)\/?$/.exec(path))) return <Overlay key={m[1]} secret={decodeURIComponent(m[1])} />;
   if (/^\/setup\/?$/.test(path)) return <Setup />;
   if (/^\/invite\/?$/.test(path)) return <Invite />;
   if (/^\/slack\/link\/?$/.test(path)) return <SlackLink />;
@@ -71,6 +78,7 @@ function route(path: string) {
   if ((m = /^\/admin\/e\/(\d+)\/feed\/?$/.exec(path))) return <Feed key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/sources\/?$/.exec(path))) return <Sources key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/integrations\/?$/.exec(path))) return <Integrations key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/screens\/?$/.exec(path))) return <ScreenLinks key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

@@ -10,6 +10,8 @@ export interface EventSettings {
   accent?: string;
   /** Names the current logo (served at /api/v1/events/{id}/logo/{logo}); "" for none. Set by uploading, not by PATCH. */
   logo?: string;
+  /** The emoji participants may tap (F17), from ClientConfig.reaction_palette; [] turns reactions off. */
+  reactions: string[];
 }
 
 export type ModerationMode = 'post' | 'pre';
@@ -196,7 +198,32 @@ export interface ClientConfig {
   join_base_url: string;
   /** True when join_base_url reaches koe's machine only: phones cannot open it. */
   loopback: boolean;
+  /** Every emoji an event may choose for its reactions (settings.reactions: at most 6 of them). */
+  reaction_palette: string[];
 }
+
+/** A read-only link for a projector (kind screen) or an OBS browser source (kind overlay). */
+export interface ScreenLink {
+  id: number;
+  event_id: number;
+  kind: 'screen' | 'overlay';
+  label: string;
+  /** koe_v_…: the link's secret; rotating it stops the old one at once. */
+  secret: string;
+  /** The page it opens, on this origin: /screen/{secret} or /overlay/{secret}. */
+  path: string;
+  created_at: string;
+}
+
+/** What a screen link is for (GET /api/v1/viewer with the link's secret). */
+export interface Viewer {
+  event_id: number;
+  kind: 'screen' | 'overlay';
+  label: string;
+}
+
+/** Reaction taps per emoji: the body of a "reactions" stream message (one window's taps on one replica), and a talk's totals. */
+export type ReactionCounts = Record<string, number>;
 
 export interface SetupStatus {
   needed: boolean;

@@ -168,6 +168,11 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                         {t('integrationsTitle')}
                       </a>
                     )}
+                    {can.manage && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/screens`} data-testid="screens-link">
+                        {t('screenLinksButton')}
+                      </a>
+                    )}
                     {can.staff && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
                         {t('staffAndInvitations')}

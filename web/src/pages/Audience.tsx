@@ -16,6 +16,8 @@ import { rememberEvent } from '../ui/remember';
 import { navigate } from '../ui/router';
 import { toast } from '../ui/toast';
 import { brandVars, logoURL } from '../state/branding';
+import { eventReactions } from '../state/reactions';
+import { ReactionBar } from '../ui/reactions';
 
 /** The page's WebSocket and the event's programme, for as long as the event is shown. */
 export function useEventLive(eventID: number) {
@@ -267,6 +269,7 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
                 )}
               </div>
             </section>
+            {participant && <ReactionBar key={talk.id} eventID={eventID} talkID={talk.id} emoji={eventReactions(event.settings)} />}
           </>
         )}
       </main>

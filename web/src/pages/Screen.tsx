@@ -1,33 +1,46 @@
 // The presenter / projector screen (1920×1080, readable from the back of
 // the room): join QR and code, the highlighted question, the top questions,
-// how many are connected. Staff drive it from the keyboard.
+// reaction bursts, how many are connected. Staff drive it from the
+// keyboard. Opened by a screen link (/screen/{secret}: ScreenLinkPage) it
+// is read-only: no sign-in, no staff keys, a talk picker first.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../api';
+import { ApiError, api, getViewerKey, setViewerKey } from '../api';
 import { t, useLocale } from '../i18n';
-import type { ClientConfig, Question } from '../types';
+import type { ClientConfig, Question, Viewer } from '../types';
 import { atHandle, FeaturedPost, initials, platformName } from '../state/posts';
 import { approved, view } from '../state/questions';
-import { LangSwitch, StatusPill } from '../ui/chrome';
+import { LangSwitch, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { useFitText } from '../ui/fit';
-import { useObservable, useTitle } from '../ui/hooks';
+import { useNow, useObservable, useTitle } from '../ui/hooks';
 import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
-import { LikeIcon } from '../ui/qa';
+import { LikeIcon, PhaseBadge } from '../ui/qa';
+import { ReactionBursts } from '../ui/bursts';
+import { navigate } from '../ui/router';
+import { eventReactions } from '../state/reactions';
 import { SignIn } from '../ui/signin';
 import { toast } from '../ui/toast';
 import { EventLogo, useBranding, useEventLive, useTalkSession } from './Audience';
 import '../styles/screen.css';
 import '../styles/feed.css';
+import '../styles/reactions.css';
 
 function sizeClass(body: string): string {
   const n = [...body].length;
   return n <= 70 ? 'hl-xl' : n <= 160 ? 'hl-l' : n <= 300 ? 'hl-m' : 'hl-s';
 }
 
-export function Screen({ eventID, talkID }: { eventID: number; talkID: number }) {
+/** A screen opened by a screen link: read-only, for the link's event. */
+export interface ViewerMode {
+  secret: string;
+  /** A request was refused or the connection dropped: the link may be gone; check it. */
+  check(): void;
+}
+
+export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: number; viewer?: ViewerMode }) {
   const lang = useLocale();
-  const [role, setRole] = useState<'staff' | 'participant' | 'none' | null>(null);
+  const [role, setRole] = useState<'staff' | 'participant' | 'none' | 'viewer' | null>(viewer ? 'viewer' : null);
   const [help, setHelpState] = useState(false);
   // The key handler reads the help state through a ref: it must see a
   // change at once, not after the effect that re-binds it has run.
@@ -38,7 +51,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
   };
   const { live, prog, programme, status } = useEventLive(eventID);
   const staff = role === 'staff';
-  const { state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
+  const { session, state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
   const event = programme.event;
   const talk = state?.talk ?? programme.talks.get(talkID) ?? null;
   useTitle(talk ? talk.title : '');
@@ -49,12 +62,26 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
       (me) => setRole(me.role),
       (e) => setRole(e instanceof ApiError && e.status === 401 ? 'none' : 'participant'),
     );
-  useEffect(() => void checkRole(), [eventID]);
+  useEffect(() => {
+    if (!viewer) void checkRole();
+  }, [eventID]);
+  // A screen link given a new secret or deleted: the next request says
+  // 401, and a dropped connection may be the first sign; the link page
+  // checks and shows that the link no longer works.
+  useEffect(() => {
+    if (viewer && error instanceof ApiError && error.status === 401) viewer.check();
+  }, [error]);
+  useEffect(() => {
+    if (!viewer) return;
+    return live.onStatus((s) => {
+      if (s === 'reconnecting') viewer.check();
+    });
+  }, [live, viewer]);
   // The base of the join link phones can reach (KOE_PUBLIC_URL or a LAN
   // address koe found), not necessarily this page's origin.
   const [clientConfig, setClientConfig] = useState<ClientConfig | null>(null);
   useEffect(() => {
-    api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false }));
+    api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false, reaction_palette: [] }));
   }, []);
 
   // The post the event features: GET featured, then post.featured on the
@@ -109,6 +136,10 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
         setHelp(false);
         return;
       }
+      if (viewer && (e.key === 't' || e.key === 'T')) {
+        navigate(`/screen/${viewer.secret}`);
+        return;
+      }
       if (!staff || !state) return;
       const hl = state.highlighted();
       const order = view(state.all(), 'top').filter(approved);
@@ -143,7 +174,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [staff, state, eventID, talkID]);
+  }, [staff, state, eventID, talkID, viewer]);
 
   if (role === 'none') {
     return (
@@ -279,25 +310,35 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
           )}
         </section>
         <div class="screen-hint">
-          {staff ? t('screenHelpHint') : role === 'participant' ? t('screenStaffOnly') : ''}
+          {staff || viewer ? t('screenHelpHint') : role === 'participant' ? t('screenStaffOnly') : ''}
           <LangSwitch />
         </div>
       </main>
+      {/* The taps of the audience float up the right-hand edge, over the questions' margin. */}
+      <div class="screen-bursts" data-testid="screen-bursts">
+        <ReactionBursts session={session} emoji={event ? eventReactions(event.settings) : undefined} />
+      </div>
       {help && (
         <div class="screen-help" role="dialog" aria-modal="true" aria-labelledby="help-h">
           <div class="screen-help-box">
             <h2 id="help-h">{t('screenHelpTitle')}</h2>
             <dl>
-              {(
-                [
-                  ['J / ↓', 'screenKeyNext'],
-                  ['K / ↑', 'screenKeyPrev'],
-                  ['A', 'screenKeyAnswered'],
-                  ['H', 'screenKeyHide'],
-                  ['Esc', 'screenKeyClear'],
-                  ['F', 'screenKeyFullscreen'],
-                  ['?', 'screenKeyHelp'],
-                ] as const
+              {(viewer
+                ? ([
+                    ['T', 'screenKeyTalks'],
+                    ['F', 'screenKeyFullscreen'],
+                    ['?', 'screenKeyHelp'],
+                    ['Esc', 'screenKeyClose'],
+                  ] as const)
+                : ([
+                    ['J / ↓', 'screenKeyNext'],
+                    ['K / ↑', 'screenKeyPrev'],
+                    ['A', 'screenKeyAnswered'],
+                    ['H', 'screenKeyHide'],
+                    ['Esc', 'screenKeyClear'],
+                    ['F', 'screenKeyFullscreen'],
+                    ['?', 'screenKeyHelp'],
+                  ] as const)
               ).map(([k, label]) => (
                 <div class="screen-help-row" key={k}>
                   <dt>
@@ -307,7 +348,7 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
                 </div>
               ))}
             </dl>
-            {!staff && <p>{t('screenStaffOnly')}</p>}
+            {!staff && !viewer && <p>{t('screenStaffOnly')}</p>}
             <button type="button" class="btn" onClick={() => setHelp(false)} autoFocus>
               {t('close')}
             </button>
@@ -315,5 +356,154 @@ export function Screen({ eventID, talkID }: { eventID: number; talkID: number })
         </div>
       )}
     </div>
+  );
+}
+
+/** Every screen link page: the link's secret, the talk it shows (none: the picker). */
+export function ScreenLinkPage({ secret, talkID }: { secret: string; talkID?: number }) {
+  useLocale();
+  // Before any request of the page (the children's included): this
+  // render, not an effect, so that the first request already carries it.
+  useMemo(() => setViewerKey(secret), [secret]);
+  useEffect(
+    () => () => {
+      if (getViewerKey() === secret) setViewerKey('');
+    },
+    [secret],
+  );
+  const [viewer, setViewer] = useState<Viewer | 'gone' | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const check = useMemo(() => {
+    let busy = false;
+    return () => {
+      if (busy) return;
+      busy = true;
+      api
+        .viewer()
+        .then(
+          (v) => {
+            setViewer(v);
+            setErr(null);
+          },
+          (e) => {
+            if (e instanceof ApiError && e.status === 401) setViewer('gone');
+            else setErr(e);
+          },
+        )
+        .finally(() => (busy = false));
+    };
+  }, [secret]);
+  useEffect(() => {
+    check();
+    // Now and then too: a screen that stays connected learns of a new
+    // secret only when it asks.
+    const timer = setInterval(check, 60_000);
+    return () => clearInterval(timer);
+  }, [check]);
+  // A failed first look (koe restarting, the network): try again.
+  useEffect(() => {
+    if (!err || viewer) return;
+    const timer = setTimeout(check, 3000);
+    return () => clearTimeout(timer);
+  }, [err, viewer]);
+  const mode = useMemo<ViewerMode>(() => ({ secret, check }), [secret, check]);
+
+  if (viewer === 'gone') return <LinkGone />;
+  if (!viewer) {
+    return <div class="spick">{err ? <p class="spick-inner screen-error">{errorText(err)}</p> : <Spinner />}</div>;
+  }
+  if (viewer.kind !== 'screen') {
+    return (
+      <main id="main" class="spick sdead">
+        <div class="sdead-box">
+          <h1>{viewer.label}</h1>
+          <p>{t('screenLinkIsOverlay')}</p>
+        </div>
+      </main>
+    );
+  }
+  if (talkID) return <Screen key={talkID} eventID={viewer.event_id} talkID={talkID} viewer={mode} />;
+  return <TalkChooser eventID={viewer.event_id} secret={secret} label={viewer.label} />;
+}
+
+/** A screen link that was rotated or deleted. */
+function LinkGone() {
+  useTitle(t('screenLinkDead'));
+  return (
+    <main id="main" class="spick sdead" data-testid="screen-link-gone">
+      <div class="sdead-box">
+        <div class="sdead-icon" aria-hidden="true">
+          ⚠
+        </div>
+        <h1>{t('screenLinkDead')}</h1>
+        <p>{t('screenLinkDeadSub')}</p>
+        <LangSwitch />
+      </div>
+    </main>
+  );
+}
+
+/** The talks of a screen link's event, big, for picking with the keyboard from across the room. */
+function TalkChooser({ eventID, secret, label }: { eventID: number; secret: string; label: string }) {
+  useLocale();
+  const now = useNow();
+  const { programme, status, error } = useEventLive(eventID);
+  const event = programme.event;
+  useTitle(event ? `${label} · ${event.title}` : label);
+  useBranding(event);
+  const talks = programme.ordered(now);
+  const list = useRef<HTMLOListElement>(null);
+  const focused = useRef(false);
+  useEffect(() => {
+    // The first talk (the one on now) takes the focus once: Enter opens it.
+    if (focused.current || talks.length === 0) return;
+    focused.current = true;
+    list.current?.querySelector<HTMLAnchorElement>('a')?.focus();
+  }, [talks.length]);
+  const onKey = (e: KeyboardEvent) => {
+    const links = [...(list.current?.querySelectorAll<HTMLAnchorElement>('a') ?? [])];
+    const i = links.indexOf(document.activeElement as HTMLAnchorElement);
+    let next = -1;
+    if (e.key === 'ArrowDown' || e.key === 'j') next = i < 0 ? 0 : Math.min(links.length - 1, i + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') next = i < 0 ? 0 : Math.max(0, i - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = links.length - 1;
+    if (next < 0 || !links[next]) return;
+    e.preventDefault();
+    links[next].focus();
+  };
+  return (
+    <main id="main" class="spick" data-testid="screen-picker">
+      <div class="spick-inner">
+        <p class="spick-event">{event?.title ?? ''}</p>
+        <h1>{t('screenPickTitle')}</h1>
+        <p class="spick-lead">{t('screenPickLead', { label })}</p>
+        {error ? (
+          <p class="screen-error">{errorText(error)}</p>
+        ) : !event ? (
+          <Spinner />
+        ) : talks.length === 0 ? (
+          <p class="spick-lead">{t('screenPickNone')}</p>
+        ) : (
+          <ol class="spick-list" ref={list} onKeyDown={onKey}>
+            {talks.map((tk) => (
+              <li key={tk.id}>
+                <a class="spick-item" href={`/screen/${secret}/t/${tk.id}`} data-talk={tk.id}>
+                  <PhaseBadge talk={tk} now={now} />
+                  <span class="spick-text">
+                    <span class="spick-title">{tk.title}</span>
+                    {(tk.speaker || tk.track) && <span class="spick-meta">{[tk.speaker, tk.track].filter(Boolean).join(' · ')}</span>}
+                  </span>
+                </a>
+              </li>
+            ))}
+          </ol>
+        )}
+        <div class="spick-foot">
+          <StatusPill status={status} />
+          <LangSwitch />
+        </div>
+      </div>
+    </main>
   );
 }

@@ -7,6 +7,8 @@ import type { KoeEvent, Talk } from '../types';
 import { errorText } from '../ui/errors';
 import { isoToZoned, zonedToISO } from '../ui/format';
 import { canonicalZone, localZone, timeZones, zoneOffset } from '../ui/timezones';
+import { defaultReactions, eventReactions, fallbackPalette, maxReactions, toggleReaction } from '../state/reactions';
+import { emojiName } from '../ui/reactions';
 
 export function EventForm({
   event, submitLabel, onSubmit,
@@ -42,6 +44,10 @@ export function EventForm({
       () => setPasscode(null),
     );
   }, [event?.id]);
+  // The emoji participants may tap (an event being edited; a new one starts with koe's default set).
+  const reactions0 = eventReactions(event?.settings);
+  const [reactions, setReactions] = useState<string[]>(reactions0.length ? reactions0 : defaultReactions);
+  const [reactionsOn, setReactionsOn] = useState(reactions0.length > 0);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const p = event ? `ev${event.id}` : 'new';
@@ -56,7 +62,12 @@ export function EventForm({
         starts_at: zonedToISO(starts, tzValid ?? tz),
         ends_at: zonedToISO(ends, tzValid ?? tz),
         // The moderation mode is set in the moderation console; keep it.
-        settings: { ...(event?.settings.moderation ? { moderation: event.settings.moderation } : {}), participant_replies: replies, participant_sign_in: signIn },
+        settings: {
+          ...(event?.settings.moderation ? { moderation: event.settings.moderation } : {}),
+          participant_replies: replies,
+          participant_sign_in: signIn,
+          ...(event ? { reactions: reactionsOn ? reactions : [] } : {}),
+        },
       };
       if (slug.trim()) body.slug = slug.trim();
       if (passcode !== null && passcode.trim() !== passcode0) body.passcode = passcode.trim();
@@ -132,6 +143,11 @@ export function EventForm({
           </label>
         </div>
       )}
+      {event && (
+        <div class="field span-2">
+          <ReactionSet id={`${p}-reactions`} on={reactionsOn} chosen={reactions} onOn={setReactionsOn} onChosen={setReactions} />
+        </div>
+      )}
       {passcode !== null && (
         <div class="field span-2">
           <label for={`${p}-passcode`}>{t('passcodeSetting')}</label>
@@ -158,6 +174,77 @@ export function EventForm({
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The emoji participants may tap (settings.reactions): a switch for
+ * reactions at all, and koe's palette as toggle buttons, at most 6 chosen.
+ * Saved with the rest of the event's settings.
+ */
+function ReactionSet({ id, on, chosen, onOn, onChosen }: { id: string; on: boolean; chosen: string[]; onOn: (on: boolean) => void; onChosen: (c: string[]) => void }) {
+  useLocale();
+  const [palette, setPalette] = useState<string[]>(fallbackPalette);
+  useEffect(() => {
+    api.clientConfig().then(
+      (c) => {
+        if (Array.isArray(c.reaction_palette) && c.reaction_palette.length) setPalette(c.reaction_palette);
+      },
+      () => {},
+    );
+  }, []);
+  const full = chosen.length >= maxReactions;
+  const effective = on && chosen.length > 0;
+  return (
+    <fieldset class="react-set" data-off={String(!effective)} data-testid="reaction-settings">
+      <legend>{t('reactionsSettingTitle')}</legend>
+      <p class="hint" id={`${id}-lead`}>
+        {t('reactionsSettingLead')}
+      </p>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={on}
+          onChange={(e) => {
+            const v = e.currentTarget.checked;
+            onOn(v);
+            if (v && chosen.length === 0) onChosen(defaultReactions.filter((x) => palette.includes(x)));
+          }}
+          data-testid="reactions-on"
+        />
+        <span>{t('reactionsEnable')}</span>
+      </label>
+      <div class="react-palette" role="group" aria-label={t('reactionsPaletteLabel')} aria-describedby={`${id}-count`}>
+        {palette.map((e) => {
+          const picked = chosen.includes(e);
+          return (
+            <button
+              type="button"
+              key={e}
+              class="react-choice"
+              aria-pressed={picked}
+              aria-label={emojiName(e)}
+              title={emojiName(e)}
+              disabled={!on || (!picked && full)}
+              data-emoji={e}
+              onClick={() => onChosen(toggleReaction(chosen, e, palette))}
+            >
+              <span aria-hidden="true">{e}</span>
+            </button>
+          );
+        })}
+      </div>
+      <p class="hint" id={`${id}-count`} aria-live="polite" data-testid="reactions-count">
+        {!effective ? (
+          t('reactionsOffNote')
+        ) : (
+          <>
+            <span class="react-set-count">{t('reactionsCount', { n: chosen.length, max: maxReactions })}</span>
+            {full ? ` ${t('reactionsFull')}` : ''}
+          </>
+        )}
+      </p>
+    </fieldset>
   );
 }
 

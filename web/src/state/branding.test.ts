@@ -98,13 +98,13 @@ describe('brandVars', () => {
 });
 
 describe('logos', () => {
-  const ev = (logo: string) => ({ id: 7, settings: { participant_replies: false, participant_sign_in: false, accent: '', logo } });
+  const ev = (logo: string) => ({ id: 7, settings: { participant_replies: false, participant_sign_in: false, reactions: [], accent: '', logo } });
 
   it('names the current logo’s URL on koe, or none', () => {
     expect(logoURL(ev('v3abc'))).toBe('/api/v1/events/7/logo/v3abc');
     expect(logoURL(ev('a/b?c'))).toBe('/api/v1/events/7/logo/a%2Fb%3Fc');
     expect(logoURL(ev(''))).toBe('');
-    expect(logoURL({ id: 7, settings: { participant_replies: false, participant_sign_in: false } })).toBe(''); // an older server
+    expect(logoURL({ id: 7, settings: { participant_replies: false, participant_sign_in: false, reactions: [] } })).toBe(''); // an older server
     expect(logoURL(null)).toBe('');
   });
 

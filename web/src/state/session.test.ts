@@ -85,3 +85,21 @@ describe('talk session', () => {
     expect(s.state.all().map((q) => q.id).sort()).toEqual([1, 2]);
   });
 });
+
+describe('talk session followers', () => {
+  it('hands each batch of the talk topic, ephemeral events included, to its followers until they stop', async () => {
+    const f = fakeApi({ top: [page([], 'ep-1')], answered: [page([], 'ep-2')] });
+    const l = fakeLive();
+    const s = new TalkSession(f.api as never, l.live as never, 1, 1, false);
+    await s.start();
+    const got: string[][] = [];
+    const off = s.follow((evs) => got.push(evs.map((e) => e.type)));
+    const reactions = { type: 'reactions', time: '', data: { '👏': 2 } };
+    l.subs[0].h.events([reactions, ev('question.created', question(1))]);
+    expect(got).toEqual([['reactions', 'question.created']]);
+    expect(s.state.all()).toHaveLength(1); // the state still gets them
+    off();
+    l.subs[0].h.events([reactions]);
+    expect(got).toHaveLength(1);
+  });
+});

@@ -39,6 +39,13 @@ export class TalkSession {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private reloading: Promise<void> | null = null;
+  /** Others that read the talk's topic too (one subscription per topic): each batch of its events, ephemeral ones (reactions) included. */
+  private followers = new Set<(evs: StreamEvent[]) => void>();
+
+  follow(fn: (evs: StreamEvent[]) => void): () => void {
+    this.followers.add(fn);
+    return () => this.followers.delete(fn);
+  }
 
   constructor(
     private api: SnapshotApi,
@@ -59,7 +66,10 @@ export class TalkSession {
     if (this.stopped) return;
     this.state.load(snap.talk, snap.questions);
     this.unsubscribe = this.live.subscribe(this.topic, snap.cursor, {
-      events: (evs) => this.state.applyAll(evs),
+      events: (evs) => {
+        this.state.applyAll(evs);
+        for (const f of [...this.followers]) f(evs);
+      },
       reset: () => void this.reload(),
       error: (code) => {
         if (code === 'not_found') this.onError(new Error('not_found'));

@@ -3,27 +3,27 @@ import { isLoopbackHost, joinBase, shortLink } from './joinbase';
 
 describe('joinBase', () => {
   it('uses the reachable base koe serves, whatever the page was opened on', () => {
-    expect(joinBase({ join_base_url: 'http://192.168.1.20:8080', loopback: false }, 'http://localhost:8080')).toEqual({
+    expect(joinBase({ join_base_url: 'http://192.168.1.20:8080', loopback: false, reaction_palette: [] }, 'http://localhost:8080')).toEqual({
       base: 'http://192.168.1.20:8080',
       unreachable: false,
     });
-    expect(joinBase({ join_base_url: 'https://qa.example.org/', loopback: false }, 'http://127.0.0.1:8080')).toEqual({
+    expect(joinBase({ join_base_url: 'https://qa.example.org/', loopback: false, reaction_palette: [] }, 'http://127.0.0.1:8080')).toEqual({
       base: 'https://qa.example.org',
       unreachable: false,
     });
   });
   it('prefers a non-loopback page origin to a loopback base', () => {
-    expect(joinBase({ join_base_url: 'http://localhost:8080', loopback: true }, 'https://koe.lan')).toEqual({
+    expect(joinBase({ join_base_url: 'http://localhost:8080', loopback: true, reaction_palette: [] }, 'https://koe.lan')).toEqual({
       base: 'https://koe.lan',
       unreachable: false,
     });
   });
   it('warns when only a loopback address is known', () => {
-    expect(joinBase({ join_base_url: 'http://localhost:8080', loopback: true }, 'http://127.0.0.1:8080')).toEqual({
+    expect(joinBase({ join_base_url: 'http://localhost:8080', loopback: true, reaction_palette: [] }, 'http://127.0.0.1:8080')).toEqual({
       base: 'http://localhost:8080',
       unreachable: true,
     });
-    expect(joinBase({ join_base_url: '', loopback: false }, 'http://localhost:8080')).toEqual({
+    expect(joinBase({ join_base_url: '', loopback: false, reaction_palette: [] }, 'http://localhost:8080')).toEqual({
       base: 'http://localhost:8080',
       unreachable: true,
     });
