@@ -154,8 +154,14 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, start time.Time) 
 		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 	}
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		level = slog.LevelError
+	case route == tapRoute && status < 300:
+		// A room taps thousands of reactions a second: a tap that counted
+		// is not worth a log line each (koe_http_requests_total counts
+		// them).
+		level = slog.LevelDebug
 	}
 	s.log.LogAttrs(r.Context(), level, "request",
 		slog.String("request_id", r.Context().Value(requestIDKey).(string)),
@@ -168,6 +174,9 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, start time.Time) 
 		slog.String("ip", s.clientIP(r)),
 	)
 }
+
+// tapRoute is the route of reaction taps.
+const tapRoute = "POST /api/v1/events/{eventID}/talks/{talkID}/reactions"
 
 func isStream(route string) bool {
 	return strings.HasSuffix(route, "/live") || strings.HasSuffix(route, "/sse")

@@ -15,6 +15,10 @@
 //	likes   concurrent like/unlike clients: likes_per_s, likes_lost
 //	moderation  asks in pre-moderation with a slow HTTP scorer, moderators'
 //	        consoles on the queue: moderated_ask_p99_ms, queue_p99_ms, queue_lost
+//	reactions  taps while N subscribers watch: reactions_per_s, reactions_p99_ms
+//	        (window's earliest tap → subscriber receipt), reactions_lost
+//	overlay  highlights reaching overlay clients (a screen link's key) among N
+//	        audience subscribers: overlay_p99_ms, overlay_missing
 //
 // --url may list several replicas of one koe (scaled mode), separated by
 // commas: the event, talk and seed questions are created on the first;
@@ -47,6 +51,8 @@ scenarios:
   idle     server memory per idle subscribed WebSocket connection
   likes    like/unlike throughput and exactness of like counts
   moderation  moderated asking with an HTTP scorer, and the queue's delivery to moderators
+  reactions   taps as fast as the server takes them while subscribers watch the summed windows
+  overlay     highlights reaching overlay clients while an audience follows the talk
 
 Run "koe bench <scenario> -h" for the scenario's flags.
 `
@@ -69,6 +75,8 @@ func Main(args []string) int {
 		"likes":      runLikes,
 		"moderation": runModeration,
 		"ingest":     runIngest,
+		"reactions":  runReactions,
+		"overlay":    runOverlay,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

@@ -71,7 +71,7 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 	if err != nil {
 		return err
 	}
-	subs, err := sf.open(ctx, a, t, tokens, min(*likeSample, sf.subscribers), r)
+	subs, err := sf.open(ctx, a, t, tokens, min(*likeSample, sf.subscribers), nil, r)
 	if err != nil {
 		return err
 	}

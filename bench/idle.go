@@ -49,7 +49,7 @@ func runIdle(ctx context.Context, args []string, r *report) error {
 	if err != nil {
 		return err
 	}
-	subs, err := sf.open(ctx, a, t, tokens, 0, r)
+	subs, err := sf.open(ctx, a, t, tokens, 0, nil, r)
 	if err != nil {
 		return err
 	}

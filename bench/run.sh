@@ -17,6 +17,15 @@
 # (ingest_to_screen_p99_ms), then 5000 at once (ingest_posts_per_s, with
 # ingest_lost and ingest_duplicated, both 0 when all is well).
 #
+# The reactions scenario taps (64 participants, BENCH_TAPS_PER_REQUEST
+# taps a request) 20,000 a second for 20 s with a probe among them
+# (reactions_p99_ms: tap → its window on every subscriber), then as fast as
+# the server answers for 10 s (reactions_per_s), while the subscribers
+# watch the summed windows (reactions_lost); then the same with one tap a
+# request and 10,000 a second (single_*). The overlay scenario highlights a question once a
+# second for 20 s while 50 overlay clients (an overlay link's key) and the
+# subscribers follow the talk (overlay_p99_ms).
+#
 # The scaled scenario runs fanout and likes (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
 # sharing a fresh PostgreSQL database and a Redis key prefix of their own;
@@ -34,7 +43,8 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay scaled")
+#   BENCH_TAPS_PER_REQUEST  reactions: taps per request (4: a phone tapping fast sends a quarter second's together)
 #   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
 #   BENCH_POSTGRES_URL    scaled: PostgreSQL to create databases on, a URL
@@ -54,7 +64,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -309,6 +319,20 @@ for scenario in $scenarios; do
 	ingest)
 		start_server
 		bench ingest --url "$url" --token "$token"
+		;;
+	reactions)
+		start_server
+		bench reactions --url "$url" --token "$token" --pid "$server_pid" \
+			--subscribers "$subscribers" --taps-per-request "${BENCH_TAPS_PER_REQUEST:-4}" --source-ips "$(source_ips "$n")"
+		stop_server
+		start_server
+		key_prefix=single_ bench reactions --url "$url" --token "$token" --pid "$server_pid" \
+			--subscribers "$subscribers" --taps-per-request 1 --taps-per-s 10000 --source-ips "$(source_ips "$((n + 100))")"
+		;;
+	overlay)
+		start_server
+		bench overlay --url "$url" --token "$token" --pid "$server_pid" \
+			--subscribers "$subscribers" --source-ips "$(source_ips "$n")"
 		;;
 	scaled)
 		# Subscriber i connects to replica i mod $replicas, writers and

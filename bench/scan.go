@@ -31,14 +31,17 @@ const (
 type eventKind uint8
 
 const (
-	evOther   eventKind = iota
-	evCreated           // question.created
-	evLikes             // question.likes
+	evOther       eventKind = iota
+	evCreated               // question.created
+	evLikes                 // question.likes
+	evReactions             // reactions (ephemeral: taps per emoji)
+	evTalkUpdated           // talk.updated (a highlight)
 )
 
 // event is what the benchmark keeps of one stream event: its kind, the
-// question id and version from its data, and for question.created only (the
-// only kind whose server time is used) the time the server accepted it.
+// question id and version from its data, and for the kinds whose server
+// time is used (question.created, reactions, talk.updated) the time the
+// server accepted it.
 type event struct {
 	kind       eventKind
 	id         int64
@@ -109,10 +112,15 @@ func (s *scanner) events(out []event) ([]event, bool) {
 				if !isStr {
 					return s.skip()
 				}
-				if strIs(v, "question.created") {
+				switch {
+				case strIs(v, "question.created"):
 					ev.kind = evCreated
-				} else if strIs(v, "question.likes") {
+				case strIs(v, "question.likes"):
 					ev.kind = evLikes
+				case strIs(v, "reactions"):
+					ev.kind = evReactions
+				case strIs(v, "talk.updated"):
+					ev.kind = evTalkUpdated
 				}
 				return true
 			case strIs(key, "time"):
@@ -145,7 +153,7 @@ func (s *scanner) events(out []event) ([]event, bool) {
 		if !ok {
 			return false
 		}
-		if ev.kind == evCreated && rawTime != nil {
+		if (ev.kind == evCreated || ev.kind == evReactions || ev.kind == evTalkUpdated) && rawTime != nil {
 			if t, err := time.Parse(time.RFC3339Nano, unquote(rawTime)); err == nil {
 				ev.time, ev.hasTime = t, true
 			}

@@ -29,6 +29,10 @@ func TestScanMessage(t *testing.T) {
 		}, true},
 		{"keys in any order, white space", ` { "events" : [ { "data" : { "version" : 2 , "id" : -4 } , "time" : "2026-11-21T23:59:01.123456789Z" , "type" : "question.created" } ] , "type" : "events" } `,
 			msgEvents, []event{{kind: evCreated, id: -4, hasID: true, version: 2, hasVersion: true, time: created, hasTime: true}}, true},
+		{"reactions and a highlight", `{"type":"events","events":[{"type":"reactions","time":"2026-11-21T23:59:01.123456789Z","data":{"👏":3}},` +
+			`{"seq":8,"type":"talk.updated","time":"2026-11-21T23:59:01.123456789Z","data":{"id":1,"version":4}}]}`,
+			msgEvents, []event{{kind: evReactions, time: created, hasTime: true},
+				{kind: evTalkUpdated, id: 1, hasID: true, version: 4, hasVersion: true, time: created, hasTime: true}}, true},
 		{"subscribed", `{"type":"subscribed","topic":"talk:1","cursor":"k3f9a-120"}`, msgSubscribed, nil, true},
 		{"reset", `{"type":"reset","topic":"talk:1","reason":"overflow"}`, msgReset, nil, true},
 		{"error", `{"type":"error","error":{"code":"forbidden","message":"no"}}`, msgError, nil, true},
@@ -132,11 +136,17 @@ func refScan(t *testing.T, in []byte) (msgKind, []event, bool) {
 		switch refString(e["type"]) {
 		case "question.created":
 			ev.kind = evCreated
+		case "question.likes":
+			ev.kind = evLikes
+		case "reactions":
+			ev.kind = evReactions
+		case "talk.updated":
+			ev.kind = evTalkUpdated
+		}
+		if ev.kind == evCreated || ev.kind == evReactions || ev.kind == evTalkUpdated {
 			if tm, err := time.Parse(time.RFC3339Nano, refString(e["time"])); err == nil {
 				ev.time, ev.hasTime = tm, true
 			}
-		case "question.likes":
-			ev.kind = evLikes
 		}
 		if isKind(e["data"], '{') {
 			var d map[string]json.RawMessage

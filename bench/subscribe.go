@@ -49,8 +49,9 @@ func (f *subFlags) join(ctx context.Context, a *api, t talkRef, r *report) ([]st
 }
 
 // open opens the subscribers on talk t, subscriber i on replica a.at(i);
-// the first trackLikes of them record question.likes events.
-func (f *subFlags) open(ctx context.Context, a *api, t talkRef, tokens []string, trackLikes int, r *report) ([]*subscriber, error) {
+// the first trackLikes of them record question.likes events, and each
+// what measure(i) says (nil: nothing more).
+func (f *subFlags) open(ctx context.Context, a *api, t talkRef, tokens []string, trackLikes int, measure func(int) measure, r *report) ([]*subscriber, error) {
 	start := time.Now()
 	subs, err := openSubscribers(ctx, dialConfig{
 		url:         func(i int) string { return liveURL(a.at(i).base, t.event) },
@@ -59,6 +60,7 @@ func (f *subFlags) open(ctx context.Context, a *api, t talkRef, tokens []string,
 		sourceIPs:   f.ips,
 		concurrency: f.concurrency,
 		trackLikes:  trackLikes,
+		measure:     measure,
 		cache:       f.cache,
 	}, f.subscribers)
 	if err == nil {

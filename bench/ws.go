@@ -3,6 +3,7 @@ package bench
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -34,12 +35,17 @@ type subscriber struct {
 	done       chan struct{} // closed when the read loop ends
 	closing    atomic.Bool   // set before we close, so OnClose knows who did
 	trackLikes bool          // record question.likes events (a sample of subscribers)
+	measure    measure
 	cache      *scanCache
 
 	mu         sync.Mutex
 	subscribed bool
 	deliveries []delivery
 	likes      map[int64][]likeSeen // question id → events in arrival order
+	reactLat   []float32            // reactions events: receive − earliest tap covered, ms
+	taps       int64                // the taps of the reactions events (measure.sumTaps)
+	probes     []probeSeen          // the probe's taps received (measure.probe)
+	talkLat    []float32            // talk.updated events: receive − accept, ms
 	resets     int
 	errs       int
 	bad        int    // messages the scanner could not read
@@ -52,6 +58,7 @@ func (s *subscriber) OnMessage(c *gws.Conn, m *gws.Message) {
 	now := time.Now()
 	sc := s.cache.scan(m.Bytes())
 	kind := sc.kind
+	reactions := false // the message holds reactions events
 	s.mu.Lock()
 	switch {
 	case !sc.ok:
@@ -63,6 +70,11 @@ func (s *subscriber) OnMessage(c *gws.Conn, m *gws.Message) {
 				s.deliveries = append(s.deliveries, delivery{ev.id, ms(now.Sub(ev.time))})
 			case ev.kind == evLikes && s.trackLikes && ev.hasID && ev.hasVersion:
 				s.likes[ev.id] = append(s.likes[ev.id], likeSeen{ev.version, now})
+			case ev.kind == evReactions && s.measure.reactions && ev.hasTime:
+				s.reactLat = append(s.reactLat, ms(now.Sub(ev.time)))
+				reactions = true
+			case ev.kind == evTalkUpdated && s.measure.talkUpdates && ev.hasTime:
+				s.talkLat = append(s.talkLat, ms(now.Sub(ev.time)))
 			}
 		}
 	case kind == msgSubscribed:
@@ -74,6 +86,15 @@ func (s *subscriber) OnMessage(c *gws.Conn, m *gws.Message) {
 		s.errs++
 		s.lastErr = string(m.Bytes()[:min(len(m.Bytes()), 300)])
 		s.answerOnce.Do(func() { close(s.answered) })
+	}
+	if reactions && (s.measure.sumTaps || s.measure.probe) {
+		taps, probe := sumTaps(m.Bytes())
+		if s.measure.sumTaps {
+			s.taps += taps
+		}
+		if s.measure.probe && probe > 0 {
+			s.probes = append(s.probes, probeSeen{probe, now})
+		}
 	}
 	s.mu.Unlock()
 	if kind == msgReset {
@@ -92,6 +113,49 @@ func (s *subscriber) OnClose(_ *gws.Conn, err error) {
 	close(s.done)
 }
 
+// measure says what a subscriber records besides question.created.
+type measure struct {
+	reactions   bool // the latency of reactions events
+	sumTaps     bool // and their taps (decoding the message whole: a sample)
+	probe       bool // and when the probe's taps arrive (decoding it too)
+	talkUpdates bool // the latency of talk.updated events
+}
+
+// probeEmoji is tapped by the reactions scenario's probe alone, so that a
+// window holding it holds one of the probe's taps, whose count says which.
+const probeEmoji = "🍣"
+
+// probeSeen is a window with a probe tap, received.
+type probeSeen struct {
+	count int64
+	at    time.Time
+}
+
+// sumTaps adds up the taps of the reactions events of one message, and
+// returns the probe's among them.
+func sumTaps(msg []byte) (taps, probe int64) {
+	var m struct {
+		Events []struct {
+			Type string           `json:"type"`
+			Data map[string]int64 `json:"data"`
+		} `json:"events"`
+	}
+	if json.Unmarshal(msg, &m) != nil {
+		return 0, 0
+	}
+	for _, ev := range m.Events {
+		if ev.Type == "reactions" {
+			for emoji, c := range ev.Data {
+				taps += c
+				if emoji == probeEmoji {
+					probe += c
+				}
+			}
+		}
+	}
+	return taps, probe
+}
+
 // close sends a normal close frame and drops the connection.
 func (s *subscriber) close() {
 	s.closing.Store(true)
@@ -101,12 +165,14 @@ func (s *subscriber) close() {
 
 // dialConfig says how to open subscribers.
 type dialConfig struct {
-	url         func(i int) string // ws:// or wss:// URL of the live endpoint for subscriber i
-	topic       string             // e.g. talk:1
-	tokens      []string           // participant tokens, used round robin
-	sourceIPs   []net.IP           // local addresses to spread connections over; empty: any
-	concurrency int                // dials in flight at once
-	trackLikes  int                // how many subscribers record question.likes
+	url         func(i int) string  // ws:// or wss:// URL of the live endpoint for subscriber i
+	topic       string              // e.g. talk:1
+	tokens      []string            // participant tokens, used round robin
+	sourceIPs   []net.IP            // local addresses to spread connections over; empty: any
+	concurrency int                 // dials in flight at once
+	trackLikes  int                 // how many subscribers record question.likes
+	measure     func(i int) measure // what subscriber i records besides; nil: nothing
+	viewerKey   string              // a screen link's secret, sent as ?key= instead of a token
 	cache       *scanCache
 }
 
@@ -199,13 +265,20 @@ func dial(ctx context.Context, cfg dialConfig, i int) (*subscriber, error) {
 	if s.trackLikes {
 		s.likes = make(map[int64][]likeSeen)
 	}
+	if cfg.measure != nil {
+		s.measure = cfg.measure(i)
+	}
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	if len(cfg.sourceIPs) > 0 {
 		d.LocalAddr = &net.TCPAddr{IP: cfg.sourceIPs[i%len(cfg.sourceIPs)]}
 	}
 	hdr := http.Header{}
-	hdr.Set("Authorization", "Bearer "+cfg.tokens[i%len(cfg.tokens)])
 	url := cfg.url(i)
+	if cfg.viewerKey != "" {
+		url += "?key=" + cfg.viewerKey
+	} else {
+		hdr.Set("Authorization", "Bearer "+cfg.tokens[i%len(cfg.tokens)])
+	}
 	conn, resp, err := gws.NewClient(s, &gws.ClientOption{
 		Addr:             url,
 		RequestHeader:    hdr,
