@@ -115,7 +115,7 @@ func (p Principal) IsStaffOf(eventID int64) bool { return p.StaffRole(eventID) !
 
 // Roles returns the roles p holds in the event (0: in no event, where only
 // koe itself and admins have a role), koe itself first, then staff, then
-// participant.
+// participant, then viewer (a screen link's).
 func (p Principal) Roles(eventID int64) []Role {
 	var roles []Role
 	if p.System {

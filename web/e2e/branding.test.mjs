@@ -9,9 +9,9 @@
 // Japanese, go to test-results/ (or KOE_SHOTS).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deflateSync } from 'node:zlib';
 import { launch } from './lib/browser.mjs';
 import { pageHelpers } from './lib/pages.mjs';
+import { encodePNG } from './lib/png.mjs';
 import { apiClient, startKoe } from './lib/server.mjs';
 import { until } from './lib/until.mjs';
 
@@ -24,47 +24,17 @@ const password = { aiko: 'Amber-Kite-Meadow-31' };
 const accent = '#c2185b';
 const accentRGB = 'rgb(194, 24, 91)';
 
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = crcTable[(c ^ b) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-/** A valid size×size RGB PNG: a white square with a ring in rgb. */
+/** A valid size×size PNG: a white square with a ring in rgb. */
 function png(size, [r, g, b]) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  const rows = [];
+  const rgba = Buffer.alloc(size * size * 4);
   for (let y = 0; y < size; y++) {
-    const row = Buffer.alloc(1 + size * 3); // filter 0
     for (let x = 0; x < size; x++) {
       const d = Math.hypot(x - size / 2 + 0.5, y - size / 2 + 0.5);
       const on = d > size * 0.25 && d < size * 0.45;
-      row.set(on ? [r, g, b] : [255, 255, 255], 1 + x * 3);
+      rgba.set(on ? [r, g, b, 255] : [255, 255, 255, 255], (y * size + x) * 4);
     }
-    rows.push(row);
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePNG({ width: size, height: size, rgba });
 }
 
 let koe, api, browser, pages, event, talk;

@@ -10,7 +10,8 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { ApiError, api, setViewerKey } from '../api';
 import { locale, setLocale, t, useLocale } from '../i18n';
 import type { Status } from '../live';
-import { atHandle, FeaturedPost, initials, platformName } from '../state/posts';
+import { FeaturedPost } from '../state/posts';
+import { PostHead } from '../ui/posthead';
 import { codeGroups, fromBottom, layout, parseOverlayParams, type OverlayParams, type Widget } from '../state/overlay';
 import type { ClientConfig, KoeEvent, Post, Question } from '../types';
 import { ReactionBursts, type ReactionFeed } from '../ui/bursts';
@@ -317,22 +318,7 @@ function FeaturedCard({ post, lang }: { post: Post | null; lang: string }) {
       aria-live="polite"
       aria-label={t('screenFeatured')}
     >
-      <div class="ov-post-head">
-        <span class="ov-post-avatar" aria-hidden="true">
-          {initials(shown.author_name, shown.author_handle)}
-        </span>
-        <span class="ov-post-who">
-          <span class="ov-post-name" dir="auto">
-            {shown.author_name || atHandle(shown.author_handle)}
-          </span>
-          {shown.author_name && shown.author_handle && (
-            <span class="ov-post-handle" dir="ltr">
-              {atHandle(shown.author_handle)}
-            </span>
-          )}
-        </span>
-        <span class="ov-post-platform">{platformName(shown.platform)}</span>
-      </div>
+      <PostHead post={shown} prefix="ov-post" />
       <p ref={text} class="ov-post-text" data-testid="overlay-post-text" dir="auto" lang={shown.lang || undefined}>
         {shown.text}
       </p>

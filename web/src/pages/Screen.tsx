@@ -7,7 +7,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, getViewerKey, setViewerKey } from '../api';
 import { t, useLocale } from '../i18n';
 import type { ClientConfig, Question, Viewer } from '../types';
-import { atHandle, FeaturedPost, initials, platformName } from '../state/posts';
+import { FeaturedPost } from '../state/posts';
+import { PostHead } from '../ui/posthead';
 import { approved, view } from '../state/questions';
 import { LangSwitch, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
@@ -266,22 +267,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
         )}
         {post && !error && (
           <section class={`screen-post ${highlighted ? 'screen-post-small' : ''}`} data-testid="screen-post" data-pid={post.id} aria-live="polite" aria-label={t('screenFeatured')}>
-            <div class="screen-post-head">
-              <span class="screen-post-avatar" aria-hidden="true">
-                {initials(post.author_name, post.author_handle)}
-              </span>
-              <span class="screen-post-who">
-                <span class="screen-post-name" dir="auto">
-                  {post.author_name || atHandle(post.author_handle)}
-                </span>
-                {post.author_name && post.author_handle && (
-                  <span class="screen-post-handle" dir="ltr">
-                    {atHandle(post.author_handle)}
-                  </span>
-                )}
-              </span>
-              <span class={`screen-post-platform platform-${post.platform}`}>{platformName(post.platform)}</span>
-            </div>
+            <PostHead post={post} prefix="screen-post" />
             <p ref={postText} class={`screen-post-text ${highlighted ? 'hl-s' : sizeClass(post.text)}`} data-testid="screen-post-text" dir="auto" lang={post.lang || undefined}>
               {post.text}
             </p>

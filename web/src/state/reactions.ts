@@ -176,13 +176,7 @@ export class ReactionSender {
   private pause(until: number): void {
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
-    for (const [emoji, t] of this.timers) {
-      this.clearT(t);
-      this.dropped += this.pending.get(emoji) ?? 0;
-    }
-    this.timers.clear();
-    this.pending.clear();
-    if (this.resumeTimer !== null) this.clearT(this.resumeTimer);
+    this.dropPending();
     this.resumeTimer = this.setT(() => {
       this.resumeTimer = null;
       this.pausedUntil = 0;
@@ -194,6 +188,12 @@ export class ReactionSender {
   /** Stops for good: what is pending is dropped, timers are cleared. */
   stop(): void {
     this.stopped = true;
+    this.dropPending();
+    this.resumeTimer = null;
+  }
+
+  /** Drops the taps waiting to be sent, and every timer. */
+  private dropPending(): void {
     for (const [emoji, t] of this.timers) {
       this.clearT(t);
       this.dropped += this.pending.get(emoji) ?? 0;
@@ -201,6 +201,5 @@ export class ReactionSender {
     this.timers.clear();
     this.pending.clear();
     if (this.resumeTimer !== null) this.clearT(this.resumeTimer);
-    this.resumeTimer = null;
   }
 }
