@@ -107,3 +107,22 @@ func CheckReactions(set []string) error {
 	}
 	return nil
 }
+
+// CheckTap validates count taps (nil: one) of emoji in an event whose
+// reaction set is set, and returns how many taps they are.
+func CheckTap(set []string, emoji string, count *int) (int, error) {
+	n := 1
+	if count != nil {
+		n = *count
+	}
+	if n < 1 || n > MaxTapsPerRequest {
+		return 0, Invalid("count", ReasonTooLong, MaxTapsPerRequest, "count must be 1 to %d", MaxTapsPerRequest)
+	}
+	if !slices.Contains(set, emoji) {
+		if len(set) == 0 {
+			return 0, Invalid("emoji", ReasonFormat, 0, "this event has no reactions")
+		}
+		return 0, Invalid("emoji", ReasonFormat, 0, "%q is not one of this event's reactions", emoji)
+	}
+	return n, nil
+}

@@ -2,7 +2,6 @@ package act
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -39,22 +38,13 @@ func (a *Actions) React(ctx context.Context, eventID, talkID int64, tap Tap) err
 	if err != nil {
 		return err
 	}
-	count := 1
-	if tap.Count != nil {
-		count = *tap.Count
-	}
-	if count < 1 || count > koe.MaxTapsPerRequest {
-		return koe.Invalid("count", koe.ReasonTooLong, koe.MaxTapsPerRequest, "count must be 1 to %d", koe.MaxTapsPerRequest)
-	}
 	set, err := a.reactions.set(ctx, a.store, eventID, talkID)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(set, tap.Emoji) {
-		if len(set) == 0 {
-			return koe.Invalid("emoji", koe.ReasonFormat, 0, "this event has no reactions")
-		}
-		return koe.Invalid("emoji", koe.ReasonFormat, 0, "%q is not one of this event's reactions", tap.Emoji)
+	count, err := koe.CheckTap(set, tap.Emoji, tap.Count)
+	if err != nil {
+		return err
 	}
 	if err := a.limit(ctx, "react", p); err != nil {
 		return err
