@@ -226,12 +226,24 @@ describe('screen links and reactions', () => {
     await sleep(700);
     assert.equal((await api('GET', `/api/v1/events/${event.id}/talks/${talk.id}`)).highlighted_question_id, q2.id);
     assert.equal(await screen.locator('[data-testid="screen-highlight-body"]').textContent(), q2.body);
+    // 1, 2 and 3 choose what the screen shows: here no post is featured, so
+    // 3 says so and hides the Q&A; 2 and 1 bring the question back.
+    await screen.keyboard.press('3');
+    await screen.locator('[data-testid="screen-no-post"]').waitFor();
+    assert.equal(await screen.locator('[data-testid="screen-highlight"]').count(), 0, 'the featured post alone: no question');
+    assert.equal(await screen.locator('[data-testid="screen-top"]').count(), 0, 'the featured post alone: no list');
+    await screen.keyboard.press('2');
+    await screen.locator('[data-testid="screen-highlight-body"]').waitFor();
+    assert.equal(await screen.locator('[data-testid="screen-top"]').count(), 1);
+    await screen.keyboard.press('1');
+    assert.equal(await screen.locator('.screen-hint').getAttribute('data-shows'), 'all');
     // Its help lists the keys it has.
     await screen.keyboard.press('?');
     const help = screen.locator('.screen-help');
     await help.waitFor();
     assert.match(await help.textContent(), /Choose another talk/);
     assert.match(await help.textContent(), /Full screen/);
+    assert.match(await help.textContent(), /the Q&A only/);
     assert.doesNotMatch(await help.textContent(), /Highlight next question|Sign in as staff/);
     await screen.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });

@@ -1034,6 +1034,9 @@ export const en = {
   screenLinkDeadSub: 'It was given a new secret or deleted. Ask the event’s organiser for the current link and open it here.',
   screenLinkIsOverlay: 'This is a stream overlay link: open it in OBS as a browser source.',
   screenKeyTalks: 'Choose another talk',
+  screenKeyShows: 'Show the question and the featured post / the Q&A only / the featured post only',
+  screenNoPost: 'No post is featured',
+  screenNoPostSub: 'Moderators feature one from the social feed; press 1 to show the Q&A again.',
   screenKeyClose: 'Close this help',
   overlayJoinQR: 'With a QR code',
 } satisfies Record<string, Msg>;

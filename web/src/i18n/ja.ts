@@ -1019,6 +1019,9 @@ export const ja: Record<Key, Msg> = {
   screenLinkDeadSub: 'シークレットが更新されたか、削除されました。イベントの主催者に最新のリンクを聞いて、ここで開いてください。',
   screenLinkIsOverlay: 'これは配信オーバーレイ用のリンクです。OBS のブラウザソースで開いてください。',
   screenKeyTalks: '別のトークを選ぶ',
+  screenKeyShows: '質問と注目の投稿 / Q&A だけ / 注目の投稿だけを表示',
+  screenNoPost: '注目の投稿はありません',
+  screenNoPostSub: 'モデレーターがソーシャルフィードから選ぶと表示されます。1 で Q&A に戻ります。',
   screenKeyClose: 'このヘルプを閉じる',
   overlayJoinQR: 'QR コードも表示する',
 };

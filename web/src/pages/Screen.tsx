@@ -27,6 +27,11 @@ import '../styles/screen.css';
 import '../styles/feed.css';
 import '../styles/reactions.css';
 
+/** What the screen's main area shows (keys 1, 2 and 3). */
+type ScreenShows = 'all' | 'qa' | 'post';
+
+const showsKeys: Record<string, ScreenShows> = { '1': 'all', '2': 'qa', '3': 'post' };
+
 function sizeClass(body: string): string {
   const n = [...body].length;
   return n <= 70 ? 'hl-xl' : n <= 160 ? 'hl-l' : n <= 300 ? 'hl-m' : 'hl-s';
@@ -43,6 +48,10 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
   const lang = useLocale();
   const [role, setRole] = useState<'staff' | 'participant' | 'none' | 'viewer' | null>(viewer ? 'viewer' : null);
   const [help, setHelpState] = useState(false);
+  // What the main area shows, chosen from the keyboard: the highlighted
+  // question with the featured post beside it, the Q&A alone, or the
+  // featured post alone, large.
+  const [shows, setShows] = useState<ScreenShows>('all');
   // The key handler reads the help state through a ref: it must see a
   // change at once, not after the effect that re-binds it has run.
   const helpRef = useRef(false);
@@ -103,10 +112,10 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
       offStatus();
     };
   }, [prog, live, eventID]);
-  const post = featured.post;
+  const post = shows === 'qa' ? null : featured.post;
   const postText = useRef<HTMLParagraphElement>(null);
 
-  const highlighted = state?.highlighted();
+  const highlighted = shows === 'post' ? undefined : state?.highlighted();
   const top = state ? view(state.all(), 'top', highlighted?.id ?? 0).filter(approved) : [];
   const hlBody = useRef<HTMLParagraphElement>(null);
   useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang, post?.id]);
@@ -135,6 +144,11 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
       }
       if (e.key === 'Escape' && helpRef.current) {
         setHelp(false);
+        return;
+      }
+      const choice = showsKeys[e.key];
+      if (choice) {
+        setShows(choice);
         return;
       }
       if (viewer && (e.key === 't' || e.key === 'T')) {
@@ -259,7 +273,12 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
               {highlighted.answered && <span class="screen-badge">{t('answered')}</span>}
             </div>
           </section>
-        ) : post ? null : (
+        ) : post ? null : shows === 'post' ? (
+          <section class="screen-hl screen-hl-empty" aria-live="polite" data-testid="screen-no-post">
+            <p class="screen-hl-body hl-l">{t('screenNoPost')}</p>
+            <p class="screen-hl-sub">{t('screenNoPostSub')}</p>
+          </section>
+        ) : (
           <section class="screen-hl screen-hl-empty" aria-live="polite" data-testid="screen-idle" data-qa-open={String(talk?.qa_open ?? true)}>
             <p class="screen-hl-body hl-l">{talk && !talk.qa_open ? t('screenQAClosed') : t('screenNoHighlight')}</p>
             <p class="screen-hl-sub">{talk && !talk.qa_open ? t('screenQAClosedSub') : t('screenNoHighlightSub')}</p>
@@ -273,29 +292,31 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
             </p>
           </section>
         )}
-        <section class="screen-top" aria-labelledby="screen-top-h">
-          <h2 id="screen-top-h" class="screen-top-h">
-            {t('screenTopQuestions')}
-          </h2>
-          {top.length === 0 ? (
-            <p class="screen-empty">{t('screenNoQuestions')}</p>
-          ) : (
-            <ol class="screen-list" data-testid="screen-list">
-              {top.slice(0, (highlighted ? 3 : 5) - (post ? 2 : 0)).map((q) => (
-                <li key={q.id} class="screen-item" data-qid={q.id}>
-                  <span class="screen-item-likes" data-likes={q.likes}>
-                    <LikeIcon filled={false} />
-                    {q.likes}
-                  </span>
-                  <span class="screen-item-body" title={q.body} dir="auto">
-                    {q.body}
-                  </span>
-                </li>
-              ))}
-            </ol>
-          )}
-        </section>
-        <div class="screen-hint">
+        {shows !== 'post' && (
+          <section class="screen-top" aria-labelledby="screen-top-h" data-testid="screen-top">
+            <h2 id="screen-top-h" class="screen-top-h">
+              {t('screenTopQuestions')}
+            </h2>
+            {top.length === 0 ? (
+              <p class="screen-empty">{t('screenNoQuestions')}</p>
+            ) : (
+              <ol class="screen-list" data-testid="screen-list">
+                {top.slice(0, (highlighted ? 3 : 5) - (post ? 2 : 0)).map((q) => (
+                  <li key={q.id} class="screen-item" data-qid={q.id}>
+                    <span class="screen-item-likes" data-likes={q.likes}>
+                      <LikeIcon filled={false} />
+                      {q.likes}
+                    </span>
+                    <span class="screen-item-body" title={q.body} dir="auto">
+                      {q.body}
+                    </span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        )}
+        <div class="screen-hint" data-shows={shows}>
           {staff || viewer ? t('screenHelpHint') : role === 'participant' ? t('screenStaffOnly') : ''}
           <LangSwitch />
         </div>
@@ -312,6 +333,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
               {(viewer
                 ? ([
                     ['T', 'screenKeyTalks'],
+                    ['1 / 2 / 3', 'screenKeyShows'],
                     ['F', 'screenKeyFullscreen'],
                     ['?', 'screenKeyHelp'],
                     ['Esc', 'screenKeyClose'],
@@ -322,6 +344,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
                     ['A', 'screenKeyAnswered'],
                     ['H', 'screenKeyHide'],
                     ['Esc', 'screenKeyClear'],
+                    ['1 / 2 / 3', 'screenKeyShows'],
                     ['F', 'screenKeyFullscreen'],
                     ['?', 'screenKeyHelp'],
                   ] as const)
