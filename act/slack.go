@@ -261,7 +261,7 @@ func reasonText(r moderation.Reason) string {
 }
 
 // digest is a talk's summary once its Q&A closed: the questions shown,
-// answered or not, the most liked first.
+// answered or not, the most liked first, and the reactions tapped.
 func (a *Actions) digest(ctx context.Context, t *koe.Talk) (slack.Digest, error) {
 	e, err := a.store.Event(ctx, t.EventID)
 	if err != nil {
@@ -288,6 +288,16 @@ func (a *Actions) digest(ctx context.Context, t *koe.Talk) (slack.Digest, error)
 		}
 	}
 	slices.SortStableFunc(d.Top, func(x, y slack.DigestQuestion) int { return y.Likes - x.Likes })
+	// The reactions as written: this process's last second first.
+	a.reactions.flush(ctx, a)
+	totals, err := a.store.Reactions(ctx, t.EventID, t.ID)
+	if err != nil {
+		return d, err
+	}
+	d.Reactions = make(map[string]int, len(totals))
+	for emoji, n := range totals {
+		d.Reactions[emoji] = int(n)
+	}
 	return d, nil
 }
 

@@ -275,9 +275,11 @@ func TestSlackDelivery(t *testing.T) {
 	// The digest when the talk's Q&A closes.
 	sc.h.staff.patch(eventPath(sc.e.ID), map[string]any{"settings": map[string]any{"moderation": ""}}).want(t, 200, "")
 	sc.p.ask(sc.e.ID, sc.tk.ID, "What goes in the digest?")
+	sc.p.post(talkPath(sc.e.ID, sc.tk.ID)+"/reactions", map[string]any{"emoji": "👏", "count": 3}).want(t, 204, "")
+	sc.p.post(talkPath(sc.e.ID, sc.tk.ID)+"/reactions", map[string]any{"emoji": "🎉"}).want(t, 204, "")
 	sc.h.staff.patch(talkPath(sc.e.ID, sc.tk.ID), map[string]any{"qa_open": false}).want(t, 200, "")
 	digest := sc.posted(t, 2)
-	if !strings.Contains(string(digest.Blocks), "What goes in the digest?") {
+	if !strings.Contains(string(digest.Blocks), "What goes in the digest?") || !strings.Contains(string(digest.Blocks), "Reactions: 👏 3 · 🎉 1") {
 		t.Errorf("digest %s", digest.Blocks)
 	}
 	sc.st.Fail(1, "internal_error") // Slack's ok:false: tried again
