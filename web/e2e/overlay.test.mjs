@@ -101,6 +101,11 @@ async function save(page, name, wait = 600) {
 }
 
 /** The boxes of the widgets drawn (cards and the reaction box), grown by their shadow. */
+/** Waits until loc's animations (a card sliding in) have finished: while they run it is not where it ends up. */
+async function settled(loc) {
+  await until('the widget in place', () => loc.evaluate((el) => el.getAnimations({ subtree: true }).every((an) => an.playState === 'finished')));
+}
+
 async function widgetBoxes(page, grow = 48) {
   const boxes = await page.locator('.ov-card, .ov-setup').evaluateAll((els) =>
     els.map((el) => {
@@ -180,6 +185,7 @@ describe('the OBS overlay', () => {
     assert.equal((await page.locator('[data-testid="overlay-join-code"]').textContent()).replace(/\s/g, ''), event.join_code);
     // Nothing highlighted, nothing featured: the join badge alone.
     await page.waitForTimeout(700);
+    await settled(join);
     assert.equal(await page.locator('[data-testid="overlay-question"]').count(), 0);
     assert.equal(await page.locator('[data-testid="overlay-post"]').count(), 0);
     assert.equal(await page.locator('[data-testid="overlay-problem"]').count(), 0);
@@ -228,9 +234,10 @@ describe('the OBS overlay', () => {
     assert.match(await lower.textContent(), /How do you keep the overlay readable/);
     assert.match(await lower.textContent(), /Mika Sato/);
     assert.match(await lower.textContent(), /Question from the audience/);
+    // Measured once it has slid in: during its animation it sits lower.
+    await settled(lower);
     const box = await lower.boundingBox();
     assert.ok(box.y > 700 && box.y + box.height < 1080 && Math.abs(box.x + box.width / 2 - 960) < 4, `a lower third, centred: ${JSON.stringify(box)}`);
-    await page.waitForTimeout(600);
     const img = await pixels(page);
     assert.ok(opaqueShare(img, { x: box.x + 20, y: box.y + 20, width: box.width - 40, height: box.height - 40 }) > 0.95, 'the lower third is opaque');
     assert.equal(alphaAt(img, 960, 300), 0, 'above it, the video shows');

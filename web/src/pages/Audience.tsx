@@ -4,6 +4,7 @@ import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
 import { LiveClient, type Status } from '../live';
 import { LikeChannel, Likes } from '../state/likes';
+import { FeaturedPost } from '../state/posts';
 import type { Tab, TalkState } from '../state/questions';
 import { ProgrammeSession, TalkSession } from '../state/session';
 import { pickTalk } from '../state/talks';
@@ -39,6 +40,32 @@ export function useEventLive(eventID: number) {
     };
   }, [live, prog]);
   return { live, prog, programme: prog.programme, status, error };
+}
+
+/**
+ * The post the event features, for the screen and the overlay: GET
+ * featured, then post.featured on the "event" topic; read again after a
+ * reset and after a reconnect. Follows nothing while on is false.
+ */
+export function useFeaturedPost(eventID: number, live: LiveClient, prog: ProgrammeSession, on = true): FeaturedPost {
+  const featured = useMemo(() => new FeaturedPost(), [prog]);
+  useObservable(featured);
+  useEffect(() => {
+    if (!on) return;
+    const refresh = () => void featured.refresh(() => api.featured(eventID)).catch(() => {});
+    const off = prog.follow({ events: (evs) => featured.applyAll(evs), reloaded: refresh });
+    let was = live.status;
+    const offStatus = live.onStatus((s) => {
+      if (s === 'live' && was === 'reconnecting') refresh();
+      was = s;
+    });
+    refresh();
+    return () => {
+      off();
+      offStatus();
+    };
+  }, [prog, live, eventID, on]);
+  return featured;
 }
 
 export function useTalkSession(live: LiveClient, eventID: number, talkID: number | undefined, staff: boolean) {

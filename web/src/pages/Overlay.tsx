@@ -10,16 +10,15 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { ApiError, api, setViewerKey } from '../api';
 import { locale, setLocale, t, useLocale } from '../i18n';
 import type { Status } from '../live';
-import { FeaturedPost } from '../state/posts';
 import { PostHead } from '../ui/posthead';
 import { codeGroups, fromBottom, layout, parseOverlayParams, type OverlayParams, type Widget } from '../state/overlay';
 import type { ClientConfig, KoeEvent, Post, Question } from '../types';
 import { ReactionBursts, type ReactionFeed } from '../ui/bursts';
 import { useFitText } from '../ui/fit';
-import { useObservable, useTitle } from '../ui/hooks';
+import { useTitle } from '../ui/hooks';
 import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
-import { EventLogo, useBranding, useEventLive, useTalkSession } from './Audience';
+import { EventLogo, useBranding, useEventLive, useFeaturedPost, useTalkSession } from './Audience';
 import '../styles/overlay.css';
 
 /** How often the link is checked again (a rotated link must stop showing). */
@@ -205,26 +204,8 @@ function OverlayLive({
     api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false, reaction_palette: [] }));
   }, []);
 
-  // The featured post: GET featured, then post.featured on the "event"
-  // topic; read again after a reset and after a reconnect.
   const show = params.widgets;
-  const featured = useMemo(() => new FeaturedPost(), [prog]);
-  useObservable(featured);
-  useEffect(() => {
-    if (!show.post) return;
-    const refresh = () => void featured.refresh(() => api.featured(eventID)).catch(() => {});
-    const off = prog.follow({ events: (evs) => featured.applyAll(evs), reloaded: refresh });
-    let was = live.status;
-    const offStatus = live.onStatus((s) => {
-      if (s === 'live' && was === 'reconnecting') refresh();
-      was = s;
-    });
-    refresh();
-    return () => {
-      off();
-      offStatus();
-    };
-  }, [prog, live, eventID]);
+  const featured = useFeaturedPost(eventID, live, prog, !!show.post);
 
   const highlighted = state?.highlighted() ?? null;
   const slots = layout(params);

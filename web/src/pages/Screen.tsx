@@ -7,13 +7,12 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, getViewerKey, setViewerKey } from '../api';
 import { t, useLocale } from '../i18n';
 import type { ClientConfig, Question, Viewer } from '../types';
-import { FeaturedPost } from '../state/posts';
 import { PostHead } from '../ui/posthead';
 import { approved, view } from '../state/questions';
 import { LangSwitch, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
 import { useFitText } from '../ui/fit';
-import { useNow, useObservable, useTitle } from '../ui/hooks';
+import { useNow, useTitle } from '../ui/hooks';
 import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
 import { LikeIcon, PhaseBadge } from '../ui/qa';
@@ -22,7 +21,7 @@ import { navigate } from '../ui/router';
 import { eventReactions } from '../state/reactions';
 import { SignIn } from '../ui/signin';
 import { toast } from '../ui/toast';
-import { EventLogo, useBranding, useEventLive, useTalkSession } from './Audience';
+import { EventLogo, useBranding, useEventLive, useFeaturedPost, useTalkSession } from './Audience';
 import '../styles/screen.css';
 import '../styles/feed.css';
 import '../styles/reactions.css';
@@ -94,24 +93,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
     api.clientConfig().then(setClientConfig, () => setClientConfig({ join_base_url: '', loopback: false, reaction_palette: [] }));
   }, []);
 
-  // The post the event features: GET featured, then post.featured on the
-  // "event" topic; read again after a reset and after a reconnect.
-  const featured = useMemo(() => new FeaturedPost(), [prog]);
-  useObservable(featured);
-  useEffect(() => {
-    const refresh = () => void featured.refresh(() => api.featured(eventID)).catch(() => {});
-    const off = prog.follow({ events: (evs) => featured.applyAll(evs), reloaded: refresh });
-    let was = live.status;
-    const offStatus = live.onStatus((s) => {
-      if (s === 'live' && was === 'reconnecting') refresh();
-      was = s;
-    });
-    refresh();
-    return () => {
-      off();
-      offStatus();
-    };
-  }, [prog, live, eventID]);
+  const featured = useFeaturedPost(eventID, live, prog);
   const post = shows === 'qa' ? null : featured.post;
   const postText = useRef<HTMLParagraphElement>(null);
 
