@@ -255,6 +255,18 @@ describe('screen links and reactions', () => {
     assert.deepEqual(await screen.context().cookies(), [], 'the screen link needs no cookie');
   });
 
+  it('in Japanese: the links page and the talk picker', async () => {
+    const ja = await pages.newPage(desk, { login: 'aiko', locale: 'ja-JP' });
+    await ja.goto(`${koe.base}/admin/e/${event.id}/screens`);
+    await ja.getByText('スクリーンと配信オーバーレイ').first().waitFor();
+    await ja.locator('[data-testid="overlay-builder"]').waitFor();
+    assert.deepEqual(await pages.audit(ja), [], 'the links page in Japanese has no serious or critical axe violation');
+    await pages.shot(ja, 'screenlinks-admin-1440-ja');
+    const picker = await projectorPage(screenPath, 'ja-JP');
+    await picker.getByText('このスクリーンに表示するトーク').waitFor();
+    await pages.shot(picker, 'screenlinks-picker-1920x1080-ja');
+  });
+
   it('the overlay URL the builder made opens as built, with no cookies', async () => {
     const obs = await projectorPage(overlayPath);
     const ov = obs.locator('[data-testid="overlay"]');
