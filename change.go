@@ -83,6 +83,11 @@ const (
 	ScreenLinkCreated ChangeType = "screen_link.created" // *ScreenLink, without its secret
 	ScreenLinkRotated ChangeType = "screen_link.rotated" // *ScreenLink, without its secret
 	ScreenLinkDeleted ChangeType = "screen_link.deleted" // *ScreenLink (as it was), without its secret
+	// Polls: public once opened (their results are not changes: they are
+	// published on their own, see act/polls.go).
+	PollCreated ChangeType = "poll.created" // *Poll
+	PollUpdated ChangeType = "poll.updated" // *Poll
+	PollDeleted ChangeType = "poll.deleted" // *Poll (as it was)
 
 	// Staff and their accounts: for the audit log, never on the streams.
 	AccountCreated     ChangeType = "account.created"     // *Account

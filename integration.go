@@ -29,6 +29,8 @@ const (
 	HookTalkUpdated      WebhookEvent = "talk.updated"
 	HookEventUpdated     WebhookEvent = "event.updated"
 	HookPostFeatured     WebhookEvent = "post.featured" // what the event features changed
+	HookPollOpened       WebhookEvent = "poll.opened"   // a poll was opened (or opened again)
+	HookPollClosed       WebhookEvent = "poll.closed"   // a poll was closed: its final results
 	// The moderation queue's: these carry items nobody else sees yet.
 	HookReviewCreated WebhookEvent = "review.created" // an item waits for a moderator, or was flagged
 	HookReviewDecided WebhookEvent = "review.decided" // a moderator approved or rejected an item
@@ -36,7 +38,8 @@ const (
 
 // WebhookEvents lists every WebhookEvent, in the order the UI offers them.
 var WebhookEvents = []WebhookEvent{HookQuestionCreated, HookQuestionApproved, HookQuestionAnswered, HookQuestionUpdated,
-	HookReplyCreated, HookTalkCreated, HookTalkUpdated, HookEventUpdated, HookPostFeatured, HookReviewCreated, HookReviewDecided}
+	HookReplyCreated, HookTalkCreated, HookTalkUpdated, HookEventUpdated, HookPostFeatured, HookPollOpened, HookPollClosed,
+	HookReviewCreated, HookReviewDecided}
 
 // Limits of integrations.
 const (

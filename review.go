@@ -65,6 +65,8 @@ const (
 	ReviewReply    ReviewKind = "reply"
 	// ReviewPost is about a social post (Post), of no talk.
 	ReviewPost ReviewKind = "post"
+	// ReviewAnswer is about a word-cloud poll's answer (a Vote).
+	ReviewAnswer ReviewKind = "answer"
 )
 
 // ReviewState is where a review stands.

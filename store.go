@@ -40,6 +40,7 @@ type Store interface {
 	AuditStore
 	IntegrationStore
 	ScreenStore
+	PollStore
 	Outbox
 }
 

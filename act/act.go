@@ -120,6 +120,7 @@ type Actions struct {
 	joinBase   JoinBase
 	mod        *moderator
 	reactions  *reactions
+	polls      *pollPublisher
 
 	platforms     map[koe.SourceKind]ingest.Platform
 	ingestOpts    ingest.Options
@@ -192,6 +193,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		joinBase:   cfg.JoinBase,
 		mod:        newModerator(st, cfg.Now, cfg.Scorers, cfg.Registry),
 		reactions:  newReactions(),
+		polls:      newPollPublisher(),
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),

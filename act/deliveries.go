@@ -178,6 +178,17 @@ func hookEvents(c koe.Change) []koe.WebhookEvent {
 		return evs
 	case koe.TalkCreated, koe.TalkUpdated, koe.EventUpdated, koe.PostFeatured, koe.ReviewCreated:
 		return []koe.WebhookEvent{koe.WebhookEvent(c.Type)}
+	case koe.PollUpdated:
+		var after, before koe.Poll
+		if json.Unmarshal(c.Data, &after) != nil || c.Before == nil || json.Unmarshal(c.Before, &before) != nil {
+			return nil
+		}
+		switch {
+		case after.State == koe.PollOpen && before.State != koe.PollOpen:
+			return []koe.WebhookEvent{koe.HookPollOpened}
+		case after.State == koe.PollClosed && before.State != koe.PollClosed:
+			return []koe.WebhookEvent{koe.HookPollClosed}
+		}
 	case koe.ReviewUpdated:
 		var r koe.Review
 		if json.Unmarshal(c.Data, &r) == nil && r.Decision != nil {
@@ -225,10 +236,17 @@ func (a *Actions) deliveriesConsumer() outbox.Consumer {
 					hooks[c.EventID] = list
 				}
 				for _, ev := range evs {
+					data := c.Data
 					for _, w := range list {
-						if w.Wants(ev) {
-							ds = append(ds, hookDelivery(w, c.Pos.String()+"-"+string(ev), string(ev), c.At, c.Data, a.now()))
+						if !w.Wants(ev) {
+							continue
 						}
+						if ev == koe.HookPollClosed && string(data) == string(c.Data) {
+							if data, err = a.closedPoll(ctx, c); err != nil {
+								return err
+							}
+						}
+						ds = append(ds, hookDelivery(w, c.Pos.String()+"-"+string(ev), string(ev), c.At, data, a.now()))
 					}
 				}
 			}
@@ -241,6 +259,30 @@ func (a *Actions) deliveriesConsumer() outbox.Consumer {
 			return nil
 		},
 	}
+}
+
+// ClosedPoll is the data of a poll.closed webhook: the poll and its
+// results.
+type ClosedPoll struct {
+	Poll    *koe.Poll        `json:"poll"`
+	Results *koe.PollResults `json:"results"`
+}
+
+// closedPoll is the data of the poll.closed webhook of change c: its
+// results as counted now (no vote comes in after the close; an answer a
+// moderator approves later is counted by the results, not the webhook).
+func (a *Actions) closedPoll(ctx context.Context, c koe.Change) (json.RawMessage, error) {
+	var p koe.Poll
+	if err := json.Unmarshal(c.Data, &p); err != nil {
+		return nil, err
+	}
+	res, err := a.results(ctx, &p)
+	if koe.ErrorCode(err) == koe.ENOTFOUND {
+		res = &koe.PollResults{PollID: p.ID, Counts: p.Arrange(nil)} // deleted since
+	} else if err != nil {
+		return nil, err
+	}
+	return json.Marshal(ClosedPoll{Poll: &p, Results: res})
 }
 
 // hookDelivery is a delivery of data to w, as type typ, due at now.

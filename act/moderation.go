@@ -145,6 +145,7 @@ func (a *Actions) decide(ctx context.Context, eventID, id int64, d koe.ReviewDec
 	a.mod.metrics.decisions.WithLabelValues(string(d.Decision), "moderator").Inc()
 	a.mod.metrics.wait.Observe(r.Decision.At.Sub(r.CreatedAt).Seconds())
 	a.mod.learn(eventID, r.Body, d.Decision == koe.ReviewRejected)
+	a.answerDecided(ctx, r)
 	return r, nil
 }
 
@@ -220,7 +221,12 @@ func (a *Actions) UndoReview(ctx context.Context, eventID, id int64) (*koe.Revie
 	if err != nil {
 		return nil, err
 	}
-	return a.store.UndoReview(ctx, eventID, id, p.AccountID, a.now())
+	r, err := a.store.UndoReview(ctx, eventID, id, p.AccountID, a.now())
+	if err != nil {
+		return nil, err
+	}
+	a.answerDecided(ctx, r)
+	return r, nil
 }
 
 // NewBan names whom to ban by one of their items: a review or a question.

@@ -36,6 +36,8 @@ const (
 	Like Action = "like"
 	// React: tap a live reaction during a talk.
 	React Action = "react"
+	// Vote in a talk's open poll.
+	Vote Action = "vote"
 	// Reply under a question; a participant also needs the event to allow
 	// participant replies.
 	Reply Action = "reply"
@@ -43,7 +45,8 @@ const (
 	// and the event's moderation settings (its scorers: owners only);
 	// hide and show questions, fix their text.
 	Moderate Action = "moderate"
-	// Present: highlight a question on the screen, mark it answered.
+	// Present: highlight a question on the screen, mark it answered;
+	// prepare, open and close the talk's polls.
 	Present Action = "present"
 	// Ingest: store posts a social feed's source delivered (koe itself:
 	// the runner, and a webhook once its signature holds).
@@ -65,6 +68,7 @@ var permissions = map[Action][]koe.Role{
 	Ask:            {koe.RoleParticipant},
 	Like:           {koe.RoleParticipant},
 	React:          {koe.RoleParticipant},
+	Vote:           {koe.RoleParticipant},
 	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleSystem},
 	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
 	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
@@ -105,7 +109,7 @@ func authorize(p koe.Principal, do Action, eventID, talkID int64) (koe.Role, err
 // refusal explains to a principal with some role why it may not act.
 func refusal(do Action) string {
 	switch do {
-	case Ask, Like, React:
+	case Ask, Like, React, Vote:
 		return "only participants can do this; join the event with its code"
 	case ReadHidden:
 		return "only staff of this event can see hidden questions"

@@ -103,6 +103,12 @@ func (a *Actions) publish(changes []koe.Change) {
 			a.hub.Publish(realtime.FeedStream(c.EventID), m)
 		case koe.PostFeatured:
 			a.hub.Publish(realtime.EventStream(c.EventID), m)
+		case koe.PollCreated, koe.PollUpdated, koe.PollDeleted:
+			// A draft is staff's; from its opening on, everyone's.
+			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, true), m)
+			if c.Visibility == koe.VisiblePublic {
+				a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)
+			}
 		default:
 			// Staff and their accounts: for the audit log, not the streams.
 		}

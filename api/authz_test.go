@@ -623,6 +623,29 @@ func authzRows() []authzRow {
 		{"GET /api/v1/events/{eventID}/talks/{talkID}/reactions", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: T(w) + "/reactions"}
 		}, "401 200 403 200 200 403 200 200 200 403"},
+		// Polls: the talk's staff prepare and run them, participants vote,
+		// everyone in the event reads them.
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/polls", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: T(w) + "/polls"}
+		}, "401 200 403 200 200 403 200 200 200 403"},
+		{"POST /api/v1/events/{eventID}/talks/{talkID}/polls", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "POST", path: T(w) + "/polls", body: map[string]any{"kind": "rating", "question": "How was it?"}}
+		}, "401 403 403 201 201 403 201 201 201 403"},
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/polls/%d", T(w), w.poll(koe.PollOpen).ID)}
+		}, "401 200 403 200 200 403 200 200 200 403"},
+		{"PATCH /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PATCH", path: fmt.Sprintf("%s/polls/%d", T(w), w.poll(koe.PollDraft).ID), body: map[string]any{"results_mode": "hidden"}}
+		}, "401 403 403 200 200 403 200 200 200 403"},
+		{"DELETE /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: fmt.Sprintf("%s/polls/%d", T(w), w.poll(koe.PollDraft).ID)}
+		}, "401 403 403 204 204 403 204 204 204 403"},
+		{"PUT /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/vote", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PUT", path: fmt.Sprintf("%s/polls/%d/vote", T(w), w.poll(koe.PollOpen).ID), body: map[string]any{"rating": 4}}
+		}, "401 200 403 403 403 403 403 403 403 403"},
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/results", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: fmt.Sprintf("%s/polls/%d/results", T(w), w.poll(koe.PollOpen).ID)}
+		}, "401 200 403 200 200 403 200 200 200 403"},
 		{"GET /api/v1/events/{eventID}/featured", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/featured"}
 		}, "401 200 403 200 200 403 200 200 200 403"},
@@ -704,6 +727,23 @@ func (w *authzWorld) screenLink() *koe.ScreenLink {
 		w.h.t.Fatal(err)
 	}
 	return l
+}
+
+// poll stores a rating poll in talk T, in state st (draft or open).
+func (w *authzWorld) poll(st koe.PollState) *koe.Poll {
+	ctx := context.Background()
+	p := &koe.Poll{EventID: w.e.ID, TalkID: w.tk.ID, Kind: koe.PollRating, Question: "How was it?", Results: koe.ResultsLive}
+	if err := w.h.store.CreatePoll(ctx, p); err != nil {
+		w.h.t.Fatal(err)
+	}
+	if st == koe.PollDraft {
+		return p
+	}
+	opened, err := w.h.store.UpdatePoll(ctx, w.e.ID, w.tk.ID, p.ID, koe.PollUpdate{State: &st})
+	if err != nil {
+		w.h.t.Fatal(err)
+	}
+	return opened
 }
 
 // delivery stores a delivery to a new webhook of event E.

@@ -60,6 +60,10 @@ var dataSchema = map[string]string{
 	"post.featured":    "Featured",
 	"presence":         "Presence",
 	"reactions":        "Reactions",
+	"poll.created":     "Poll",
+	"poll.updated":     "Poll",
+	"poll.deleted":     "Poll",
+	"poll.results":     "PollResults",
 }
 
 // checkEvent holds one event to the document.

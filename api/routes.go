@@ -169,6 +169,14 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/viewer", s.viewer)
 	handle("POST /api/v1/events/{eventID}/talks/{talkID}/reactions", s.react)
 	handle("GET /api/v1/events/{eventID}/talks/{talkID}/reactions", s.reactionTotals)
+	// Polls: staff prepare, open and close them; participants vote.
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/polls", s.listPolls)
+	handle("POST /api/v1/events/{eventID}/talks/{talkID}/polls", s.createPoll)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", s.getPoll)
+	handle("PATCH /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", s.updatePoll)
+	handle("DELETE /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}", s.deletePoll)
+	handle("PUT /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/vote", s.vote)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/results", s.pollResults)
 
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket

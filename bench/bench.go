@@ -19,6 +19,8 @@
 //	        (window's earliest tap → subscriber receipt), reactions_lost
 //	overlay  highlights reaching overlay clients (a screen link's key) among N
 //	        audience subscribers: overlay_p99_ms, overlay_missing
+//	polls   concurrent voters changing their votes in one poll: poll_votes_per_s,
+//	        poll_votes_lost
 //
 // --url may list several replicas of one koe (scaled mode), separated by
 // commas: the event, talk and seed questions are created on the first;
@@ -53,6 +55,7 @@ scenarios:
   moderation  moderated asking with an HTTP scorer, and the queue's delivery to moderators
   reactions   taps as fast as the server takes them while subscribers watch the summed windows
   overlay     highlights reaching overlay clients while an audience follows the talk
+  polls       voters voting and changing their votes in one poll, and the exactness of its results
 
 Run "koe bench <scenario> -h" for the scenario's flags.
 `
@@ -77,6 +80,7 @@ func Main(args []string) int {
 		"ingest":     runIngest,
 		"reactions":  runReactions,
 		"overlay":    runOverlay,
+		"polls":      runPolls,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

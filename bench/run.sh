@@ -24,7 +24,11 @@
 # watch the summed windows (reactions_lost); then the same with one tap a
 # request and 10,000 a second (single_*). The overlay scenario highlights a question once a
 # second for 20 s while 50 overlay clients (an overlay link's key) and the
-# subscribers follow the talk (overlay_p99_ms).
+# subscribers follow the talk (overlay_p99_ms). The polls scenario has 64
+# voters (BENCH_CLIENTS) vote and change their votes in one poll of five
+# options as fast as the server answers for 20 s (BENCH_LIKES_DURATION):
+# poll_votes_per_s, and poll_votes_lost (the results against each voter's
+# last acknowledged vote, 0 when all is well).
 #
 # The scaled scenario runs fanout and likes (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
@@ -43,7 +47,7 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay polls scaled")
 #   BENCH_TAPS_PER_REQUEST  reactions: taps per request (4: a phone tapping fast sends a quarter second's together)
 #   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
@@ -64,7 +68,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay polls scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -328,6 +332,10 @@ for scenario in $scenarios; do
 		start_server
 		key_prefix=single_ bench reactions --url "$url" --token "$token" --pid "$server_pid" \
 			--subscribers "$subscribers" --taps-per-request 1 --taps-per-s 10000 --source-ips "$(source_ips "$((n + 100))")"
+		;;
+	polls)
+		start_server
+		bench polls --url "$url" --token "$token" --clients "$clients" --duration "$likes_duration"
 		;;
 	overlay)
 		start_server

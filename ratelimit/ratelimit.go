@@ -52,7 +52,7 @@ type Rates map[string]Rate
 // address can do over time (minting identities, piling likes on one
 // question), while the per-participant limits do the everyday work.
 var keys = []string{
-	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "react.participant", "react.ip", "reply.participant", "webhook.source",
+	"auth.ip", "signin.ip", "signin.account", "join.ip", "passcode.ip", "ask.participant", "ask.ip", "like.participant", "like.ip", "like.question_ip", "react.participant", "react.ip", "vote.participant", "vote.ip", "reply.participant", "webhook.source",
 }
 
 // Defaults are the limits koe runs with unless KOE_RATE_LIMITS says
@@ -84,6 +84,9 @@ func Defaults() Rates {
 		// of a quarter second together.
 		"react.participant": {40, 10 * time.Second},
 		"react.ip":          {20000, time.Minute},
+		// Votes and changes of a vote in polls.
+		"vote.participant":  {30, time.Minute},
+		"vote.ip":           {6000, time.Minute},
 		"reply.participant": {10, time.Minute},
 		// Requests to one inbound webhook source (of up to 100 posts
 		// each), signed or not.

@@ -33,7 +33,7 @@ func TestParse(t *testing.T) {
 		{"join.ip=10/s, like.ip=5/h", with(map[string]*Rate{"join.ip": {N: 10, Per: time.Second}, "like.ip": {N: 5, Per: time.Hour}})},
 		{"like.participant=1000000/s", with(map[string]*Rate{"like.participant": {N: 1000000, Per: time.Second}})},
 		{"reply.participant=1/h,reply.participant=off", with(map[string]*Rate{"reply.participant": nil})},
-		{"auth.ip=off,signin.ip=off,signin.account=off,join.ip=off,passcode.ip=off,ask.participant=off,ask.ip=off,like.participant=off,like.ip=off,like.question_ip=off,react.participant=off,react.ip=off,reply.participant=off,webhook.source=off", Rates{}},
+		{"auth.ip=off,signin.ip=off,signin.account=off,join.ip=off,passcode.ip=off,ask.participant=off,ask.ip=off,like.participant=off,like.ip=off,like.question_ip=off,react.participant=off,react.ip=off,vote.participant=off,vote.ip=off,reply.participant=off,webhook.source=off", Rates{}},
 		{"join.ip=600/30m,like.question_ip=50/90s", with(map[string]*Rate{"join.ip": {N: 600, Per: 30 * time.Minute}, "like.question_ip": {N: 50, Per: 90 * time.Second}})},
 		// Errors.
 		{"nonsense", nil},
@@ -83,7 +83,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("empty limits print as %q, want off", s)
 	}
 	// The documented defaults.
-	want := "ask.ip=300/m,ask.participant=5/m,auth.ip=30/m,join.ip=600/30m,like.ip=6000/m,like.participant=120/m,like.question_ip=200/10m,passcode.ip=100/10m,react.ip=20000/m,react.participant=40/10s,reply.participant=10/m,signin.account=10/10m,signin.ip=60/10m,webhook.source=600/m"
+	want := "ask.ip=300/m,ask.participant=5/m,auth.ip=30/m,join.ip=600/30m,like.ip=6000/m,like.participant=120/m,like.question_ip=200/10m,passcode.ip=100/10m,react.ip=20000/m,react.participant=40/10s,reply.participant=10/m,signin.account=10/10m,signin.ip=60/10m,vote.ip=6000/m,vote.participant=30/m,webhook.source=600/m"
 	if s := def.String(); s != want {
 		t.Errorf("defaults = %s, want %s (update the OpenAPI info if they changed)", s, want)
 	}

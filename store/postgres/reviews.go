@@ -254,7 +254,7 @@ func (s *Store) UndoReview(ctx context.Context, eventID, id, accountID int64, no
 	})
 }
 
-// setSubject gives r's question, reply or post status (and body, when not
+// setSubject gives r's question, reply, post or poll answer status (and body, when not
 // nil, to a question or reply: a post's text is its author's, on its
 // platform), and returns the changes to record.
 func (s *Store) setSubject(ctx context.Context, tx pgx.Tx, r *koe.Review, status koe.Status, body *string) ([]koe.Change, error) {
@@ -267,6 +267,8 @@ func (s *Store) setSubject(ctx context.Context, tx pgx.Tx, r *koe.Review, status
 		_, changes, err = s.updateQuestion(ctx, tx, r.EventID, r.TalkID, r.SubjectID, koe.QuestionUpdate{Status: &status, Body: body})
 	case koe.ReviewPost:
 		_, changes, err = updatePost(ctx, tx, r.EventID, r.SubjectID, koe.PostUpdate{Status: &status}, s.stamp())
+	case koe.ReviewAnswer:
+		err = setAnswer(ctx, tx, r.SubjectID, status)
 	default:
 		return s.setReply(ctx, tx, r, status, body)
 	}

@@ -241,7 +241,7 @@ func (s *Store) UndoReview(ctx context.Context, eventID, id, accountID int64, no
 	return undone, err
 }
 
-// setSubject gives r's question, reply or post status (and body, when not
+// setSubject gives r's question, reply, post or poll answer status (and body, when not
 // nil, to a question or reply: a post's text is its author's, on its
 // platform).
 func (s *Store) setSubject(tx *txn, o koe.Origin, r *koe.Review, status koe.Status, body *string) error {
@@ -252,6 +252,8 @@ func (s *Store) setSubject(tx *txn, o koe.Origin, r *koe.Review, status koe.Stat
 	case koe.ReviewPost:
 		_, err := s.updatePost(tx, o, r.EventID, r.SubjectID, koe.PostUpdate{Status: &status}, s.stamp())
 		return err
+	case koe.ReviewAnswer:
+		return setAnswerStatus(tx, r.SubjectID, status)
 	}
 	rep, err := scanReply(tx.QueryRow(`SELECT `+replyColumns+` FROM replies WHERE event_id = ? AND id = ?`, r.EventID, r.SubjectID))
 	if err != nil {

@@ -86,6 +86,9 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"EventLogo", testEventLogo},
 		{"ScreenLinks", testScreenLinks},
 		{"Reactions", testReactions},
+		{"Polls", testPolls},
+		{"ExactVotes", testExactVotes},
+		{"PollAnswers", testPollAnswers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

@@ -127,7 +127,7 @@ describe('outbound webhooks in the browser', () => {
     // What a new webhook takes to start with: the public question events, nothing private.
     const checked = await form.locator('input[type="checkbox"][data-event]').evaluateAll((els) => els.filter((e) => e.checked).map((e) => e.dataset.event));
     assert.deepEqual(checked, ['question.created', 'question.approved', 'question.answered']);
-    assert.equal(await form.locator('input[data-event]').count(), 11);
+    assert.equal(await form.locator('input[data-event]').count(), 13);
     assert.match(await form.textContent(), /nobody else has seen yet/);
     await form.locator('input[data-event="review.created"]').check();
     await form.locator('[data-testid="private-note"]').waitFor();

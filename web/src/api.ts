@@ -7,7 +7,7 @@ import type {
   ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
   CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput, SlackConnection, SlackInput, SlackLink, SlackSettings,
-  ReactionCounts, ScreenLink, Viewer,
+  ReactionCounts, ScreenLink, Viewer, Poll, PollView, PollResults, Vote, Ballot, NewPoll, PollPatch,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -289,6 +289,17 @@ export const api = {
     request<ScreenLink>('POST', `${ev(eventID)}/screen-links`, body),
   rotateScreenLink: (eventID: number, id: number) => request<ScreenLink>('POST', `${ev(eventID)}/screen-links/${id}/secret`),
   deleteScreenLink: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/screen-links/${id}`),
+  /** A talk's polls: staff get drafts too; results null while hidden from the caller. */
+  polls: (eventID: number, talkID: number) => request<{ polls: PollView[] }>('GET', `${ev(eventID)}/talks/${talkID}/polls`),
+  createPoll: (eventID: number, talkID: number, body: NewPoll) => request<Poll>('POST', `${ev(eventID)}/talks/${talkID}/polls`, body),
+  updatePoll: (eventID: number, talkID: number, id: number, body: PollPatch) =>
+    request<Poll>('PATCH', `${ev(eventID)}/talks/${talkID}/polls/${id}`, body),
+  deletePoll: (eventID: number, talkID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/talks/${talkID}/polls/${id}`),
+  /** Casts or changes the participant's vote while the poll is open. */
+  vote: (eventID: number, talkID: number, id: number, ballot: Ballot) =>
+    request<Vote>('PUT', `${ev(eventID)}/talks/${talkID}/polls/${id}/vote`, ballot),
+  pollResults: (eventID: number, talkID: number, id: number) =>
+    request<PollResults>('GET', `${ev(eventID)}/talks/${talkID}/polls/${id}/results`),
   /** Which event and kind the viewer key (setViewerKey) is for. */
   viewer: () => request<Viewer>('GET', '/api/v1/viewer'),
 };

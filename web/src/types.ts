@@ -365,7 +365,7 @@ export interface Review {
   event_id: number;
   talk_id: number;
   /** "post": a social post (subject_id is the post), of no talk. */
-  kind: 'question' | 'reply' | 'post';
+  kind: 'question' | 'reply' | 'post' | 'answer';
   subject_id: number;
   question_id: number;
   body: string;
@@ -506,7 +506,7 @@ export interface PostList {
 /** What a webhook subscribes to; review.* carry items only moderators see. */
 export type WebhookEvent =
   | 'question.created' | 'question.approved' | 'question.answered' | 'question.updated' | 'reply.created'
-  | 'talk.created' | 'talk.updated' | 'event.updated' | 'post.featured' | 'review.created' | 'review.decided';
+  | 'talk.created' | 'talk.updated' | 'event.updated' | 'post.featured' | 'poll.opened' | 'poll.closed' | 'review.created' | 'review.decided';
 
 /** How deliveries to a destination go. */
 export interface IntegrationHealth {
@@ -634,4 +634,106 @@ export interface SlackLink {
   user_id: string;
   account_id: number;
   created_at: string;
+}
+
+// Polls (F20; poll.go, act/polls.go; docs/architecture.md "Polls").
+
+export type PollKind = 'choice' | 'rating' | 'words';
+export type PollState = 'draft' | 'open' | 'closed';
+/** live: the audience sees results as votes come in; hidden: once staff reveal them (staff always see them). */
+export type PollResultsMode = 'live' | 'hidden';
+
+export interface PollOption {
+  /** "1"…"10": what votes and results name. */
+  id: string;
+  label: string;
+}
+
+/** A talk's poll. Stream messages poll.created / poll.updated / poll.deleted carry it (newer version wins). */
+export interface Poll {
+  id: number;
+  event_id: number;
+  talk_id: number;
+  kind: PollKind;
+  /** 1–200 characters. */
+  question: string;
+  /** A choice poll's 2–10 options; [] for rating and words. */
+  options: PollOption[];
+  /** A choice poll takes several answers. */
+  multiple: boolean;
+  results_mode: PollResultsMode;
+  /** Staff showed hidden results to the audience. */
+  revealed: boolean;
+  /** At most one poll of a talk is open; opening one closes the other. Drafts are seen by staff only. */
+  state: PollState;
+  version: number;
+  created_at: string;
+  opened_at: string | null;
+  closed_at: string | null;
+}
+
+/** One counted key: an option id, a rating "1"…"5", or a word. */
+export interface PollCount {
+  key: string;
+  count: number;
+}
+
+/**
+ * A poll's exact results; also the data of the ephemeral stream message
+ * "poll.results" (published at most every 250 ms while votes come in; on
+ * public streams only while results are visible). Keep one only if its
+ * version is higher than the one held.
+ */
+export interface PollResults {
+  poll_id: number;
+  version: number;
+  /** Participants whose vote counts. */
+  voters: number;
+  /** Choice: every option in order; rating: "1"…"5"; words: most counted first, at most 60. */
+  counts: PollCount[];
+}
+
+/** A participant's vote. A word-cloud answer may be held for moderation (status pending) or refused (400 on PUT). */
+export interface Vote {
+  id: number;
+  poll_id: number;
+  /** What it counts: option ids, the rating, the words of the answer. */
+  keys: string[];
+  /** A word-cloud answer as written ("" otherwise). */
+  text: string;
+  status: ItemStatus;
+  updated_at: string;
+}
+
+/** A poll as the caller sees it: results null while hidden from them, my_vote the caller's (participants). */
+export interface PollView extends Poll {
+  results: PollResults | null;
+  my_vote: Vote | null;
+}
+
+/** The body of PUT …/polls/{id}/vote: options for choice, rating for rating, text (1–60 characters) for words. */
+export interface Ballot {
+  options?: string[];
+  rating?: number;
+  text?: string;
+}
+
+/** POST …/talks/{talk}/polls: a new draft. */
+export interface NewPoll {
+  kind: PollKind;
+  question: string;
+  /** choice only: 2–10 labels of 1–80 characters. */
+  options?: string[];
+  multiple?: boolean;
+  results_mode?: PollResultsMode;
+}
+
+/** PATCH …/polls/{id}: question, options and multiple only while no vote counts (409 after). */
+export interface PollPatch {
+  question?: string;
+  options?: string[];
+  multiple?: boolean;
+  results_mode?: PollResultsMode;
+  revealed?: boolean;
+  state?: 'open' | 'closed';
 }

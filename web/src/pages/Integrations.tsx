@@ -70,7 +70,8 @@ export function IntegrationsPage({ eventID }: { eventID: number }) {
 const eventHints: Record<WebhookEvent, Key> = {
   'question.created': 'evQuestionCreated', 'question.approved': 'evQuestionApproved', 'question.answered': 'evQuestionAnswered',
   'question.updated': 'evQuestionUpdated', 'reply.created': 'evReplyCreated', 'talk.created': 'evTalkCreated', 'talk.updated': 'evTalkUpdated',
-  'event.updated': 'evEventUpdated', 'post.featured': 'evPostFeatured', 'review.created': 'evReviewCreated', 'review.decided': 'evReviewDecided',
+  'event.updated': 'evEventUpdated', 'post.featured': 'evPostFeatured',
+  'poll.opened': 'evPollOpened', 'poll.closed': 'evPollClosed', 'review.created': 'evReviewCreated', 'review.decided': 'evReviewDecided',
 };
 
 const healthKeys: Record<HookHealth, Key> = {

@@ -245,7 +245,7 @@ function Console({ eventID, role }: { eventID: number; role: EventRole }) {
           if (r) void s.decide(r, 'reject');
           break;
         case 'edit':
-          if (r && r.kind !== 'post') {
+          if (r && editable(r)) {
             e.preventDefault();
             setEditing(r.id);
           }
@@ -553,7 +553,7 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
     setChecked(n);
   };
   return (
-    <li class={cls} data-rid={r.id} data-state={r.state} data-testid="review" aria-current={isSel ? 'true' : undefined}>
+    <li class={cls} data-rid={r.id} data-state={r.state} data-kind={r.kind} data-testid="review" aria-current={isSel ? 'true' : undefined}>
       <div class="rv-row">
         {open ? (
           <input type="checkbox" class="rv-check" checked={checked.has(r.id)} onChange={(e) => toggle(e.currentTarget.checked)} aria-label={t('selectReview', { text: r.body.slice(0, 40) })} />
@@ -631,7 +631,7 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
               <button type="button" class="btn btn-small btn-danger" data-action="reject" onClick={() => void onDecide(r, 'reject')} aria-keyshortcuts="r">
                 {t('reject')}
               </button>
-              {r.kind !== 'post' && (
+              {editable(r) && (
                 <button type="button" class="btn btn-small" data-action="edit" onClick={() => setEditing(r.id)} aria-keyshortcuts="e">
                   {t('editAndApprove')}
                 </button>
@@ -658,7 +658,13 @@ function ReviewItem({ r, checked, setChecked, selected, setSelected, editing, se
 }
 
 function kindName(k: Review['kind']): string {
+  if (k === 'answer') return t('pollAdminReviewAnswer');
   return k === 'reply' ? t('kindReply') : k === 'post' ? t('kindPost') : t('kindQuestion');
+}
+
+/** Whether a moderator may fix the text before approving: questions and replies (not a social post, nor a poll's answer, whose words are counted as written). */
+function editable(r: Review): boolean {
+  return r.kind === 'question' || r.kind === 'reply';
 }
 
 /**

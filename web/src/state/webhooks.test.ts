@@ -24,8 +24,8 @@ const page = (ids: number[], next: number | null, over: Partial<Delivery> = {}):
 const ids = (l: DeliveryLog) => l.items.map((d) => d.id);
 
 describe('events', () => {
-  it('offers the eleven of koe.WebhookEvents; review.* are private; defaults are public question events', () => {
-    expect(webhookEvents).toHaveLength(11);
+  it('offers the thirteen of koe.WebhookEvents; review.* are private; defaults are public question events', () => {
+    expect(webhookEvents).toHaveLength(13);
     expect(webhookEvents.filter(isPrivate)).toEqual(['review.created', 'review.decided']);
     expect(defaultEvents.some(isPrivate)).toBe(false);
     expect(defaultEvents.every((e) => webhookEvents.includes(e))).toBe(true);

@@ -7,7 +7,7 @@ import type { Delivery, DeliveryPage, DeliveryState, IntegrationHealth, Webhook,
 /** Every event a webhook may take, in the order the form offers them (koe.WebhookEvents). */
 export const webhookEvents: WebhookEvent[] = [
   'question.created', 'question.approved', 'question.answered', 'question.updated', 'reply.created',
-  'talk.created', 'talk.updated', 'event.updated', 'post.featured', 'review.created', 'review.decided',
+  'talk.created', 'talk.updated', 'event.updated', 'post.featured', 'poll.opened', 'poll.closed', 'review.created', 'review.decided',
 ];
 
 /**
