@@ -30,13 +30,14 @@
 # poll_votes_per_s, and poll_votes_lost (the results against each voter's
 # last acknowledged vote, 0 when all is well).
 #
-# The scaled scenario runs fanout and likes (same load as above) against
+# The scaled scenario runs fanout, likes and polls (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
 # sharing a fresh PostgreSQL database and a Redis key prefix of their own;
-# each of the two runs gets new replicas, a new database and a new prefix.
+# each of the three runs gets new replicas, a new database and a new prefix.
 # PostgreSQL and Redis must be running already (not pinned: they float on
 # both CPUs); the databases and keys are removed at the end. Its figures
-# carry a "scaled_" prefix (scaled_fanout_p99_ms, scaled_likes_per_s, ...).
+# carry a "scaled_" prefix (scaled_fanout_p99_ms, scaled_likes_per_s,
+# scaled_poll_votes_per_s, ...).
 #
 # Output: a header of "# " comment lines describing the machine, then the
 # generator's key=value lines. Knobs to shrink a run (e.g. a smoke test:
@@ -56,7 +57,7 @@
 #   BENCH_REDIS_URL       scaled: Redis (redis://127.0.0.1:6379/0)
 #   BENCH_REPLICAS        scaled: replicas (3)
 #   BENCH_LOG_DIR         if set, every server's log is copied there at the end
-#                         (server-PORT.log; scaled-RUN-replica-N.log, RUN 1 fanout, 2 likes)
+#                         (server-PORT.log; scaled-RUN-replica-N.log, RUN 1 fanout, 2 likes, 3 polls)
 #   BENCH_SERVER_BIN      the koe binary to serve (default: built from this
 #                         checkout); the generator is always this checkout's, so
 #                         that two builds are measured by the same one
@@ -352,6 +353,10 @@ for scenario in $scenarios; do
 		stop_replicas
 		start_replicas
 		key_prefix=scaled_ bench likes --url "$urls" --token "$token" \
+			--clients "$clients" --duration "$likes_duration"
+		stop_replicas
+		start_replicas
+		key_prefix=scaled_ bench polls --url "$urls" --token "$token" \
 			--clients "$clients" --duration "$likes_duration"
 		stop_replicas
 		;;

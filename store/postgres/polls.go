@@ -62,8 +62,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *koe.Poll) error {
 		var err error
 		created, err = scanPoll(tx.QueryRow(ctx, `
 			INSERT INTO polls (event_id, talk_id, kind, question, options, multiple, results_mode, revealed, state,
-				version, tally_version, created_at)
-			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, false, 'draft', 1, 0, $8)
+				version, created_at)
+			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, false, 'draft', 1, $8)
 			RETURNING `+pollColumns,
 			p.EventID, p.TalkID, string(p.Kind), p.Question, optionsJSON(p.Options), p.Multiple, string(p.Results), s.stamp()))
 		if err != nil {
@@ -220,6 +220,7 @@ func (s *Store) DeletePoll(ctx context.Context, eventID, talkID, pollID int64) e
 		for _, q := range []string{
 			`DELETE FROM poll_tallies WHERE poll_id = $1`,
 			`DELETE FROM poll_votes WHERE poll_id = $1`,
+			`DELETE FROM poll_versions WHERE poll_id = $1`,
 			`DELETE FROM polls WHERE id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, pollID); err != nil {
@@ -235,51 +236,47 @@ func (s *Store) DeletePoll(ctx context.Context, eventID, talkID, pollID int64) e
 	return nil
 }
 
-// CastVote implements koe.Store.
+// bumpVersion adds one to the counter of the participant's shard (of
+// 32): the row lock orders that participant's votes, and only theirs and
+// their shard's.
+const bumpVersion = `INSERT INTO poll_versions (poll_id, shard, n) VALUES ($1, $2 % 32, 1)
+	ON CONFLICT (poll_id, shard) DO UPDATE SET n = poll_versions.n + 1`
+
+// CastVote implements koe.Store. The poll's row is share-locked while it
+// is open: votes do not wait for one another, a close waits for the votes
+// begun before it, and a vote after it finds it closed.
 func (s *Store) CastVote(ctx context.Context, v *koe.Vote, rev *koe.Review) error {
 	o := koe.OriginFrom(ctx, s.now)
 	cast := *v
 	var changes []koe.Change
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		changes = nil
-		// The poll's row orders its votes: its tally version is bumped
-		// first, and only while it is open (a close waits for the votes
-		// before it).
-		var version int64
-		err := tx.QueryRow(ctx, `UPDATE polls SET tally_version = tally_version + 1
-			WHERE id = $1 AND event_id = $2 AND talk_id = $3 AND state = 'open' RETURNING tally_version`,
-			v.PollID, v.EventID, v.TalkID).Scan(&version)
-		if errors.Is(err, pgx.ErrNoRows) {
-			var one int
-			if err := tx.QueryRow(ctx, `SELECT 1 FROM polls WHERE id = $1`, v.PollID).Scan(&one); err != nil {
-				return notFound(err, "poll")
-			}
-			return koe.Errorf(koe.ECONFLICT, "this poll is not open")
-		}
+		var state koe.PollState
+		err := tx.QueryRow(ctx, `SELECT state FROM polls WHERE id = $1 AND event_id = $2 AND talk_id = $3 FOR SHARE`,
+			v.PollID, v.EventID, v.TalkID).Scan(&state)
 		if err != nil {
-			return fmt.Errorf("poll tally version: %w", err)
+			return notFound(err, "poll")
 		}
-		for _, q := range []string{
-			`DELETE FROM poll_tallies WHERE poll_id = $1 AND participant_id = $2`,
-			`DELETE FROM poll_votes WHERE poll_id = $1 AND participant_id = $2`,
-		} {
-			if _, err := tx.Exec(ctx, q, v.PollID, v.ParticipantID); err != nil {
-				return fmt.Errorf("replace vote: %w", err)
-			}
+		if state != koe.PollOpen {
+			return koe.Errorf(koe.ECONFLICT, "this poll is not open")
 		}
 		now := s.stamp()
 		keys, _ := json.Marshal(v.Keys) // strings: cannot fail
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO poll_votes (poll_id, participant_id, keys, text, status, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5, $6)
-			RETURNING id`, v.PollID, v.ParticipantID, string(keys), v.Text, string(v.Status), now).Scan(&cast.ID); err != nil {
-			return fmt.Errorf("insert vote: %w", err)
+		b := &pgx.Batch{}
+		b.Queue(bumpVersion, v.PollID, v.ParticipantID)
+		b.Queue(`DELETE FROM poll_tallies WHERE poll_id = $1 AND participant_id = $2`, v.PollID, v.ParticipantID)
+		b.Queue(`DELETE FROM poll_votes WHERE poll_id = $1 AND participant_id = $2`, v.PollID, v.ParticipantID)
+		b.Queue(`INSERT INTO poll_votes (poll_id, participant_id, keys, text, status, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+			RETURNING id`, v.PollID, v.ParticipantID, string(keys), v.Text, string(v.Status), now).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&cast.ID)
+		})
+		if v.Status == koe.StatusApproved {
+			queueCount(b, v.PollID, v.ParticipantID, v.Keys)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("cast vote: %w", err)
 		}
 		cast.UpdatedAt = now
-		if v.Status == koe.StatusApproved {
-			if err := countVote(ctx, tx, v.PollID, v.ParticipantID, v.Keys); err != nil {
-				return err
-			}
-		}
 		if rev == nil {
 			return nil
 		}
@@ -299,14 +296,10 @@ func (s *Store) CastVote(ctx context.Context, v *koe.Vote, rev *koe.Review) erro
 	return nil
 }
 
-// countVote writes a vote's tallies.
-func countVote(ctx context.Context, tx pgx.Tx, pollID, participantID int64, keys []string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO poll_tallies (poll_id, participant_id, key)
+// queueCount queues the writing of a vote's tallies.
+func queueCount(b *pgx.Batch, pollID, participantID int64, keys []string) {
+	b.Queue(`INSERT INTO poll_tallies (poll_id, participant_id, key)
 		SELECT $1, $2, k FROM unnest($3::text[]) AS k ON CONFLICT DO NOTHING`, pollID, participantID, keys)
-	if err != nil {
-		return fmt.Errorf("count vote: %w", err)
-	}
-	return nil
 }
 
 // setAnswer gives a word-cloud answer the status its review decided:
@@ -322,17 +315,15 @@ func setAnswer(ctx context.Context, tx pgx.Tx, voteID int64, status koe.Status) 
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE polls SET tally_version = tally_version + 1 WHERE id = $1`, pollID); err != nil {
-		return fmt.Errorf("poll tally version: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE poll_votes SET status = $1 WHERE id = $2`, string(status), voteID); err != nil {
-		return fmt.Errorf("answer status: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM poll_tallies WHERE poll_id = $1 AND participant_id = $2`, pollID, participantID); err != nil {
-		return fmt.Errorf("answer tallies: %w", err)
-	}
+	b := &pgx.Batch{}
+	b.Queue(bumpVersion, pollID, participantID)
+	b.Queue(`UPDATE poll_votes SET status = $1 WHERE id = $2`, string(status), voteID)
+	b.Queue(`DELETE FROM poll_tallies WHERE poll_id = $1 AND participant_id = $2`, pollID, participantID)
 	if status == koe.StatusApproved {
-		return countVote(ctx, tx, pollID, participantID, keys)
+		queueCount(b, pollID, participantID, keys)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("answer: %w", err)
 	}
 	return nil
 }
@@ -362,9 +353,10 @@ func (s *Store) PollResults(ctx context.Context, pollID int64) (map[string]int64
 		version, voters int64
 		raw             []byte
 	)
-	// One statement: one snapshot, so the counts are those of the version.
+	// One statement: one snapshot, so the counts are those of the version
+	// (a later snapshot sees every vote an earlier one saw, and more).
 	err := s.pool.QueryRow(ctx, `
-		SELECT p.tally_version,
+		SELECT (SELECT COALESCE(sum(n), 0) FROM poll_versions WHERE poll_id = p.id),
 			(SELECT count(DISTINCT participant_id) FROM poll_tallies WHERE poll_id = p.id),
 			(SELECT COALESCE(jsonb_object_agg(key, n), '{}') FROM
 				(SELECT key, count(*) AS n FROM poll_tallies WHERE poll_id = p.id GROUP BY key) c)

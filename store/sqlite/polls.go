@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,51 @@ func loadPoll(tx *txn, eventID, talkID, pollID int64) (*koe.Poll, error) {
 		return nil, notFound(err, "poll")
 	}
 	return p, nil
+}
+
+// voteStmts are CastVote's statements and the poll read every vote makes,
+// prepared once when the store opens: parsing them was a quarter of what
+// a vote cost (bench polls).
+type voteStmts struct {
+	bump, dropTallies, dropVote, insertVote, insertTally *sql.Stmt // the writer's
+	poll                                                 *sql.Stmt // the readers'
+}
+
+const selectPoll = `SELECT ` + pollColumns + ` FROM polls WHERE event_id = ? AND talk_id = ? AND id = ?`
+
+func prepareVotes(ctx context.Context, wdb, rdb *sql.DB) (*voteStmts, error) {
+	var v voteStmts
+	var err error
+	prepare := func(db *sql.DB, query string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, query)
+		return st
+	}
+	v.bump = prepare(wdb, `UPDATE polls SET tally_version = tally_version + 1
+		WHERE id = ? AND event_id = ? AND talk_id = ? AND state = 'open' RETURNING tally_version`)
+	v.dropTallies = prepare(wdb, `DELETE FROM poll_tallies WHERE poll_id = ? AND participant_id = ?`)
+	v.dropVote = prepare(wdb, `DELETE FROM poll_votes WHERE poll_id = ? AND participant_id = ?`)
+	v.insertVote = prepare(wdb, `INSERT INTO poll_votes (poll_id, participant_id, keys, text, status, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`)
+	v.insertTally = prepare(wdb, `INSERT INTO poll_tallies (poll_id, participant_id, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+	v.poll = prepare(rdb, selectPoll)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("prepare votes: %w", err), v.close())
+	}
+	return &v, nil
+}
+
+func (v *voteStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{v.bump, v.dropTallies, v.dropVote, v.insertVote, v.insertTally, v.poll} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func optionsJSON(opts []koe.PollOption) string {
@@ -96,8 +142,7 @@ func (s *Store) Polls(ctx context.Context, eventID, talkID int64) ([]*koe.Poll, 
 
 // Poll implements koe.Store.
 func (s *Store) Poll(ctx context.Context, eventID, talkID, pollID int64) (*koe.Poll, error) {
-	p, err := scanPoll(s.read.QueryRowContext(ctx, `SELECT `+pollColumns+` FROM polls WHERE event_id = ? AND talk_id = ? AND id = ?`,
-		eventID, talkID, pollID))
+	p, err := scanPoll(s.votes.poll.QueryRowContext(ctx, eventID, talkID, pollID))
 	if err != nil {
 		return nil, notFound(err, "poll")
 	}
@@ -220,33 +265,27 @@ func (s *Store) CastVote(ctx context.Context, v *koe.Vote, rev *koe.Review) erro
 		// The poll's row orders its votes: its tally version is bumped
 		// first, and only while it is open.
 		var version int64
-		err := tx.QueryRow(`UPDATE polls SET tally_version = tally_version + 1
-			WHERE id = ? AND event_id = ? AND talk_id = ? AND state = 'open' RETURNING tally_version`,
-			v.PollID, v.EventID, v.TalkID).Scan(&version)
+		err := tx.Stmt(s.votes.bump).QueryRow(v.PollID, v.EventID, v.TalkID).Scan(&version)
 		if err == sql.ErrNoRows {
 			return pollNotOpen(tx, v.PollID)
 		}
 		if err != nil {
 			return fmt.Errorf("poll tally version: %w", err)
 		}
-		for _, q := range []string{
-			`DELETE FROM poll_tallies WHERE poll_id = ? AND participant_id = ?`,
-			`DELETE FROM poll_votes WHERE poll_id = ? AND participant_id = ?`,
-		} {
-			if _, err := tx.Exec(q, v.PollID, v.ParticipantID); err != nil {
+		for _, st := range []*sql.Stmt{s.votes.dropTallies, s.votes.dropVote} {
+			if _, err := tx.Stmt(st).Exec(v.PollID, v.ParticipantID); err != nil {
 				return fmt.Errorf("replace vote: %w", err)
 			}
 		}
 		now := s.stamp()
 		keys, _ := json.Marshal(v.Keys) // strings: cannot fail
-		if err := tx.QueryRow(`
-			INSERT INTO poll_votes (poll_id, participant_id, keys, text, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-			RETURNING id`, v.PollID, v.ParticipantID, string(keys), v.Text, v.Status, micros(now)).Scan(&cast.ID); err != nil {
+		if err := tx.Stmt(s.votes.insertVote).QueryRow(v.PollID, v.ParticipantID, string(keys), v.Text, v.Status, micros(now)).
+			Scan(&cast.ID); err != nil {
 			return fmt.Errorf("insert vote: %w", err)
 		}
 		cast.UpdatedAt = now
 		if v.Status == koe.StatusApproved {
-			if err := countVote(tx, v.PollID, v.ParticipantID, v.Keys); err != nil {
+			if err := s.countVote(tx, v.PollID, v.ParticipantID, v.Keys); err != nil {
 				return err
 			}
 		}
@@ -273,10 +312,10 @@ func pollNotOpen(tx *txn, pollID int64) error {
 }
 
 // countVote writes a vote's tallies.
-func countVote(tx *txn, pollID, participantID int64, keys []string) error {
+func (s *Store) countVote(tx *txn, pollID, participantID int64, keys []string) error {
+	insert := tx.Stmt(s.votes.insertTally)
 	for _, k := range keys {
-		if _, err := tx.Exec(`INSERT INTO poll_tallies (poll_id, participant_id, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			pollID, participantID, k); err != nil {
+		if _, err := insert.Exec(pollID, participantID, k); err != nil {
 			return fmt.Errorf("count vote: %w", err)
 		}
 	}
@@ -286,7 +325,7 @@ func countVote(tx *txn, pollID, participantID int64, keys []string) error {
 // setAnswerStatus gives a word-cloud answer the status its review
 // decided: approved counts its words, anything else takes them away. An
 // answer its author has replaced since is gone, and nothing changes.
-func setAnswerStatus(tx *txn, voteID int64, status koe.Status) error {
+func (s *Store) setAnswerStatus(tx *txn, voteID int64, status koe.Status) error {
 	var pollID, participantID int64
 	var keys string
 	err := tx.QueryRow(`SELECT poll_id, participant_id, keys FROM poll_votes WHERE id = ?`, voteID).Scan(&pollID, &participantID, &keys)
@@ -307,7 +346,7 @@ func setAnswerStatus(tx *txn, voteID int64, status koe.Status) error {
 		if err := json.Unmarshal([]byte(keys), &words); err != nil {
 			return fmt.Errorf("answer %d keys: %w", voteID, err)
 		}
-		if err := countVote(tx, pollID, participantID, words); err != nil {
+		if err := s.countVote(tx, pollID, participantID, words); err != nil {
 			return err
 		}
 	}

@@ -253,7 +253,7 @@ func (s *Store) setSubject(tx *txn, o koe.Origin, r *koe.Review, status koe.Stat
 		_, err := s.updatePost(tx, o, r.EventID, r.SubjectID, koe.PostUpdate{Status: &status}, s.stamp())
 		return err
 	case koe.ReviewAnswer:
-		return setAnswerStatus(tx, r.SubjectID, status)
+		return s.setAnswerStatus(tx, r.SubjectID, status)
 	}
 	rep, err := scanReply(tx.QueryRow(`SELECT `+replyColumns+` FROM replies WHERE event_id = ? AND id = ?`, r.EventID, r.SubjectID))
 	if err != nil {

@@ -37,6 +37,7 @@ type Store struct {
 	read   *sql.DB
 	writer *writer
 	likes  *likeStmts // prepared on the writer's database
+	votes  *voteStmts
 	// record inserts into the outbox (on the writer's database) and
 	// changes reads it (on the readers'): both run for nearly every write,
 	// and parsing their SQL would cost more than running them.
@@ -120,6 +121,9 @@ func Open(ctx context.Context, path string, opts ...Option) (_ *Store, err error
 	if s.likes, err = prepareLikes(ctx, wdb); err != nil {
 		return nil, err
 	}
+	if s.votes, err = prepareVotes(ctx, wdb, rdb); err != nil {
+		return nil, err
+	}
 	if s.record, err = wdb.PrepareContext(ctx, insertChange); err != nil {
 		return nil, fmt.Errorf("prepare outbox: %w", err)
 	}
@@ -186,7 +190,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writer.close()
-		s.closeErr = errors.Join(s.likes.close(), s.record.Close(), s.changes.Close(), s.writer.db.Close(), s.read.Close())
+		s.closeErr = errors.Join(s.likes.close(), s.votes.close(), s.record.Close(), s.changes.Close(), s.writer.db.Close(), s.read.Close())
 	})
 	return s.closeErr
 }

@@ -1,5 +1,6 @@
--- Polls: a talk's polls, each participant's one vote, and the tallies
--- that count it (one row per counted key: an option, a rating, a word).
+-- Polls: a talk's polls, each participant's one vote, the tallies that
+-- count it (one row per counted key: an option, a rating, a word), and
+-- the counters whose sum is the results' version.
 
 -- +goose Up
 CREATE TABLE polls (
@@ -14,7 +15,6 @@ CREATE TABLE polls (
     revealed      boolean     NOT NULL,
     state         text        NOT NULL CHECK (state IN ('draft', 'open', 'closed')),
     version       bigint      NOT NULL,
-    tally_version bigint      NOT NULL,
     created_at    timestamptz NOT NULL,
     opened_at     timestamptz,
     closed_at     timestamptz
@@ -39,6 +39,16 @@ CREATE TABLE poll_tallies (
     PRIMARY KEY (poll_id, participant_id, key)
 );
 
+-- A vote bumps the counter of its participant's shard (participant_id %
+-- 32): the sum over a poll's shards grows with every vote, one snapshot's
+-- sum names its counts, and votes contend only within a shard.
+CREATE TABLE poll_versions (
+    poll_id bigint NOT NULL REFERENCES polls (id),
+    shard   int    NOT NULL,
+    n       bigint NOT NULL,
+    PRIMARY KEY (poll_id, shard)
+);
+
 -- A review may be of a word-cloud answer (kind 'answer', its subject a
 -- poll_votes row).
 ALTER TABLE reviews
@@ -50,6 +60,7 @@ DELETE FROM reviews WHERE kind = 'answer';
 ALTER TABLE reviews
     DROP CONSTRAINT reviews_kind_check,
     ADD CONSTRAINT reviews_kind_check CHECK (kind IN ('question', 'reply', 'post'));
+DROP TABLE poll_versions;
 DROP TABLE poll_tallies;
 DROP TABLE poll_votes;
 DROP TABLE polls;
