@@ -134,6 +134,8 @@ export const en = {
   fieldPasscode: 'The passcode',
   fieldLogin: 'The login',
   fieldCode: 'The event code',
+  fieldKind: 'The type',
+  fieldResultsMode: 'How results are shown',
   fieldOther: 'The value',
   errUnauthorized: 'Your session has expired. Join again with the event code.',
   errForbidden: (p: P) => `Not allowed: ${p.msg}`,

@@ -129,6 +129,8 @@ export const ja: Record<Key, Msg> = {
   fieldPasscode: 'パスコード',
   fieldLogin: 'ログイン名',
   fieldCode: 'イベントコード',
+  fieldKind: '種類',
+  fieldResultsMode: '結果の表示方法',
   fieldOther: '入力内容',
   errUnauthorized: 'セッションの有効期限が切れました。イベントコードでもう一度参加してください。',
   errForbidden: (p: P) => `この操作はできません（${p.msg}）`,

@@ -18,6 +18,7 @@ import { toast } from '../ui/toast';
 import { useWhoami } from '../ui/whoami';
 import { useEventLive, useTalkSession } from './Audience';
 import { EventForm, TalkForm } from './forms';
+import { PollsPanel } from './PollsPanel';
 import '../styles/admin.css';
 import { useJoinBase } from '../ui/usejoinbase';
 import { defaultAccent, isAccent, logoProblem, logoURL, maxLogoBytes, maxLogoPixels, normalizeAccent, textOn } from '../state/branding';
@@ -292,7 +293,7 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
 }
 
 function Moderation({ eventID, talkID, live, talk: progTalk, now, tz, can }: { eventID: number; talkID: number; live: Parameters<typeof useTalkSession>[0]; talk?: Talk; now: number; tz: string; can: Caps }) {
-  const { state, ready, error } = useTalkSession(live, eventID, talkID, true);
+  const { session, state, ready, error } = useTalkSession(live, eventID, talkID, true);
   const [tab, setTab] = useState<Tab>('top');
   const [editing, setEditing] = useState<number | null>(null);
   if (error) return <Notice kind="error">{errorText(error)}</Notice>;
@@ -318,6 +319,7 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz, can }: { e
         </div>
       </div>
       {!talk.qa_open && <Notice kind="warn">{t('qaClosedBanner')}</Notice>}
+      <PollsPanel eventID={eventID} talkID={talkID} session={session} live={live} canModerate={can.moderate} />
       {highlighted && (
         <div class="mod-onscreen">
           <QuestionCard q={highlighted} state={state} now={now} pinned replyAs="staff" actions={<Actions q={highlighted} hl={hl} state={state} eventID={eventID} talkID={talkID} onEdit={setEditing} can={can} />} />

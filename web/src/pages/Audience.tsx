@@ -19,6 +19,7 @@ import { toast } from '../ui/toast';
 import { brandVars, logoURL } from '../state/branding';
 import { eventReactions } from '../state/reactions';
 import { ReactionBar } from '../ui/reactions';
+import { AudiencePoll, usePolls } from '../ui/pollvote';
 
 /** The page's WebSocket and the event's programme, for as long as the event is shown. */
 export function useEventLive(eventID: number) {
@@ -170,7 +171,8 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
   const now = useNow();
   const [me, setMe] = useState<Me | null>(null);
   const { live, programme, status, error: progError } = useEventLive(eventID);
-  const { state, ready, error } = useTalkSession(live, eventID, talkID, false);
+  const { session, state, ready, error } = useTalkSession(live, eventID, talkID, false);
+  const polls = usePolls(session, ready, live);
   const [tab, setTab] = useState<Tab>('top');
   const event = programme.event;
   useTitle(event?.title ?? '');
@@ -263,6 +265,7 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
                 replyAs={participant && event.settings.participant_replies ? 'participant' : 'none'}
               />
             )}
+            <AudiencePoll eventID={eventID} polls={polls} canVote={!!participant} />
             {participant && (
               <AskForm
                 eventID={eventID}

@@ -12,14 +12,18 @@ import { locale, setLocale, t, useLocale } from '../i18n';
 import type { Status } from '../live';
 import { PostHead } from '../ui/posthead';
 import { codeGroups, fromBottom, layout, parseOverlayParams, type OverlayParams, type Widget } from '../state/overlay';
-import type { ClientConfig, KoeEvent, Post, Question } from '../types';
+import type { ClientConfig, KoeEvent, Poll, Post, Question } from '../types';
 import { ReactionBursts, type ReactionFeed } from '../ui/bursts';
 import { useFitText } from '../ui/fit';
 import { useTitle } from '../ui/hooks';
 import { joinBase, shortLink } from '../ui/joinbase';
 import { QRCode } from '../ui/qr';
+import { PollResultsView } from '../ui/pollresults';
+import { usePolls } from '../ui/pollvote';
+import { resultsVisible, type PollsState } from '../state/polls';
 import { EventLogo, useBranding, useEventLive, useFeaturedPost, useTalkSession } from './Audience';
 import '../styles/overlay.css';
+import '../styles/polls.css';
 
 /** How often the link is checked again (a rotated link must stop showing). */
 const recheckMs = 30_000;
@@ -206,6 +210,7 @@ function OverlayLive({
 
   const show = params.widgets;
   const featured = useFeaturedPost(eventID, live, prog, !!show.post);
+  const polls = usePolls(show.poll ? session : null, ready, live);
 
   const highlighted = state?.highlighted() ?? null;
   const slots = layout(params);
@@ -220,6 +225,8 @@ function OverlayLive({
         return <ReactionsBox key={w} session={session} event={event} />;
       case 'join':
         return event ? <JoinBadge key={w} event={event} cfg={clientConfig} qr={params.qr} /> : null;
+      case 'poll':
+        return <PollBox key={w} polls={polls} />;
     }
   };
 
@@ -303,6 +310,40 @@ function FeaturedCard({ post, lang }: { post: Post | null; lang: string }) {
       <p ref={text} class="ov-post-text" data-testid="overlay-post-text" dir="auto" lang={shown.lang || undefined}>
         {shown.text}
       </p>
+    </section>
+  );
+}
+
+/** The talk's current poll: its question and results; nothing without one. */
+function PollBox({ polls }: { polls: PollsState | null }) {
+  const current = polls?.current() ?? null;
+  const { shown, leaving } = useLeaving<Poll>(current, 450);
+  if (!shown) return null;
+  // What is shown as it goes is the poll as last held.
+  const poll = polls?.get(shown.id) ?? shown;
+  const results = polls?.results(poll.id) ?? null;
+  return (
+    <section
+      key={poll.id}
+      class={`ov-card ov-poll ${leaving ? 'ov-leaving' : ''}`}
+      data-testid="overlay-poll"
+      data-poll={poll.id}
+      data-state={poll.state}
+      data-leaving={String(leaving)}
+      aria-label={t('pollKicker')}
+    >
+      <div class="ov-poll-head">
+        <span class="ov-kicker">{t('pollKicker')}</span>
+        {poll.state === 'closed' && <span class="ov-poll-state">{t('pollClosed')}</span>}
+      </div>
+      <p class="ov-poll-q" dir="auto">
+        {poll.question}
+      </p>
+      {results || resultsVisible(poll) ? (
+        <PollResultsView poll={poll} results={results} size="overlay" />
+      ) : (
+        <p class="ov-poll-state">{t('pollResultsLater')}</p>
+      )}
     </section>
   );
 }

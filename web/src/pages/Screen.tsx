@@ -25,11 +25,15 @@ import { EventLogo, useBranding, useEventLive, useFeaturedPost, useTalkSession }
 import '../styles/screen.css';
 import '../styles/feed.css';
 import '../styles/reactions.css';
+import '../styles/polls.css';
+import { PollResultsView } from '../ui/pollresults';
+import { usePolls } from '../ui/pollvote';
+import { resultsVisible, type PollsState } from '../state/polls';
 
-/** What the screen's main area shows (keys 1, 2 and 3). */
-type ScreenShows = 'all' | 'qa' | 'post';
+/** What the screen's main area shows (keys 1, 2, 3 and 4: the poll). */
+type ScreenShows = 'all' | 'qa' | 'post' | 'poll';
 
-const showsKeys: Record<string, ScreenShows> = { '1': 'all', '2': 'qa', '3': 'post' };
+const showsKeys: Record<string, ScreenShows> = { '1': 'all', '2': 'qa', '3': 'post', '4': 'poll' };
 
 function sizeClass(body: string): string {
   const n = [...body].length;
@@ -60,7 +64,8 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
   };
   const { live, prog, programme, status } = useEventLive(eventID);
   const staff = role === 'staff';
-  const { session, state, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
+  const { session, state, ready, error } = useTalkSession(live, eventID, role && role !== 'none' ? talkID : undefined, staff);
+  const polls = usePolls(session, ready, live, staff);
   const event = programme.event;
   const talk = state?.talk ?? programme.talks.get(talkID) ?? null;
   useTitle(talk ? talk.title : '');
@@ -94,10 +99,10 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
   }, []);
 
   const featured = useFeaturedPost(eventID, live, prog);
-  const post = shows === 'qa' ? null : featured.post;
+  const post = shows === 'qa' || shows === 'poll' ? null : featured.post;
   const postText = useRef<HTMLParagraphElement>(null);
 
-  const highlighted = shows === 'post' ? undefined : state?.highlighted();
+  const highlighted = shows === 'post' || shows === 'poll' ? undefined : state?.highlighted();
   const top = state ? view(state.all(), 'top', highlighted?.id ?? 0).filter(approved) : [];
   const hlBody = useRef<HTMLParagraphElement>(null);
   useFitText(hlBody, highlighted?.body ?? '', [highlighted?.id, highlighted?.answered, lang, post?.id]);
@@ -241,6 +246,8 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
       <main class="screen-main" id="main">
         {error ? (
           <p class="screen-error">{errorText(error)}</p>
+        ) : shows === 'poll' ? (
+          <PollStage polls={polls} />
         ) : highlighted ? (
           <section class={`screen-hl ${highlighted.answered ? 'screen-hl-answered' : ''}`} data-testid="screen-highlight" aria-live="polite">
             <p ref={hlBody} class={`screen-hl-body ${sizeClass(highlighted.body)}`} data-testid="screen-highlight-body" dir="auto">
@@ -274,7 +281,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
             </p>
           </section>
         )}
-        {shows !== 'post' && (
+        {shows !== 'post' && shows !== 'poll' && (
           <section class="screen-top" aria-labelledby="screen-top-h" data-testid="screen-top">
             <h2 id="screen-top-h" class="screen-top-h">
               {t('screenTopQuestions')}
@@ -316,6 +323,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
                 ? ([
                     ['T', 'screenKeyTalks'],
                     ['1 / 2 / 3', 'screenKeyShows'],
+                    ['4', 'pollScreenKey'],
                     ['F', 'screenKeyFullscreen'],
                     ['?', 'screenKeyHelp'],
                     ['Esc', 'screenKeyClose'],
@@ -327,6 +335,7 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
                     ['H', 'screenKeyHide'],
                     ['Esc', 'screenKeyClear'],
                     ['1 / 2 / 3', 'screenKeyShows'],
+                    ['4', 'pollScreenKey'],
                     ['F', 'screenKeyFullscreen'],
                     ['?', 'screenKeyHelp'],
                   ] as const)
@@ -347,6 +356,44 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
         </div>
       )}
     </div>
+  );
+}
+
+/** The poll view (key 4): the current poll big, with its results as this screen may see them. */
+function PollStage({ polls }: { polls: PollsState | null }) {
+  const lang = useLocale();
+  const poll = polls?.current() ?? null;
+  const question = useRef<HTMLHeadingElement>(null);
+  useFitText(question, poll?.question ?? '', [poll?.id, lang]);
+  if (!poll) {
+    return (
+      <section class="screen-hl screen-hl-empty" aria-live="polite" data-testid="screen-no-poll">
+        <p class="screen-hl-body hl-l">{t('pollScreenNone')}</p>
+        <p class="screen-hl-sub">{t('pollScreenNoneSub')}</p>
+      </section>
+    );
+  }
+  // The room sees what the audience sees: hidden results stay hidden on the projector until revealed, staff or not (staff read them on their own page).
+  const results = polls?.results(poll.id, false) ?? null;
+  return (
+    <section class="screen-poll" data-testid="screen-poll" data-poll={poll.id} data-state={poll.state} aria-labelledby="screen-poll-q">
+      <div class="screen-poll-head">
+        <span class="screen-poll-kicker">{t('pollKicker')}</span>
+        {poll.state === 'closed' && <span class="screen-poll-state">{t('pollClosed')}</span>}
+      </div>
+      <h2 id="screen-poll-q" ref={question} class="screen-poll-q" dir="auto">
+        {poll.question}
+      </h2>
+      <div class="screen-poll-body">
+        {results || resultsVisible(poll) ? (
+          <PollResultsView poll={poll} results={results} size="screen" />
+        ) : (
+          <p class="screen-poll-hidden" data-testid="screen-poll-hidden">
+            {t('pollResultsHidden')}
+          </p>
+        )}
+      </div>
+    </section>
   );
 }
 

@@ -27,6 +27,7 @@ const widgetName: Record<Widget, Key> = {
   post: 'overlayWidgetPost',
   reactions: 'overlayWidgetReactions',
   join: 'overlayWidgetJoin',
+  poll: 'pollOverlayWidget',
 };
 
 const positionName: Record<Position, Key> = {
@@ -42,16 +43,17 @@ const positionName: Record<Position, Key> = {
 };
 
 /** The builder lists the widgets in this order (the overlay's drawing order differs). */
-const builderWidgets: Widget[] = ['question', 'post', 'reactions', 'join'];
+const builderWidgets: Widget[] = ['question', 'post', 'poll', 'reactions', 'join'];
 /** Where a widget goes when it is switched on here. */
 const startAt: Record<Widget, Position> = {
   question: 'bottom',
   post: 'top-right',
   reactions: 'bottom-right',
   join: 'top-left',
+  poll: 'left',
 };
 /** The widgets that need a talk. */
-const needsTalk: Widget[] = ['question', 'reactions'];
+const needsTalk: Widget[] = ['question', 'reactions', 'poll'];
 
 /** A screen link's page, absolute on base (koe's reachable address, else this page's). */
 export function linkURL(base: string, link: Pick<ScreenLink, 'path'>): string {

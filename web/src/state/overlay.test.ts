@@ -19,7 +19,7 @@ describe('overlay URL parameters', () => {
   });
 
   it('ignores parameters that name no widget', () => {
-    expect(parseOverlayParams('talk=3&poll=center&question=top').widgets).toEqual({ question: 'top' });
+    expect(parseOverlayParams('talk=3&quiz=center&question=top').widgets).toEqual({ question: 'top' });
   });
 
   it('takes every position', () => {
@@ -34,6 +34,15 @@ describe('overlay URL parameters', () => {
       reactions: 'bottom-left',
       join: defaultPositions.join,
     });
+  });
+
+  it('reads the poll widget, at the left edge by default, and not among the defaults', () => {
+    expect(parseOverlayParams('talk=3&poll=right').widgets).toEqual({ poll: 'right' });
+    expect(parseOverlayParams('talk=3&poll=').widgets).toEqual({ poll: 'left' });
+    expect(parseOverlayParams('talk=3').widgets.poll).toBeUndefined();
+    const p = parseOverlayParams('talk=3&poll=center&question=bottom');
+    expect(parseOverlayParams(overlayQuery(p))).toEqual(p);
+    expect(overlayQuery({ talkID: 3, widgets: { poll: 'right' } })).toBe('talk=3&poll=right');
   });
 
   it('reads the theme, dark unless light', () => {
@@ -80,11 +89,16 @@ describe('overlay layout', () => {
       ['bottom-right', ['post', 'reactions', 'join']],
       ['bottom', ['question']],
     ]);
+    // The poll draws after the question and before the reactions.
+    const shared = layout(parseOverlayParams('talk=1&reactions=right&poll=right&question=right'));
+    expect([...shared.entries()]).toEqual([['right', ['question', 'poll', 'reactions']]]);
   });
 
   it('draws the talk widgets only with a talk', () => {
     const l = layout(parseOverlayParams('question=bottom&reactions=right&post=top&join=top-left'));
     expect([...l.keys()]).toEqual(['top', 'top-left']);
+    expect(layout(parseOverlayParams('poll=right')).size).toBe(0); // a poll is a talk's
+    expect(layout(parseOverlayParams('talk=2&poll=right')).get('right')).toEqual(['poll']);
     expect(layout(parseOverlayParams('')).size).toBe(1); // the featured post alone
   });
 

@@ -1,7 +1,8 @@
 // The OBS overlay's URL parameters (F19): /overlay/{secret}?talk=…&theme=…&
 // lang=…&question=bottom&post=top-right… One parameter per widget, its
 // value where the widget goes; a widget is shown iff its parameter is
-// there, and with none of them the overlay shows the usual three.
+// there, and with none of them the overlay shows the usual three. The
+// poll widget (poll=…) shows the talk's current poll and hides without one.
 
 /** Where a widget goes on the 1920×1080 frame. */
 export type Position = 'top-left' | 'top' | 'top-right' | 'left' | 'center' | 'right' | 'bottom-left' | 'bottom' | 'bottom-right';
@@ -19,10 +20,10 @@ export const positions: readonly Position[] = [
 ];
 
 /** What the overlay can show. */
-export type Widget = 'question' | 'post' | 'reactions' | 'join';
+export type Widget = 'question' | 'post' | 'reactions' | 'join' | 'poll';
 
 /** In the order they are drawn in a position they share. */
-export const widgets: readonly Widget[] = ['post', 'question', 'reactions', 'join'];
+export const widgets: readonly Widget[] = ['post', 'question', 'poll', 'reactions', 'join'];
 
 /** Where each widget goes when its parameter names no position koe knows. */
 export const defaultPositions: Readonly<Record<Widget, Position>> = {
@@ -30,13 +31,15 @@ export const defaultPositions: Readonly<Record<Widget, Position>> = {
   post: 'top-right',
   reactions: 'bottom-right',
   join: 'top-left',
+  // The left edge: nothing else goes there by default.
+  poll: 'left',
 };
 
 /** The widgets shown when the URL names none. */
 export const defaultWidgets: readonly Widget[] = ['question', 'post', 'reactions'];
 
 /** The widgets that follow one talk: without talk= they have nothing to show. */
-export const talkWidgets: readonly Widget[] = ['question', 'reactions'];
+export const talkWidgets: readonly Widget[] = ['question', 'reactions', 'poll'];
 
 export type Theme = 'dark' | 'light';
 

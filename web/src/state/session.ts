@@ -39,11 +39,11 @@ export class TalkSession {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private reloading: Promise<void> | null = null;
-  /** Others that read the talk's topic too (one subscription per topic): each batch of its events, ephemeral ones (reactions) included. */
-  private followers = new Set<(evs: StreamEvent[]) => void>();
+  /** Others that read the talk's topic too (one subscription per topic): each batch of its events, ephemeral ones (reactions) included, and each fresh snapshot after a reset (reloaded: what they keep of the talk may have missed events). */
+  private followers = new Map<(evs: StreamEvent[]) => void, (() => void) | undefined>();
 
-  follow(fn: (evs: StreamEvent[]) => void): () => void {
-    this.followers.add(fn);
+  follow(fn: (evs: StreamEvent[]) => void, reloaded?: () => void): () => void {
+    this.followers.set(fn, reloaded);
     return () => this.followers.delete(fn);
   }
 
@@ -68,7 +68,7 @@ export class TalkSession {
     this.unsubscribe = this.live.subscribe(this.topic, snap.cursor, {
       events: (evs) => {
         this.state.applyAll(evs);
-        for (const f of [...this.followers]) f(evs);
+        for (const f of [...this.followers.keys()]) f(evs);
       },
       reset: () => void this.reload(),
       error: (code) => {
@@ -92,6 +92,7 @@ export class TalkSession {
         if (this.stopped) return;
         this.state.load(snap.talk, snap.questions);
         this.live.resubscribe(this.topic, snap.cursor);
+        for (const r of [...this.followers.values()]) r?.();
         return;
       } catch (err) {
         this.onError(err);

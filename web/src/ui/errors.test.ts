@@ -36,6 +36,22 @@ describe('errorText words validation errors from their details', () => {
     expect(errorText(invalid('x', { field: 'whatever', reason: 'empty' }))).toBe('The value must not be empty.');
   });
 
+  it('names a poll field, and keeps the server message where only it says what is wrong', () => {
+    expect(errorText(invalid('question must be at most 200 characters', { field: 'question', reason: 'too_long', limit: 200 }))).toBe(
+      'The question can be at most 200 characters.',
+    );
+    expect(errorText(invalid('x', { field: 'question', reason: 'control_character' }))).toBe(
+      'The question contains an invisible control character. Remove it and try again.',
+    );
+    expect(errorText(invalid('option "Go" is given twice', { field: 'options', reason: 'format' }))).toBe('The options: option "Go" is given twice');
+    expect(errorText(invalid('x', { field: 'results_mode', reason: 'format' }))).toBe('How results are shown is not in the expected form.');
+    expect(errorText(invalid('x', { field: 'text', reason: 'too_long', limit: 60 }))).toBe('Your answer can be at most 60 characters.');
+    setLocale('ja');
+    expect(errorText(invalid('x', { field: 'question', reason: 'empty' }))).toBe('質問を入力してください。');
+    expect(errorText(invalid('x', { field: 'text', reason: 'too_long', limit: 60 }))).toBe('あなたの回答は 60 文字以内で入力してください。');
+    expect(errorText(invalid('x', { field: 'kind', reason: 'format' }))).toBe('種類の形式が正しくありません。');
+  });
+
   it('falls back to the message for an error without details', () => {
     expect(errorText(invalid('sort must be one of top, recent, answered, hidden', {}))).toBe(
       'Please check your input: sort must be one of top, recent, answered, hidden',

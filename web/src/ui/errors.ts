@@ -51,7 +51,19 @@ const fieldKeys: Record<string, Key> = {
   passcode: 'fieldPasscode',
   login: 'fieldLogin',
   code: 'fieldCode',
+  kind: 'fieldKind',
+  // Polls (their answers' field is text).
+  question: 'pollAdminFieldQuestion',
+  options: 'pollAdminFieldOptions',
+  results_mode: 'fieldResultsMode',
+  text: 'pollAnswerLabel',
 };
+
+/**
+ * Fields whose "format" refusals say what only the server's message names
+ * (a poll's option given twice, the number of options it wants).
+ */
+const toldByMessage = new Set(['options']);
 
 const reasonKeys: Record<string, Key> = {
   invalid_utf8: 'errInvalidUTF8',
@@ -69,7 +81,7 @@ const reasonKeys: Record<string, Key> = {
 /**
  * A rejected value, in the user's language, from the error's details
  * (field, reason, limit); the server's English message is shown only for
- * an error that has none.
+ * an error that has none, or whose details cannot say it (toldByMessage).
  */
 function invalidText(err: ApiError): string {
   const { field = '', reason = '', limit = 0 } = err.details;
@@ -78,6 +90,7 @@ function invalidText(err: ApiError): string {
   if (field === 'slug' && reason === 'format') return t('errSlugFormat');
   if (reason === 'order') return t('errOrder');
   if (reason === 'json') return t('errRequest');
+  if (reason === 'format' && toldByMessage.has(field) && err.message) return t('pollAdminInvalid', { f: t(fieldKeys[field]), msg: err.message });
   const key = reasonKeys[reason];
   if (!key) return err.message ? t('errInvalid', { msg: err.message }) : t('errInvalidPlain');
   return t(key, { f: t(fieldKeys[field] ?? 'fieldOther'), limit });
