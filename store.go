@@ -151,6 +151,13 @@ type QuestionStore interface {
 	// Replies lists a question's replies, oldest first: the approved
 	// ones, and with all the pending and rejected ones too.
 	Replies(ctx context.Context, eventID, talkID, questionID int64, all bool) ([]*Reply, error)
+	// TalkQuestions lists every question of a talk, oldest first, at most
+	// limit: the approved ones that are not hidden, and with all the
+	// hidden, pending and rejected ones too (an export).
+	TalkQuestions(ctx context.Context, eventID, talkID int64, all bool, limit int) ([]*Question, error)
+	// TalkReplies lists every reply in a talk, oldest first: the approved
+	// ones, and with all the pending and rejected ones too.
+	TalkReplies(ctx context.Context, eventID, talkID int64, all bool) ([]*Reply, error)
 }
 
 // AuditStore keeps the audit log: the changes staff and koe itself made,

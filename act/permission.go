@@ -48,6 +48,9 @@ const (
 	// Present: highlight a question on the screen, mark it answered;
 	// prepare, open and close the talk's polls.
 	Present Action = "present"
+	// Export: download the event's or a talk's questions, polls and
+	// reactions (held, rejected and hidden ones too: Moderate).
+	Export Action = "export"
 	// Ingest: store posts a social feed's source delivered (koe itself:
 	// the runner, and a webhook once its signature holds).
 	Ingest Action = "ingest"
@@ -72,6 +75,7 @@ var permissions = map[Action][]koe.Role{
 	Reply:          {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleParticipant, koe.RoleSystem},
 	Moderate:       {koe.RoleOwner, koe.RoleModerator, koe.RoleSystem},
 	Present:        {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
+	Export:         {koe.RoleOwner, koe.RoleModerator, koe.RolePresenter, koe.RoleSystem},
 	Ingest:         {koe.RoleSystem},
 }
 

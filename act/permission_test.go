@@ -106,6 +106,12 @@ func TestPermissions(t *testing.T) {
 			"owner elsewhere": {no, no}, "admin": {no, no}, "owner token": {no, no}, "system": {no, no}, "owner who joined": {ok, ok},
 			"viewer": {no, no}, "viewer elsewhere": {no, no},
 		},
+		Export: {
+			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
+			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {ok, ok}, "presenter of talk 1": {no, no},
+			"owner elsewhere": {no, no}, "admin": {ok, ok}, "owner token": {ok, ok}, "system": {ok, ok}, "owner who joined": {ok, ok},
+			"viewer": {no, no}, "viewer elsewhere": {no, no},
+		},
 		Moderate: {
 			"nobody": {none, none}, "participant": {no, no}, "participant elsewhere": {no, no},
 			"owner": {ok, ok}, "moderator": {ok, ok}, "presenter": {no, no}, "presenter of talk 1": {no, no},

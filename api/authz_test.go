@@ -646,6 +646,17 @@ func authzRows() []authzRow {
 		{"GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/results", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: fmt.Sprintf("%s/polls/%d/results", T(w), w.poll(koe.PollOpen).ID)}
 		}, "401 200 403 200 200 403 200 200 200 403"},
+		// Exports: the event's staff; a limited presenter exports their
+		// talks only (not the event); held items: moderators and owners.
+		{"GET /api/v1/events/{eventID}/export", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/export?format=csv"}
+		}, "401 403 403 200 200 403 200 200 200 403"},
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/export", func(w *authzWorld, c matrixCaller) authzCall {
+			if c == asModerator {
+				return authzCall{method: "GET", path: T(w) + "/export?format=md&all=true"}
+			}
+			return authzCall{method: "GET", path: T(w) + "/export?format=json"}
+		}, "401 403 403 200 200 403 200 200 200 403"},
 		{"GET /api/v1/events/{eventID}/featured", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/featured"}
 		}, "401 200 403 200 200 403 200 200 200 403"},

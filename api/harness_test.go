@@ -123,6 +123,9 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 	return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
 }
 
+// The Markdown export is text, to the document's validator too.
+func init() { openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.PlainBodyDecoder) }
+
 var (
 	requestOptions  = &openapi3filter.Options{AuthenticationFunc: authenticate, MultiError: true}
 	responseOptions = &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}

@@ -178,6 +178,10 @@ func (s *Server) routes() http.Handler {
 	handle("PUT /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/vote", s.vote)
 	handle("GET /api/v1/events/{eventID}/talks/{talkID}/polls/{pollID}/results", s.pollResults)
 
+	// Exports: the event's or a talk's questions, polls and reactions.
+	handle("GET /api/v1/events/{eventID}/export", s.exportEvent)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/export", s.exportTalk)
+
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket
 	handle("GET /api/v1/events/{eventID}/sse", s.sse)   // Server-Sent Events

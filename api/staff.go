@@ -325,20 +325,11 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, eventID int64) er
 	_ = cw.Write([]string{"id", "at", "type", "event_id", "talk_id", "actor_kind", "account_id", "login", "display_name", "via", "addr", "before", "after"})
 	for _, e := range entries {
 		_ = cw.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339Nano), string(e.Type), strconv.FormatInt(e.EventID, 10), strconv.FormatInt(e.TalkID, 10),
-			string(e.Actor.Kind), strconv.FormatInt(e.Actor.AccountID, 10), csvSafe(e.Actor.Login), csvSafe(e.Actor.DisplayName), e.Actor.Via, e.Actor.Addr,
-			csvSafe(string(e.Before)), csvSafe(string(e.After))})
+			string(e.Actor.Kind), strconv.FormatInt(e.Actor.AccountID, 10), act.CSVCell(e.Actor.Login), act.CSVCell(e.Actor.DisplayName), e.Actor.Via, e.Actor.Addr,
+			act.CSVCell(string(e.Before)), act.CSVCell(string(e.After))})
 	}
 	cw.Flush()
 	return nil
-}
-
-// csvSafe keeps a spreadsheet from reading a field as a formula (a
-// display name of "=HYPERLINK(…)"): such a field gets a leading quote.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }
 
 // auditFilter reads an audit request's query.

@@ -21,6 +21,7 @@
 //	        audience subscribers: overlay_p99_ms, overlay_missing
 //	polls   concurrent voters changing their votes in one poll: poll_votes_per_s,
 //	        poll_votes_lost
+//	export  a talk of 1,000 questions exported in each format: export_p99_ms
 //
 // --url may list several replicas of one koe (scaled mode), separated by
 // commas: the event, talk and seed questions are created on the first;
@@ -56,6 +57,7 @@ scenarios:
   reactions   taps as fast as the server takes them while subscribers watch the summed windows
   overlay     highlights reaching overlay clients while an audience follows the talk
   polls       voters voting and changing their votes in one poll, and the exactness of its results
+  export      a talk of 1,000 questions exported as Markdown, CSV and JSON
 
 Run "koe bench <scenario> -h" for the scenario's flags.
 `
@@ -81,6 +83,7 @@ func Main(args []string) int {
 		"reactions":  runReactions,
 		"overlay":    runOverlay,
 		"polls":      runPolls,
+		"export":     runExport,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

@@ -3,6 +3,7 @@
 //	koe serve     run the server
 //	koe migrate   bring the database schema up to date
 //	koe seed      fill a demo event with talks and questions
+//	koe export    write an event's or a talk's questions, polls and reactions
 //	koe bench     load-test a koe server (see bench/)
 //	koe scorer    serve the learned moderation scorer over HTTP
 //	koe version   print the version
@@ -28,6 +29,7 @@ Usage:
   koe serve   [flags]   run the server (koe serve -h for flags and KOE_* variables)
   koe migrate [flags]   bring the database schema up to date
   koe seed    [flags]   create a demo event with talks and questions
+  koe export  [flags]   write an event's or a talk's export: Markdown, CSV or JSON (koe export -h)
   koe bench   SCENARIO  load-test a koe server (koe bench -h)
   koe scorer  [flags]   serve the learned moderation scorer over HTTP (koe scorer -h)
   koe version           print version and commit
@@ -46,6 +48,8 @@ func main() {
 		err = migrate(os.Args[2:])
 	case "seed":
 		err = seed(os.Args[2:])
+	case "export":
+		err = export(os.Args[2:])
 	case "bench":
 		os.Exit(bench.Main(os.Args[2:]))
 	case "scorer":

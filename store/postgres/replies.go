@@ -127,6 +127,42 @@ func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64, 
 	return replies, nil
 }
 
+// TalkQuestions implements koe.Store.
+func (s *Store) TalkQuestions(ctx context.Context, eventID, talkID int64, all bool, limit int) ([]*koe.Question, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+questionColumns+` FROM questions q
+		WHERE q.event_id = $2 AND q.talk_id = $3 AND ($4 OR q.status = 'approved' AND NOT q.hidden)
+		ORDER BY q.id LIMIT $5`,
+		0, eventID, talkID, all, limit)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("talk questions: %w", err))
+	}
+	qs, err := collect(rows, scanQuestion)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("talk questions: %w", err))
+	}
+	return qs, nil
+}
+
+// TalkReplies implements koe.Store.
+func (s *Store) TalkReplies(ctx context.Context, eventID, talkID int64, all bool) ([]*koe.Reply, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+replyColumns+` FROM replies WHERE event_id = $1 AND talk_id = $2 AND (status = 'approved' OR $3) ORDER BY id`,
+		eventID, talkID, all)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("talk replies: %w", err))
+	}
+	replies, err := collect(rows, scanReply)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("talk replies: %w", err))
+	}
+	return replies, nil
+}
+
 func scanReply(row pgx.Row) (*koe.Reply, error) {
 	var r koe.Reply
 	var author *int64

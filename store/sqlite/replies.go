@@ -109,6 +109,38 @@ func (s *Store) Replies(ctx context.Context, eventID, talkID, questionID int64, 
 	return replies, nil
 }
 
+// TalkQuestions implements koe.Store.
+func (s *Store) TalkQuestions(ctx context.Context, eventID, talkID int64, all bool, limit int) ([]*koe.Question, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+questionColumns+` FROM questions q
+		WHERE q.event_id = ?2 AND q.talk_id = ?3 AND (?4 OR q.status = 'approved' AND q.hidden = 0)
+		ORDER BY q.id LIMIT ?5`,
+		0, eventID, talkID, all, limit)
+	if err != nil {
+		return nil, fmt.Errorf("talk questions: %w", err)
+	}
+	qs, err := collect(rows, scanQuestion)
+	if err != nil {
+		return nil, fmt.Errorf("talk questions: %w", err)
+	}
+	return qs, nil
+}
+
+// TalkReplies implements koe.Store.
+func (s *Store) TalkReplies(ctx context.Context, eventID, talkID int64, all bool) ([]*koe.Reply, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+replyColumns+` FROM replies WHERE event_id = ? AND talk_id = ? AND (status = 'approved' OR ?) ORDER BY id`,
+		eventID, talkID, all)
+	if err != nil {
+		return nil, fmt.Errorf("talk replies: %w", err)
+	}
+	replies, err := collect(rows, scanReply)
+	if err != nil {
+		return nil, fmt.Errorf("talk replies: %w", err)
+	}
+	return replies, nil
+}
+
 const replyColumns = `id, event_id, talk_id, question_id, participant_id, staff, author_name, body, status, created_at`
 
 func scanReply(row scanner) (*koe.Reply, error) {

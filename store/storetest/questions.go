@@ -449,3 +449,54 @@ func testReplies(t *testing.T, s koe.Store) {
 		t.Errorf("failed replies were counted: %+v, %v", read, err)
 	}
 }
+
+// testTalkQuestions: an export's reads list a talk's questions and
+// replies oldest first, the shown ones only unless all.
+func testTalkQuestions(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	sc, other := newScene(t, s, "talk-questions"), newScene(t, s, "talk-questions-other")
+	shown := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.p.ID, Body: "Shown?"}
+	must(t, "CreateQuestion", s.CreateQuestion(ctx, shown, nil))
+	hidden := &koe.Question{EventID: sc.event.ID, TalkID: sc.talk.ID, ParticipantID: sc.p.ID, Body: "Hidden?"}
+	must(t, "CreateQuestion", s.CreateQuestion(ctx, hidden, nil))
+	_, err := s.UpdateQuestion(ctx, sc.event.ID, sc.talk.ID, hidden.ID, koe.QuestionUpdate{Hidden: ptr(true)})
+	must(t, "UpdateQuestion(hide)", err)
+	held, _ := pending(t, s, sc, sc.p, "Held?")
+	must(t, "CreateQuestion(other talk)", s.CreateQuestion(ctx, &koe.Question{EventID: other.event.ID, TalkID: other.talk.ID, ParticipantID: other.p.ID, Body: "Elsewhere"}, nil))
+	_, err = s.CreateReply(ctx, &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: shown.ID, Staff: true, Body: "Yes"}, nil)
+	must(t, "CreateReply", err)
+	_, err = s.CreateReply(ctx, &koe.Reply{EventID: sc.event.ID, TalkID: sc.talk.ID, QuestionID: shown.ID, ParticipantID: sc.p.ID, Body: "Held reply",
+		Status: koe.StatusPending}, nil)
+	must(t, "CreateReply(pending)", err)
+	ids := func(qs []*koe.Question) []int64 {
+		var out []int64
+		for _, q := range qs {
+			out = append(out, q.ID)
+		}
+		return out
+	}
+	got, err := s.TalkQuestions(ctx, sc.event.ID, sc.talk.ID, false, 100)
+	must(t, "TalkQuestions", err)
+	if fmt.Sprint(ids(got)) != fmt.Sprint([]int64{shown.ID}) {
+		t.Errorf("shown questions %v, want [%d]", ids(got), shown.ID)
+	}
+	got, err = s.TalkQuestions(ctx, sc.event.ID, sc.talk.ID, true, 100)
+	must(t, "TalkQuestions(all)", err)
+	if fmt.Sprint(ids(got)) != fmt.Sprint([]int64{shown.ID, hidden.ID, held.ID}) {
+		t.Errorf("all questions %v", ids(got))
+	}
+	if got, err = s.TalkQuestions(ctx, sc.event.ID, sc.talk.ID, true, 2); err != nil || len(got) != 2 {
+		t.Errorf("TalkQuestions(limit 2) = %d, %v", len(got), err)
+	}
+	if got, err = s.TalkQuestions(ctx, other.event.ID, sc.talk.ID, true, 100); err != nil || len(got) != 0 {
+		t.Errorf("a talk's questions through another event: %v %v", ids(got), err)
+	}
+	replies, err := s.TalkReplies(ctx, sc.event.ID, sc.talk.ID, false)
+	must(t, "TalkReplies", err)
+	if len(replies) != 1 || replies[0].Body != "Yes" {
+		t.Errorf("shown replies %+v", replies)
+	}
+	if replies, err = s.TalkReplies(ctx, sc.event.ID, sc.talk.ID, true); err != nil || len(replies) != 2 || replies[1].Status != koe.StatusPending {
+		t.Errorf("all replies %+v %v", replies, err)
+	}
+}

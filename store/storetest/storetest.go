@@ -89,6 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"Polls", testPolls},
 		{"ExactVotes", testExactVotes},
 		{"PollAnswers", testPollAnswers},
+		{"TalkQuestions", testTalkQuestions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

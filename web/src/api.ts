@@ -7,7 +7,7 @@ import type {
   ReviewList, SecondFactor, SetupStatus, CreatedSource, EngageAction, ItemStatus, Post, PostList, Source, SourceInput,
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
   CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput, SlackConnection, SlackInput, SlackLink, SlackSettings,
-  ReactionCounts, ScreenLink, Viewer, Poll, PollView, PollResults, Vote, Ballot, NewPoll, PollPatch,
+  ReactionCounts, ScreenLink, Viewer, Poll, PollView, PollResults, Vote, Ballot, NewPoll, PollPatch, ExportFormat,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -289,6 +289,16 @@ export const api = {
     request<ScreenLink>('POST', `${ev(eventID)}/screen-links`, body),
   rotateScreenLink: (eventID: number, id: number) => request<ScreenLink>('POST', `${ev(eventID)}/screen-links/${id}/secret`),
   deleteScreenLink: (eventID: number, id: number) => request<void>('DELETE', `${ev(eventID)}/screen-links/${id}`),
+  /**
+   * The URL of an export (F22) for a plain link (<a href download>): the browser's staff cookie
+   * authenticates the GET and the answer is an attachment. talkID null: the whole event.
+   * all: held, rejected and hidden items too (moderators and owners; 403 otherwise).
+   */
+  exportURL: (eventID: number, talkID: number | null, format: ExportFormat, all = false) => {
+    const p = new URLSearchParams({ format });
+    if (all) p.set('all', 'true');
+    return `${ev(eventID)}${talkID === null ? '' : `/talks/${talkID}`}/export?${p}`;
+  },
   /** A talk's polls: staff get drafts too; results null while hidden from the caller. */
   polls: (eventID: number, talkID: number) => request<{ polls: PollView[] }>('GET', `${ev(eventID)}/talks/${talkID}/polls`),
   createPoll: (eventID: number, talkID: number, body: NewPoll) => request<Poll>('POST', `${ev(eventID)}/talks/${talkID}/polls`, body),

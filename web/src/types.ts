@@ -737,3 +737,8 @@ export interface PollPatch {
   revealed?: boolean;
   state?: 'open' | 'closed';
 }
+
+// Export (F22; act/export.go): GET /api/v1/events/{id}[/talks/{talk}]/export?format=…[&all=true].
+
+/** csv: one row per question, UTF-8 with a BOM (Excel opens Japanese right); json: everything; md: for speakers (unanswered first, likes, replies, polls). */
+export type ExportFormat = 'csv' | 'json' | 'md';

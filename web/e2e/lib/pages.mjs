@@ -54,16 +54,16 @@ export function pageHelpers({ browser, base, passwords = {}, clipboard = false, 
       await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
     },
 
-    /** axe-core's serious and critical violations in the page, one line each, with the page's URL. */
-    async audit(page) {
+    /** axe-core's serious and critical violations in the page (or the part a selector names), one line each, with the page's URL. */
+    async audit(page, selector = '') {
       const src = axeSource ?? (installedAxe ??= readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8'));
-      const found = await page.evaluate(async (src) => {
+      const found = await page.evaluate(async ({ src, selector }) => {
         if (!window.axe) (0, eval)(src); // eslint-disable-line no-eval
-        const r = await window.axe.run(document);
+        const r = await window.axe.run(selector ? document.querySelector(selector) : document);
         return r.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
           .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      }, src);
+      }, { src, selector });
       return found.map((f) => `${page.url()} ${f}`);
     },
 

@@ -1161,6 +1161,23 @@ export const en = {
   pollAdminReviewAnswer: 'Poll answer',
   pollAdminShowResults: 'Results',
   // (end of pollAdmin keys)
+
+  // Export (keys export…)
+  exportButton: 'Export',
+  exportTalkTitle: 'Export this talk',
+  exportEventTitle: 'Export the whole event',
+  exportTalkLead: 'Download this talk’s questions as a file.',
+  exportEventLead: 'Download the questions of every talk in one file.',
+  exportMd: 'Markdown',
+  exportMdHint: 'For the speakers: unanswered questions first, with likes, replies, poll results and reactions.',
+  exportCsv: 'CSV',
+  exportCsvHint: 'For spreadsheets: one row per question; Excel opens the Japanese text correctly.',
+  exportJson: 'JSON',
+  exportJsonHint: 'Everything, for scripts and other tools.',
+  exportAll: 'Include held, rejected and hidden items',
+  exportAllHint: 'For the organizers’ records. Leave it off for files you hand to speakers.',
+  exportWithAll: 'With held, rejected and hidden items.',
+  // (end of export keys)
 } satisfies Record<string, Msg>;
 
 export type Key = keyof typeof en;

@@ -1145,4 +1145,21 @@ export const ja: Record<Key, Msg> = {
   pollAdminReviewAnswer: 'アンケートの回答',
   pollAdminShowResults: '結果',
   // (end of pollAdmin keys)
+
+  // Export (keys export…)
+  exportButton: 'エクスポート',
+  exportTalkTitle: 'このトークをエクスポート',
+  exportEventTitle: 'イベント全体をエクスポート',
+  exportTalkLead: 'このトークの質問をファイルでダウンロードします。',
+  exportEventLead: 'すべてのトークの質問を 1 つのファイルでダウンロードします。',
+  exportMd: 'Markdown',
+  exportMdHint: '登壇者向け。未回答の質問を先頭に、いいね数・返信・アンケート結果・リアクションをまとめます。',
+  exportCsv: 'CSV',
+  exportCsvHint: '表計算ソフト向け。質問ごとに 1 行です。Excel で開いても日本語は文字化けしません。',
+  exportJson: 'JSON',
+  exportJsonHint: 'すべてのデータを含みます。スクリプトや他のツールでの利用向けです。',
+  exportAll: '保留・却下・非表示の項目も含める',
+  exportAllHint: '運営の記録用です。登壇者に渡すファイルではオフのままにしてください。',
+  exportWithAll: '保留・却下・非表示の項目を含みます。',
+  // (end of export keys)
 };

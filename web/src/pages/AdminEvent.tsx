@@ -9,6 +9,7 @@ import { countChars, maxQuestion } from '../state/text';
 import type { EventRole, Question, Talk } from '../types';
 import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chrome';
 import { errorText } from '../ui/errors';
+import { ExportMenu, exportRights } from '../ui/exportmenu';
 import { fmtDateTime } from '../ui/format';
 import { useNow, useTitle } from '../ui/hooks';
 import { PhaseBadge, QuestionCard, Tabs, TalkMeta } from '../ui/qa';
@@ -87,6 +88,7 @@ export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: numb
 
 function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?: number; role: EventRole; limit: number[] }) {
   const can = caps(role);
+  const mayExport = exportRights(role, limit);
   const now = useNow();
   const { live, prog, programme, status, error } = useEventLive(eventID);
   const event = programme.event;
@@ -187,6 +189,7 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                   </div>
                 )}
                 {limit.length > 0 && <p class="muted small">{t('presenterLimited')}</p>}
+                {mayExport.event && <ExportMenu eventID={eventID} talkID={null} mayAll={mayExport.all} variant="inline" />}
                 {can.manage && (
                 <details class="settings">
                   <summary>{t('editEvent')}</summary>
@@ -316,6 +319,7 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz, can }: { e
           <a class="btn btn-small btn-ghost" href={`/e/${eventID}/t/${talkID}`}>
             {t('audienceView')}
           </a>
+          <ExportMenu eventID={eventID} talkID={talkID} mayAll={can.moderate} />
         </div>
       </div>
       {!talk.qa_open && <Notice kind="warn">{t('qaClosedBanner')}</Notice>}
