@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -236,17 +237,17 @@ func (a *Actions) deliveriesConsumer() outbox.Consumer {
 					hooks[c.EventID] = list
 				}
 				for _, ev := range evs {
+					wants := func(w *koe.Webhook) bool { return w.Wants(ev) }
 					data := c.Data
+					if ev == koe.HookPollClosed && slices.ContainsFunc(list, wants) {
+						if data, err = a.closedPoll(ctx, c); err != nil { // once, for every webhook that wants it
+							return err
+						}
+					}
 					for _, w := range list {
-						if !w.Wants(ev) {
-							continue
+						if wants(w) {
+							ds = append(ds, hookDelivery(w, c.Pos.String()+"-"+string(ev), string(ev), c.At, data, a.now()))
 						}
-						if ev == koe.HookPollClosed && string(data) == string(c.Data) {
-							if data, err = a.closedPoll(ctx, c); err != nil {
-								return err
-							}
-						}
-						ds = append(ds, hookDelivery(w, c.Pos.String()+"-"+string(ev), string(ev), c.At, data, a.now()))
 					}
 				}
 			}

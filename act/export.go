@@ -42,6 +42,17 @@ func ParseExportFormat(s string) (ExportFormat, error) {
 	return "", koe.Invalid("format", koe.ReasonFormat, 0, `format must be "csv", "json" or "md"`)
 }
 
+// parseExportAll reads an export's all: "true", or "false" and "" for no.
+func parseExportAll(s string) (bool, error) {
+	switch s {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, koe.Invalid("all", koe.ReasonFormat, 0, `all must be "true" or "false"`)
+}
+
 // ExportData is an export's content; its JSON is the JSON export.
 type ExportData struct {
 	Event ExportEvent `json:"event"`
@@ -119,16 +130,12 @@ func (a *Actions) Export(ctx context.Context, eventID, talkID int64, in ExportQu
 	if f, err = ParseExportFormat(in.Format); err != nil {
 		return nil, "", "", err
 	}
-	all := false
-	switch in.All {
-	case "", "false":
-	case "true":
-		if !a.may(p, Moderate, eventID, talkID) {
-			return nil, "", "", koe.Errorf(koe.EFORBIDDEN, "only moderators and owners can export held, rejected and hidden items")
-		}
-		all = true
-	default:
-		return nil, "", "", koe.Invalid("all", koe.ReasonFormat, 0, `all must be "true" or "false"`)
+	all, err := parseExportAll(in.All)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if all && !a.may(p, Moderate, eventID, talkID) {
+		return nil, "", "", koe.Errorf(koe.EFORBIDDEN, "only moderators and owners can export held, rejected and hidden items")
 	}
 	x, err := a.export(ctx, eventID, talkID, all)
 	if err != nil {

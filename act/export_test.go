@@ -138,3 +138,21 @@ func TestParseExportFormat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzExportQuery: an export's query parameters are read one way: a
+// format of the three, all "true" or "false" (or none), anything else an
+// invalid_argument on its field.
+func FuzzExportQuery(f *testing.F) {
+	for _, s := range []string{"", "md", "csv", "json", "true", "false", "CSV", "yes", "md\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, err := ParseExportFormat(s); err == nil && string(got) != s && s != "" || err != nil && koe.ErrorCode(err) != koe.EINVALID {
+			t.Fatalf("format %q: %q %v", s, got, err)
+		}
+		all, err := parseExportAll(s)
+		if err == nil && all != (s == "true") || err != nil && (s == "" || s == "true" || s == "false" || koe.ErrorCode(err) != koe.EINVALID) {
+			t.Fatalf("all %q: %v %v", s, all, err)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -328,5 +329,34 @@ func TestWordCloudPoll(t *testing.T) {
 	}
 	if countsOf(&res)["オブザーバビリティ"] != 1 || res.Voters != 5 {
 		t.Errorf("after the approval: %+v", res)
+	}
+}
+
+// TestPollWebhooks: opening a poll sends poll.opened, closing it
+// poll.closed with the poll and its results.
+func TestPollWebhooks(t *testing.T) {
+	h := newHarness(t)
+	runDeliveries(h)
+	rc := newReceiver(t)
+	e, tk := h.setup()
+	w := createWebhook(t, h.staff, e.ID, rc.srv.URL+"/koe", koe.HookPollOpened, koe.HookPollClosed)
+	rc.set(w.Secret, nil)
+	p := h.createPoll(e.ID, tk.ID, map[string]any{"kind": "rating", "question": "How was it?"})
+	h.setPoll(e.ID, tk.ID, p.ID, map[string]any{"state": "open"})
+	voter, _ := h.join(e.JoinCode, "Ada")
+	voter.put(pollPath(e.ID, tk.ID, p.ID)+"/vote", map[string]any{"rating": 4}).want(t, 200, "")
+	h.setPoll(e.ID, tk.ID, p.ID, map[string]any{"state": "closed"})
+	eventually(t, "poll.opened and poll.closed delivered", func() bool {
+		return slices.Equal(rc.events(t), []string{"poll.opened", "poll.closed"})
+	})
+	rc.mu.Lock()
+	closed := rc.got[1].env.Data
+	rc.mu.Unlock()
+	var data struct {
+		Poll    koe.Poll        `json:"poll"`
+		Results koe.PollResults `json:"results"`
+	}
+	if err := json.Unmarshal(closed, &data); err != nil || data.Poll.State != koe.PollClosed || data.Results.Voters != 1 || countsOf(&data.Results)["4"] != 1 {
+		t.Errorf("poll.closed data %s (%v)", closed, err)
 	}
 }

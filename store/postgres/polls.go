@@ -88,16 +88,11 @@ func (s *Store) Polls(ctx context.Context, eventID, talkID int64) ([]*koe.Poll, 
 	if err != nil {
 		return nil, s.fail(fmt.Errorf("polls: %w", err))
 	}
-	defer rows.Close()
-	polls := []*koe.Poll{}
-	for rows.Next() {
-		p, err := scanPoll(rows)
-		if err != nil {
-			return nil, s.fail(fmt.Errorf("polls: %w", err))
-		}
-		polls = append(polls, p)
+	polls, err := collect(rows, scanPoll)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("polls: %w", err))
 	}
-	return polls, s.fail(rows.Err())
+	return polls, nil
 }
 
 // Poll implements koe.Store.
@@ -190,7 +185,7 @@ func closeOpenPolls(ctx context.Context, tx pgx.Tx, talkID, pollID int64, now ti
 	if err != nil {
 		return nil, fmt.Errorf("open polls: %w", err)
 	}
-	open, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*koe.Poll, error) { return scanPoll(r) })
+	open, err := collect(rows, scanPoll)
 	if err != nil {
 		return nil, fmt.Errorf("open polls: %w", err)
 	}

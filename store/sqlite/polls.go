@@ -59,7 +59,7 @@ func prepareVotes(ctx context.Context, wdb, rdb *sql.DB) (*voteStmts, error) {
 		return st
 	}
 	v.bump = prepare(wdb, `UPDATE polls SET tally_version = tally_version + 1
-		WHERE id = ? AND event_id = ? AND talk_id = ? AND state = 'open' RETURNING tally_version`)
+		WHERE id = ? AND event_id = ? AND talk_id = ? AND state = 'open'`)
 	v.dropTallies = prepare(wdb, `DELETE FROM poll_tallies WHERE poll_id = ? AND participant_id = ?`)
 	v.dropVote = prepare(wdb, `DELETE FROM poll_votes WHERE poll_id = ? AND participant_id = ?`)
 	v.insertVote = prepare(wdb, `INSERT INTO poll_votes (poll_id, participant_id, keys, text, status, updated_at)
@@ -128,16 +128,11 @@ func (s *Store) Polls(ctx context.Context, eventID, talkID int64) ([]*koe.Poll, 
 	if err != nil {
 		return nil, fmt.Errorf("polls: %w", err)
 	}
-	defer rows.Close()
-	polls := []*koe.Poll{}
-	for rows.Next() {
-		p, err := scanPoll(rows)
-		if err != nil {
-			return nil, fmt.Errorf("polls: %w", err)
-		}
-		polls = append(polls, p)
+	polls, err := collect(rows, scanPoll)
+	if err != nil {
+		return nil, fmt.Errorf("polls: %w", err)
 	}
-	return polls, rows.Err()
+	return polls, nil
 }
 
 // Poll implements koe.Store.
@@ -207,18 +202,9 @@ func (s *Store) closeOpenPolls(tx *txn, o koe.Origin, talkID, pollID int64, now 
 	if err != nil {
 		return nil, fmt.Errorf("open polls: %w", err)
 	}
-	var open []*koe.Poll
-	for rows.Next() {
-		p, err := scanPoll(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("open polls: %w", err)
-		}
-		open = append(open, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	open, err := collect(rows, scanPoll)
+	if err != nil {
+		return nil, fmt.Errorf("open polls: %w", err)
 	}
 	closed := koe.PollClosed
 	var changes []koe.Change
@@ -264,13 +250,12 @@ func (s *Store) CastVote(ctx context.Context, v *koe.Vote, rev *koe.Review) erro
 	err := s.writer.do(ctx, func(tx *txn) error {
 		// The poll's row orders its votes: its tally version is bumped
 		// first, and only while it is open.
-		var version int64
-		err := tx.Stmt(s.votes.bump).QueryRow(v.PollID, v.EventID, v.TalkID).Scan(&version)
-		if err == sql.ErrNoRows {
-			return pollNotOpen(tx, v.PollID)
-		}
+		r, err := tx.Stmt(s.votes.bump).Exec(v.PollID, v.EventID, v.TalkID)
 		if err != nil {
 			return fmt.Errorf("poll tally version: %w", err)
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			return pollNotOpen(tx, v.PollID)
 		}
 		for _, st := range []*sql.Stmt{s.votes.dropTallies, s.votes.dropVote} {
 			if _, err := tx.Stmt(st).Exec(v.PollID, v.ParticipantID); err != nil {
