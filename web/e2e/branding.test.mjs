@@ -200,7 +200,10 @@ describe('event branding', () => {
       }
       assert.equal(await band.evaluate((el) => getComputedStyle(el).borderBottomColor), accentRGB);
       const primary = page.locator('.btn-primary').first();
-      assert.equal(await primary.evaluate((el) => getComputedStyle(el).backgroundColor), accentRGB);
+      // Buttons ease their background over 0.15 s: read it once the accent has come in.
+      const background = () => primary.evaluate((el) => getComputedStyle(el).backgroundColor);
+      await until('the button to wear the accent', async () => (await background()) === accentRGB, 2_000).catch(() => {});
+      assert.equal(await background(), accentRGB);
       assert.equal(await primary.evaluate((el) => getComputedStyle(el).color), 'rgb(255, 255, 255)');
       // The logo sits under the header, wholly on the phone's screen.
       const box = await page.locator('.brand-logo').boundingBox();
