@@ -43,6 +43,7 @@ const (
 	EventUpdated    ChangeType = "event.updated"    // *Event
 	TalkCreated     ChangeType = "talk.created"     // *Talk
 	TalkUpdated     ChangeType = "talk.updated"     // *Talk
+	TalkDeleted     ChangeType = "talk.deleted"     // *Talk (as it was): gone from the imported schedule
 	QuestionCreated ChangeType = "question.created" // *Question, viewer fields false
 	QuestionUpdated ChangeType = "question.updated" // *Question, viewer fields false
 	QuestionLikes   ChangeType = "question.likes"   // LikeCount

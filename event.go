@@ -117,13 +117,20 @@ type EventSettings struct {
 	// ReactionPalette; empty for none, nil (left out) for
 	// DefaultReactions.
 	Reactions []string `json:"reactions"`
+	// QASchedule opens and closes talks' Q&A by their times; nil (left
+	// out) for DefaultQASchedule.
+	QASchedule *QASchedule `json:"qa_schedule,omitempty"`
 }
 
 // WithDefaults returns the settings with what was left out filled in:
-// post moderation, the default reactions.
+// post moderation, the default reactions, the Q&A schedule's defaults.
 func (s EventSettings) WithDefaults() EventSettings {
 	if s.Moderation == "" {
 		s.Moderation = PostModeration
+	}
+	if s.QASchedule == nil {
+		d := DefaultQASchedule
+		s.QASchedule = &d
 	}
 	if s.Reactions == nil {
 		s.Reactions = slices.Clone(DefaultReactions)
@@ -243,14 +250,27 @@ func (u EventUpdate) Apply(e *Event) bool {
 
 // Talk is a session inside an event, with its own Q&A.
 type Talk struct {
-	ID       int64      `json:"id"`
-	EventID  int64      `json:"event_id"`
-	Title    string     `json:"title"`
-	Speaker  string     `json:"speaker"`
-	Track    string     `json:"track"`
+	ID      int64  `json:"id"`
+	EventID int64  `json:"event_id"`
+	Title   string `json:"title"`
+	Speaker string `json:"speaker"`
+	Track   string `json:"track"`
+	// Room is where the talk is given ("" for unknown): a room screen
+	// follows the talks of its room.
+	Room     string     `json:"room"`
+	Language string     `json:"language"`
 	StartsAt *time.Time `json:"starts_at"`
 	EndsAt   *time.Time `json:"ends_at"`
 	QAOpen   bool       `json:"qa_open"`
+	// QAManual says a person opened or closed the Q&A by hand: the
+	// schedule leaves the talk alone until they give it back.
+	QAManual bool `json:"qa_manual"`
+	// SourceID is the talk's id in the imported schedule, "" for a talk
+	// made by hand (imports never touch those).
+	SourceID string `json:"source_id"`
+	// RemovedFromSchedule flags a talk the schedule no longer has but
+	// that has questions, for the organizer to decide.
+	RemovedFromSchedule bool `json:"removed_from_schedule"`
 	// Moderation overrides the event's moderation mode; "" takes it.
 	Moderation ModerationMode `json:"moderation"`
 	// HighlightedQuestionID is the question shown on the big screen, 0 for none.
@@ -265,11 +285,16 @@ type TalkUpdate struct {
 	Title    *string
 	Speaker  *string
 	Track    *string
+	Room     *string
+	Language *string
 	StartsAt **time.Time
 	EndsAt   **time.Time
 	QAOpen   *bool
+	QAManual *bool
 	// Moderation is validated ("" inherits the event's).
 	Moderation *ModerationMode
+	// RemovedFromSchedule is set by imports only.
+	RemovedFromSchedule *bool
 }
 
 // Apply sets the fields of t that u changes and reports whether anything
@@ -291,13 +316,26 @@ func (u TalkUpdate) Apply(t *Talk) bool {
 	if u.EndsAt != nil {
 		t.EndsAt = *u.EndsAt
 	}
+	if u.Room != nil {
+		t.Room = *u.Room
+	}
+	if u.Language != nil {
+		t.Language = *u.Language
+	}
 	if u.QAOpen != nil {
 		t.QAOpen = *u.QAOpen
+	}
+	if u.QAManual != nil {
+		t.QAManual = *u.QAManual
 	}
 	if u.Moderation != nil {
 		t.Moderation = *u.Moderation
 	}
+	if u.RemovedFromSchedule != nil {
+		t.RemovedFromSchedule = *u.RemovedFromSchedule
+	}
 	return t.Moderation != before.Moderation || t.Title != before.Title || t.Speaker != before.Speaker || t.Track != before.Track ||
+		t.Room != before.Room || t.Language != before.Language || t.QAManual != before.QAManual || t.RemovedFromSchedule != before.RemovedFromSchedule ||
 		!sameTime(t.StartsAt, before.StartsAt) || !sameTime(t.EndsAt, before.EndsAt) || t.QAOpen != before.QAOpen
 }
 

@@ -41,6 +41,8 @@ type Store interface {
 	IntegrationStore
 	ScreenStore
 	PollStore
+	ScheduleStore
+	ReportStore
 	Outbox
 }
 

@@ -17,6 +17,8 @@ const (
 	MaxTitleLen       = 200
 	MaxSpeakerLen     = 200
 	MaxTrackLen       = 100
+	MaxRoomLen        = 100
+	MaxLanguageLen    = 35
 	MaxSlugLen        = 64
 
 	// MaxCombiningMarks caps the combining marks (Mn, Me, Mc) that may

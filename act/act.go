@@ -121,6 +121,7 @@ type Actions struct {
 	mod        *moderator
 	reactions  *reactions
 	polls      *pollPublisher
+	presence   *presence
 
 	platforms     map[koe.SourceKind]ingest.Platform
 	ingestOpts    ingest.Options
@@ -166,7 +167,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		cfg.Logger = slog.Default()
 	}
 	st := cfg.Store
-	return &Actions{
+	a := &Actions{
 		platforms:     cfg.Platforms,
 		ingestOpts:    cfg.Ingest.Defaults(),
 		ingestMetrics: newIngestMetrics(cfg.Registry),
@@ -194,10 +195,15 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		mod:        newModerator(st, cfg.Now, cfg.Scorers, cfg.Registry),
 		reactions:  newReactions(),
 		polls:      newPollPublisher(),
+		presence:   newPresence(cfg.Now),
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),
-	}, nil
+	}
+	if cfg.Hub != nil {
+		cfg.Hub.OnPresence(a.presence.heard)
+	}
+	return a, nil
 }
 
 // maxSlackReplays bounds the Slack signatures remembered against replays

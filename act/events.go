@@ -42,6 +42,8 @@ type NewTalk struct {
 	Title    string     `json:"title"`
 	Speaker  string     `json:"speaker"`
 	Track    string     `json:"track"`
+	Room     string     `json:"room"`
+	Language string     `json:"language"`
 	StartsAt *time.Time `json:"starts_at"`
 	EndsAt   *time.Time `json:"ends_at"`
 	QAOpen   *bool      `json:"qa_open"`
@@ -55,9 +57,15 @@ type TalkPatch struct {
 	Title    *string             `json:"title"`
 	Speaker  *string             `json:"speaker"`
 	Track    *string             `json:"track"`
+	Room     *string             `json:"room"`
+	Language *string             `json:"language"`
 	StartsAt Optional[time.Time] `json:"starts_at"`
 	EndsAt   Optional[time.Time] `json:"ends_at"`
-	QAOpen   *bool               `json:"qa_open"`
+	// QAOpen changed by a person makes the Q&A theirs (QAManual) unless
+	// the patch says QAManual.
+	QAOpen *bool `json:"qa_open"`
+	// QAManual false gives the talk's Q&A back to the schedule.
+	QAManual *bool `json:"qa_manual"`
 	// Moderation is "post", "pre", or "" for the event's mode.
 	Moderation *string `json:"moderation"`
 }
@@ -166,6 +174,11 @@ func (a *Actions) validateEvent(e *koe.Event) error {
 	}
 	if err := koe.CheckAccent(e.Settings.Accent); err != nil {
 		return err
+	}
+	if q := e.Settings.QASchedule; q != nil {
+		if err := q.Check(); err != nil {
+			return err
+		}
 	}
 	if err := koe.CheckReactions(e.Settings.Reactions); err != nil {
 		return err
@@ -440,6 +453,12 @@ func (a *Actions) CreateTalk(ctx context.Context, eventID int64, in NewTalk) (*k
 	if t.Track, err = koe.CleanLine("track", in.Track, 0, koe.MaxTrackLen); err != nil {
 		return nil, err
 	}
+	if t.Room, err = koe.CleanLine("room", in.Room, 0, koe.MaxRoomLen); err != nil {
+		return nil, err
+	}
+	if t.Language, err = koe.CleanLine("language", in.Language, 0, koe.MaxLanguageLen); err != nil {
+		return nil, err
+	}
 	if err := koe.ValidateSpan(t.StartsAt, t.EndsAt); err != nil {
 		return nil, err
 	}
@@ -458,7 +477,7 @@ func (a *Actions) UpdateTalk(ctx context.Context, eventID, talkID int64, in Talk
 	if err != nil {
 		return nil, err
 	}
-	u := koe.TalkUpdate{StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), QAOpen: in.QAOpen}
+	u := koe.TalkUpdate{StartsAt: storedUpdate(in.StartsAt), EndsAt: storedUpdate(in.EndsAt), QAOpen: in.QAOpen, QAManual: in.QAManual}
 	if in.Moderation != nil {
 		mode, err := koe.ParseModerationMode("moderation", *in.Moderation, true)
 		if err != nil {
@@ -475,6 +494,8 @@ func (a *Actions) UpdateTalk(ctx context.Context, eventID, talkID int64, in Talk
 		{"title", in.Title, &u.Title, 1, koe.MaxTitleLen},
 		{"speaker", in.Speaker, &u.Speaker, 0, koe.MaxSpeakerLen},
 		{"track", in.Track, &u.Track, 0, koe.MaxTrackLen},
+		{"room", in.Room, &u.Room, 0, koe.MaxRoomLen},
+		{"language", in.Language, &u.Language, 0, koe.MaxLanguageLen},
 	} {
 		if f.in == nil {
 			continue
@@ -489,10 +510,25 @@ func (a *Actions) UpdateTalk(ctx context.Context, eventID, talkID int64, in Talk
 	if err != nil {
 		return nil, err
 	}
+	if in.QAOpen != nil && in.QAManual == nil && *in.QAOpen != cur.QAOpen {
+		// A person opened or closed it: theirs, not the schedule's.
+		manual := true
+		u.QAManual = &manual
+	}
 	next := *cur
 	u.Apply(&next)
 	if err := koe.ValidateSpan(next.StartsAt, next.EndsAt); err != nil {
 		return nil, err
+	}
+	if in.QAManual != nil && !*in.QAManual && in.QAOpen == nil {
+		// Given back to the schedule: it decides at once.
+		ev, err := a.store.Event(ctx, eventID)
+		if err != nil {
+			return nil, err
+		}
+		if open, decides := ev.Settings.WithDefaults().QASchedule.QAWanted(&next, a.now()); decides {
+			u.QAOpen = &open
+		}
 	}
 	return a.store.UpdateTalk(ctx, eventID, talkID, u)
 }

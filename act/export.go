@@ -200,10 +200,22 @@ func (a *Actions) exportTalk(ctx context.Context, t *koe.Talk, all bool) (*Expor
 		xt.Questions = append(xt.Questions, &ExportQuestion{ID: q.ID, AuthorName: q.AuthorName, Body: q.Body, Likes: q.Likes,
 			Answered: q.Answered, AnsweredAt: q.AnsweredAt, Hidden: q.Hidden, Status: q.Status, CreatedAt: q.CreatedAt, Replies: rs})
 	}
+	if xt.Polls, err = a.openedPolls(ctx, t); err != nil {
+		return nil, err
+	}
+	if xt.Reactions, err = a.store.Reactions(ctx, t.EventID, t.ID); err != nil {
+		return nil, err
+	}
+	return xt, nil
+}
+
+// openedPolls are the talk's polls that were opened, with their results.
+func (a *Actions) openedPolls(ctx context.Context, t *koe.Talk) ([]ExportPoll, error) {
 	polls, err := a.store.Polls(ctx, t.EventID, t.ID)
 	if err != nil {
 		return nil, err
 	}
+	list := []ExportPoll{}
 	for _, p := range polls {
 		if !p.Public() {
 			continue // a draft was never asked
@@ -212,12 +224,9 @@ func (a *Actions) exportTalk(ctx context.Context, t *koe.Talk, all bool) (*Expor
 		if err != nil {
 			return nil, err
 		}
-		xt.Polls = append(xt.Polls, ExportPoll{Poll: p, Results: res})
+		list = append(list, ExportPoll{Poll: p, Results: res})
 	}
-	if xt.Reactions, err = a.store.Reactions(ctx, t.EventID, t.ID); err != nil {
-		return nil, err
-	}
-	return xt, nil
+	return list, nil
 }
 
 // Render writes the export in format f.

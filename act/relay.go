@@ -60,7 +60,7 @@ func (a *Actions) publish(changes []koe.Change) {
 		switch c.Type {
 		case koe.EventCreated:
 			// Nobody follows an event before it exists.
-		case koe.EventUpdated, koe.TalkCreated:
+		case koe.EventUpdated, koe.TalkCreated, koe.TalkDeleted:
 			a.hub.Publish(realtime.EventStream(c.EventID), m)
 		case koe.TalkUpdated:
 			a.hub.Publish(realtime.TalkStream(c.EventID, c.TalkID, false), m)

@@ -657,6 +657,30 @@ func authzRows() []authzRow {
 			}
 			return authzCall{method: "GET", path: T(w) + "/export?format=json"}
 		}, "401 403 403 200 200 403 200 200 200 403"},
+		// The schedule: owners; rooms: everyone who reads the event;
+		// reports: as exports.
+		{"POST /api/v1/events/{eventID}/schedule/import", func(w *authzWorld, _ matrixCaller) authzCall {
+			schedule := `{"schedule":{"conference":{"title":"C","days":[{"date":"2026-10-10","rooms":{"Hall":[{"id":1,"title":"T","date":"2026-10-10T10:00:00+09:00","duration":"00:30","persons":[]}]}}]}}}`
+			return authzCall{method: "POST", path: E(w) + "/schedule/import", body: map[string]any{"data": schedule, "dry_run": true}}
+		}, forOwners("200")},
+		{"GET /api/v1/events/{eventID}/schedule/source", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/schedule/source"}
+		}, forOwners("404")},
+		{"PUT /api/v1/events/{eventID}/schedule/source", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "PUT", path: E(w) + "/schedule/source", body: map[string]any{"url": "https://schedule.example/c.json", "refresh_minutes": 0}}
+		}, forOwners("200")},
+		{"DELETE /api/v1/events/{eventID}/schedule/source", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "DELETE", path: E(w) + "/schedule/source"}
+		}, forOwners("204")},
+		{"GET /api/v1/events/{eventID}/rooms", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/rooms"}
+		}, "401 200 403 200 200 403 200 200 200 403"},
+		{"GET /api/v1/events/{eventID}/report", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: E(w) + "/report"}
+		}, "401 403 403 200 200 403 200 200 200 403"},
+		{"GET /api/v1/events/{eventID}/talks/{talkID}/report", func(w *authzWorld, _ matrixCaller) authzCall {
+			return authzCall{method: "GET", path: T(w) + "/report"}
+		}, "401 403 403 200 200 403 200 200 200 403"},
 		{"GET /api/v1/events/{eventID}/featured", func(w *authzWorld, _ matrixCaller) authzCall {
 			return authzCall{method: "GET", path: E(w) + "/featured"}
 		}, "401 200 403 200 200 403 200 200 200 403"},

@@ -177,6 +177,11 @@ func withDeliveries(o act.DeliveryOptions) harnessOption {
 	return func(c *harnessConfig) { c.act.Deliveries = o }
 }
 
+// withClock sets the actions' clock (the store keeps its own).
+func withClock(now func() time.Time) harnessOption {
+	return func(c *harnessConfig) { c.act.Now = now }
+}
+
 // withSlack sets the installation's Slack (its API: a slacktest server).
 func withSlack(c act.SlackConfig) harnessOption {
 	return func(h *harnessConfig) { h.act.Slack = c }

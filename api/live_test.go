@@ -54,6 +54,7 @@ var dataSchema = map[string]string{
 	"ban.removed":      "Ban",
 	"talk.created":     "Talk",
 	"talk.updated":     "Talk",
+	"talk.deleted":     "Talk",
 	"event.updated":    "Event",
 	"post.created":     "Post",
 	"post.updated":     "Post",

@@ -1080,6 +1080,13 @@ func TestPropertyEveryOperation(t *testing.T) {
 				if strings.HasSuffix(o.path, "/vote") && m["options"] == nil && r.Status == http.StatusBadRequest {
 					continue
 				}
+				// A schedule is a pretalx or Sessionize document, or a
+				// URL koe can fetch one from: generated ones are not
+				// (400), and an event has no schedule URL until one is
+				// set (404). schedule_test.go imports real ones.
+				if strings.Contains(o.path, "/schedule/") && (r.Status == http.StatusBadRequest || r.Status == http.StatusNotFound) {
+					continue
+				}
 				if r.Status >= 300 && !redirect && r.errorCode() != koe.ECONFLICT {
 					t.Errorf("%s: a request the document accepts was refused: %s", o, r)
 				}
@@ -1417,6 +1424,18 @@ var textSenders = map[string]textSender{
 	},
 	"createTalkRequest.track": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
 		return h.staff, "POST", eventPath(f.event.ID) + "/talks", map[string]any{"title": "Talk", "track": v}
+	},
+	"createTalkRequest.room": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return h.staff, "POST", eventPath(f.event.ID) + "/talks", map[string]any{"title": "Talk", "room": v}
+	},
+	"createTalkRequest.language": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return h.staff, "POST", eventPath(f.event.ID) + "/talks", map[string]any{"title": "Talk", "language": v}
+	},
+	"updateTalkRequest.room": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return h.staff, "PATCH", talkPath(f.event.ID, f.talk.ID), map[string]any{"room": v}
+	},
+	"updateTalkRequest.language": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
+		return h.staff, "PATCH", talkPath(f.event.ID, f.talk.ID), map[string]any{"language": v}
 	},
 	"updateTalkRequest.title": func(h *harness, f propFixture, v string) (*client, string, string, map[string]any) {
 		return h.staff, "PATCH", talkPath(f.event.ID, f.talk.ID), map[string]any{"title": v}

@@ -100,16 +100,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // decodeJSON reads one JSON object into dst: sent as application/json, at
 // most MaxBodyBytes, no unknown fields, nothing after it.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeJSONUpTo(w, r, dst, MaxBodyBytes)
+}
+
+// decodeJSONUpTo is decodeJSON for a body of at most limit bytes.
+func decodeJSONUpTo(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return koe.Errorf(koe.EINVALID, "Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readBody(w, r, limit)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return koe.Errorf(koe.ETOOLARGE, "request body exceeds %d bytes", MaxBodyBytes)
-		}
-		return koe.Errorf(koe.EINVALID, "could not read the request body")
+		return err
 	}
 	return decodeBody(body, dst)
 }

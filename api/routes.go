@@ -181,6 +181,14 @@ func (s *Server) routes() http.Handler {
 	// Exports: the event's or a talk's questions, polls and reactions.
 	handle("GET /api/v1/events/{eventID}/export", s.exportEvent)
 	handle("GET /api/v1/events/{eventID}/talks/{talkID}/export", s.exportTalk)
+	// The schedule (owners), its rooms (everyone), the reports (as exports).
+	handle("POST /api/v1/events/{eventID}/schedule/import", s.importSchedule)
+	handle("GET /api/v1/events/{eventID}/schedule/source", s.getScheduleSource)
+	handle("PUT /api/v1/events/{eventID}/schedule/source", s.setScheduleSource)
+	handle("DELETE /api/v1/events/{eventID}/schedule/source", s.deleteScheduleSource)
+	handle("GET /api/v1/events/{eventID}/rooms", s.listRooms)
+	handle("GET /api/v1/events/{eventID}/report", s.eventReport)
+	handle("GET /api/v1/events/{eventID}/talks/{talkID}/report", s.talkReport)
 
 	// Real-time.
 	handle("GET /api/v1/events/{eventID}/live", s.live) // WebSocket

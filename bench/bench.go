@@ -22,6 +22,7 @@
 //	polls   concurrent voters changing their votes in one poll: poll_votes_per_s,
 //	        poll_votes_lost
 //	export  a talk of 1,000 questions exported in each format: export_p99_ms
+//	import  a 500-talk pretalx schedule imported into new events: import_talks_per_s
 //
 // --url may list several replicas of one koe (scaled mode), separated by
 // commas: the event, talk and seed questions are created on the first;
@@ -58,6 +59,7 @@ scenarios:
   overlay     highlights reaching overlay clients while an audience follows the talk
   polls       voters voting and changing their votes in one poll, and the exactness of its results
   export      a talk of 1,000 questions exported as Markdown, CSV and JSON
+  import      a pretalx schedule of 500 talks imported into new events, again unchanged, then changed
 
 Run "koe bench <scenario> -h" for the scenario's flags.
 `
@@ -84,6 +86,7 @@ func Main(args []string) int {
 		"overlay":    runOverlay,
 		"polls":      runPolls,
 		"export":     runExport,
+		"import":     runImport,
 	}[args[0]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "koe bench: unknown scenario %q\n%s", args[0], usage)

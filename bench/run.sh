@@ -30,7 +30,9 @@
 # poll_votes_per_s, and poll_votes_lost (the results against each voter's
 # last acknowledged vote, 0 when all is well). The export scenario makes a
 # talk of 1,000 questions and exports it 40 times in each format, one at a
-# time (export_p99_ms: request → last byte).
+# time (export_p99_ms: request → last byte). The import scenario imports a
+# pretalx schedule of 500 talks into a new event ten times, one at a time
+# (import_talks_per_s from the median), then again unchanged and changed.
 #
 # The scaled scenario runs fanout, likes and polls (same load as above) against
 # three replicas (BENCH_REPLICAS) in scaled mode, all pinned to CPU 0 with GOMAXPROCS=1 each,
@@ -50,7 +52,7 @@
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay polls export scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay polls export import scaled")
 #   BENCH_TAPS_PER_REQUEST  reactions: taps per request (4: a phone tapping fast sends a quarter second's together)
 #   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
@@ -71,7 +73,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay polls export scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay polls export import scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -339,6 +341,10 @@ for scenario in $scenarios; do
 	export)
 		start_server
 		bench export --url "$url" --token "$token"
+		;;
+	import)
+		start_server
+		bench import --url "$url" --token "$token"
 		;;
 	polls)
 		start_server

@@ -154,6 +154,14 @@ type Hub struct {
 	done     chan struct{} // closed by Shutdown
 	joins    chan struct{} // a subscription began: tell the audience size soon (presenceSoon)
 	wg       sync.WaitGroup
+
+	onPresence atomic.Pointer[func(eventID, talkID int64, connections int)]
+}
+
+// OnPresence makes fn hear every talk's audience (over all replicas) when
+// it is published; fn must not block.
+func (h *Hub) OnPresence(fn func(eventID, talkID int64, connections int)) {
+	h.onPresence.Store(&fn)
 }
 
 // New starts a hub; Shutdown stops it.
@@ -449,6 +457,11 @@ func (h *Hub) publishPresence(last map[StreamID]int) {
 				total = sum
 			}
 			cancel()
+		}
+		if fn := h.onPresence.Load(); fn != nil && n > 0 {
+			if talkID, err := strconv.ParseInt(strings.TrimPrefix(id.Topic, "talk:"), 10, 64); err == nil {
+				(*fn)(id.EventID, talkID, total)
+			}
 		}
 		if prev, ok := last[id]; (ok && prev == total || !ok && total == 0) && !joined[id] || n == 0 {
 			// Unchanged, or followed only elsewhere: replicas with

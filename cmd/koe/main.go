@@ -4,6 +4,7 @@
 //	koe migrate   bring the database schema up to date
 //	koe seed      fill a demo event with talks and questions
 //	koe export    write an event's or a talk's questions, polls and reactions
+//	koe import    import a timetable into an event
 //	koe bench     load-test a koe server (see bench/)
 //	koe scorer    serve the learned moderation scorer over HTTP
 //	koe version   print the version
@@ -30,6 +31,7 @@ Usage:
   koe migrate [flags]   bring the database schema up to date
   koe seed    [flags]   create a demo event with talks and questions
   koe export  [flags]   write an event's or a talk's export: Markdown, CSV or JSON (koe export -h)
+  koe import  [flags]   import a timetable (pretalx/frab, Sessionize) into an event (koe import -h)
   koe bench   SCENARIO  load-test a koe server (koe bench -h)
   koe scorer  [flags]   serve the learned moderation scorer over HTTP (koe scorer -h)
   koe version           print version and commit
@@ -50,6 +52,8 @@ func main() {
 		err = seed(os.Args[2:])
 	case "export":
 		err = export(os.Args[2:])
+	case "import":
+		err = importSchedule(os.Args[2:])
 	case "bench":
 		os.Exit(bench.Main(os.Args[2:]))
 	case "scorer":

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -117,24 +118,20 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	// The social feed's sources run on the replica holding their lease;
-	// draining gives the lease up first, so that another replica takes it
-	// over at once.
-	ingestCtx, stopIngest := context.WithCancel(context.Background())
-	ingestDone := make(chan struct{})
-	go func() {
-		defer close(ingestDone)
-		actions.RunIngest(ingestCtx)
-	}()
-	defer func() { stopIngest(); <-ingestDone }()
-	// The webhooks' deliverer, likewise, on the replica holding its lease.
-	deliverCtx, stopDeliver := context.WithCancel(context.Background())
-	deliverDone := make(chan struct{})
-	go func() {
-		defer close(deliverDone)
-		actions.RunDeliveries(deliverCtx)
-	}()
-	defer func() { stopDeliver(); <-deliverDone }()
+	// The social feed's sources, the webhooks' deliverer and the schedule
+	// run on the replica holding each one's lease; draining gives the
+	// leases up first, so that another replica takes them over at once.
+	// Every replica records its talks' audience peaks.
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	for _, run := range []func(context.Context){actions.RunIngest, actions.RunDeliveries, actions.RunSchedule, actions.RunPresence} {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			run(bgCtx)
+		}()
+	}
+	defer func() { stopBg(); bg.Wait() }()
 	srv := api.New(api.Config{
 		Actions:        actions,
 		Hub:            hub,
@@ -183,9 +180,8 @@ func serve(args []string) error {
 	}
 
 	log.Info("draining", "timeout", cfg.DrainTimeout.String())
-	stopIngest()
-	stopDeliver()
-	<-ingestDone
+	stopBg()
+	bg.Wait()
 	drain, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
 	// Real-time clients are told to go away first (readyz fails from now

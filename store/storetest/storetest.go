@@ -90,6 +90,13 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"ExactVotes", testExactVotes},
 		{"PollAnswers", testPollAnswers},
 		{"TalkQuestions", testTalkQuestions},
+		// schedule: begin
+		{"TalkScheduleFields", testTalkScheduleFields},
+		{"ApplySchedule", testApplySchedule},
+		{"ScheduleSources", testScheduleSources},
+		{"ReportCounts", testReportCounts},
+		{"PresencePeaks", testPresencePeaks},
+		// schedule: end
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
