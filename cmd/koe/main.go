@@ -5,6 +5,8 @@
 //	koe seed      fill a demo event with talks and questions
 //	koe export    write an event's or a talk's questions, polls and reactions
 //	koe import    import a timetable into an event
+//	koe backup    copy the SQLite database while koe serves; koe restore puts one back
+//	koe copy      copy a whole SQLite install into PostgreSQL
 //	koe bench     load-test a koe server (see bench/)
 //	koe scorer    serve the learned moderation scorer over HTTP
 //	koe version   print the version
@@ -32,6 +34,9 @@ Usage:
   koe seed    [flags]   create a demo event with talks and questions
   koe export  [flags]   write an event's or a talk's export: Markdown, CSV or JSON (koe export -h)
   koe import  [flags]   import a timetable (pretalx/frab, Sessionize) into an event (koe import -h)
+  koe backup  [flags]   write a consistent copy of the SQLite database, while koe serves (koe backup -h)
+  koe restore [flags]   put a backup in place of the SQLite database; stop koe first (koe restore -h)
+  koe copy    [flags]   copy a whole SQLite install into an empty PostgreSQL database (koe copy -h)
   koe bench   SCENARIO  load-test a koe server (koe bench -h)
   koe scorer  [flags]   serve the learned moderation scorer over HTTP (koe scorer -h)
   koe version           print version and commit
@@ -54,6 +59,12 @@ func main() {
 		err = export(os.Args[2:])
 	case "import":
 		err = importSchedule(os.Args[2:])
+	case "backup":
+		err = backup(os.Args[2:])
+	case "restore":
+		err = restore(os.Args[2:])
+	case "copy":
+		err = copyToPostgres(os.Args[2:])
 	case "bench":
 		os.Exit(bench.Main(os.Args[2:]))
 	case "scorer":
