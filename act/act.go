@@ -256,3 +256,26 @@ func (a *Actions) limit(ctx context.Context, action string, p koe.Principal) err
 	}
 	return a.limiter.Allow(ctx, action+".ip", p.Addr)
 }
+
+// whileLeading runs run in one process at a time, holding the lease
+// called name, until ctx ends: run gets a context (as koe itself) that
+// ends when the lease is lost or ctx ends, and is called again whenever
+// the lease is taken again.
+func (a *Actions) whileLeading(ctx context.Context, name string, run func(context.Context)) {
+	for ctx.Err() == nil {
+		held, release, err := a.store.Lead(ctx, name)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("cannot take a lease", "lease", name, "error", err)
+				_ = ingest.Wait(ctx, time.Second)
+			}
+			continue
+		}
+		leading, stop := context.WithCancel(held)
+		unhook := context.AfterFunc(ctx, stop)
+		run(koe.NewContext(leading, koe.System))
+		unhook()
+		stop()
+		release()
+	}
+}

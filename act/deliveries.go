@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/koehq/koe"
-	"github.com/koehq/koe/ingest"
 	"github.com/koehq/koe/outbox"
 	"github.com/koehq/koe/slack"
 	"github.com/koehq/koe/webhook"
@@ -296,22 +295,7 @@ func hookDelivery(w *koe.Webhook, key, typ string, at time.Time, data json.RawMe
 // RunDeliveries runs the deliverer in one process at a time, holding the
 // lease "deliverer", until ctx ends.
 func (a *Actions) RunDeliveries(ctx context.Context) {
-	for ctx.Err() == nil {
-		held, release, err := a.store.Lead(ctx, "deliverer")
-		if err != nil {
-			if ctx.Err() == nil {
-				a.log.Warn("cannot take the deliverer lease", "error", err)
-				_ = ingest.Wait(ctx, time.Second)
-			}
-			continue
-		}
-		leading, stop := context.WithCancel(held)
-		unhook := context.AfterFunc(ctx, stop)
-		a.runDeliverer(koe.NewContext(leading, koe.System))
-		unhook()
-		stop()
-		release()
-	}
+	a.whileLeading(ctx, "deliverer", a.runDeliverer)
 }
 
 // runDeliverer tries the due deliveries while ctx (the lease) holds, at

@@ -165,25 +165,10 @@ const (
 // time, holding the lease "ingest", until ctx ends
 // (docs/architecture.md, "Sources and their runner").
 func (a *Actions) RunIngest(ctx context.Context) {
-	for ctx.Err() == nil {
-		held, release, err := a.store.Lead(ctx, "ingest")
-		if err != nil {
-			if ctx.Err() == nil {
-				a.log.Warn("cannot take the ingest lease", "error", err)
-				_ = ingest.Wait(ctx, time.Second)
-			}
-			continue
-		}
+	a.whileLeading(ctx, "ingest", func(ctx context.Context) {
 		a.log.Info("running the social feed's sources")
-		// The lease's context ends when the lease is lost; this one also
-		// when ctx does.
-		leading, stop := context.WithCancel(held)
-		unhook := context.AfterFunc(ctx, stop)
-		a.lead(koe.NewContext(leading, koe.System))
-		unhook()
-		stop()
-		release()
-	}
+		a.lead(ctx)
+	})
 }
 
 // running is a source the lease holder runs.

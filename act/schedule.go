@@ -425,42 +425,19 @@ func (a *Actions) DeleteScheduleSource(ctx context.Context, eventID int64) error
 // RunSchedule runs the schedule in one process at a time, holding the
 // lease "schedule", until ctx ends: every ScheduleEvery, ScheduleTick.
 func (a *Actions) RunSchedule(ctx context.Context) {
-	for ctx.Err() == nil {
-		held, release, err := a.store.Lead(ctx, "schedule")
-		if err != nil {
-			if ctx.Err() == nil {
-				a.log.Warn("cannot take the schedule lease", "error", err)
-				wait(ctx, time.Second)
-			}
-			continue
-		}
-		leading, stop := context.WithCancel(held)
-		unhook := context.AfterFunc(ctx, stop)
+	a.whileLeading(ctx, "schedule", func(ctx context.Context) {
 		t := time.NewTicker(ScheduleEvery)
-		for leading.Err() == nil {
-			if err := a.ScheduleTick(leading); err != nil && leading.Err() == nil {
+		defer t.Stop()
+		for ctx.Err() == nil {
+			if err := a.ScheduleTick(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("schedule", "error", err)
 			}
 			select {
-			case <-leading.Done():
+			case <-ctx.Done():
 			case <-t.C:
 			}
 		}
-		t.Stop()
-		unhook()
-		stop()
-		release()
-	}
-}
-
-// wait sleeps for d or until ctx ends.
-func wait(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	})
 }
 
 // ScheduleTick does the schedule's work due at the actions' clock: it

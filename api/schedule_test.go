@@ -376,9 +376,22 @@ func TestScheduleFollows(t *testing.T) {
 	if open(first) {
 		t.Error("open 11 minutes before")
 	}
+	var list struct {
+		Stream stream `json:"stream"`
+	}
+	h.staff.get(eventPath(e.ID) + "/talks").decode(t, &list)
+	audience, _ := h.join(e.JoinCode, "")
+	live := subscribeWS(t, audience, e.ID, "event", list.Stream.Cursor)
+	if m := live.next(); m.Type != "subscribed" {
+		t.Fatalf("subscribing: %s", m.raw)
+	}
 	tick(-10 * time.Minute)
 	if !open(first) || open(second) {
 		t.Error("10 minutes before the first talk: want only its Q&A open")
+	}
+	// The audience hears it on the event's stream.
+	if m := live.next(); len(m.Events) != 1 || m.Events[0].Type != "talk.updated" || !strings.Contains(string(m.Events[0].Data), `"qa_open":true`) {
+		t.Errorf("on the event stream: %s", m.raw)
 	}
 	tick(44 * time.Minute) // the first ended at :30, closes at :45
 	if !open(first) {
