@@ -8,6 +8,7 @@ import type {
   SignedIn, StaffMember, StaffSession, Talk, TalkList, TokenRole, Whoami,
   CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, WebhookInput, SlackConnection, SlackInput, SlackLink, SlackSettings,
   ReactionCounts, ScreenLink, Viewer, Poll, PollView, PollResults, Vote, Ballot, NewPoll, PollPatch, ExportFormat,
+  ImportPlan, ScheduleSource, RoomList, EventReport, TalkReport,
 } from './types';
 
 /** An API error: the server's {"error":{code,message}}, or a network failure. */
@@ -310,6 +311,18 @@ export const api = {
     request<Vote>('PUT', `${ev(eventID)}/talks/${talkID}/polls/${id}/vote`, ballot),
   pollResults: (eventID: number, talkID: number, id: number) =>
     request<PollResults>('GET', `${ev(eventID)}/talks/${talkID}/polls/${id}/results`),
+  /** Imports a schedule (pretalx/frab or Sessionize JSON as text, or a URL koe fetches); dry_run only says what it would do. */
+  importSchedule: (eventID: number, body: ({ data: string } | { url: string }) & { dry_run: boolean }) =>
+    request<ImportPlan>('POST', `${ev(eventID)}/schedule/import`, body),
+  /** The event's schedule URL; 404 (ApiError) when it has none. */
+  scheduleSource: (eventID: number) => request<ScheduleSource>('GET', `${ev(eventID)}/schedule/source`),
+  setScheduleSource: (eventID: number, body: { url: string; refresh_minutes: number }) =>
+    request<ScheduleSource>('PUT', `${ev(eventID)}/schedule/source`, body),
+  deleteScheduleSource: (eventID: number) => request<void>('DELETE', `${ev(eventID)}/schedule/source`),
+  /** Every room and the talk its screen shows now. */
+  rooms: (eventID: number) => request<RoomList>('GET', `${ev(eventID)}/rooms`),
+  eventReport: (eventID: number) => request<EventReport>('GET', `${ev(eventID)}/report`),
+  talkReport: (eventID: number, talkID: number) => request<TalkReport>('GET', `${ev(eventID)}/talks/${talkID}/report`),
   /** Which event and kind the viewer key (setViewerKey) is for. */
   viewer: () => request<Viewer>('GET', '/api/v1/viewer'),
 };

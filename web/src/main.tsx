@@ -9,6 +9,7 @@ import { OverlayLoading } from './ui/overlayshell';
 import { onLinkClick, usePath } from './ui/router';
 import { Toasts } from './ui/toast';
 import './styles/base.css';
+import { decodeRoom } from './state/schedule'; // schedule
 
 // The presenter screen and the staff pages load on demand, so the audience
 // (phones on venue Wi-Fi) downloads only what it uses.
@@ -40,6 +41,11 @@ const Feed = lazy(() => import('./pages/Feed').then((m) => m.FeedPage));
 const Sources = lazy(() => import('./pages/Sources').then((m) => m.SourcesPage));
 const Integrations = lazy(() => import('./pages/Integrations').then((m) => m.IntegrationsPage));
 const SlackLink = lazy(() => import('./pages/SlackLink').then((m) => m.SlackLink));
+const Report = lazy(() => import('./pages/Report').then((m) => m.ReportPage));
+const Schedule = lazy(() => import('./pages/Schedule').then((m) => m.SchedulePage));
+const RoomScreen = lazy(() => import('./pages/RoomScreen').then((m) => m.RoomScreen));
+const RoomLinkPage = lazy(() => import('./pages/RoomScreen').then((m) => m.RoomLinkPage));
+const decodeSegment = decodeRoom;
 
 function NotFound() {
   return (
@@ -64,6 +70,9 @@ function route(path: string) {
   if ((m = /^\/e\/(\d+)\/t\/(\d+)\/screen\/?$/.exec(path))) return <Screen key={path} eventID={+m[1]} talkID={+m[2]} />;
   if ((m = /^\/screen\/([^/]+)\/?$/.exec(path))) return <ScreenLinkPage key={m[1]} secret={decodeURIComponent(m[1])} />;
   if ((m = /^\/screen\/([^/]+)\/t\/(\d+)\/?$/.exec(path))) return <ScreenLinkPage key={m[1]} secret={decodeURIComponent(m[1])} talkID={+m[2]} />;
+  if ((m = /^\/e\/(\d+)\/rooms\/([^/]+)\/screen\/?$/.exec(path))) return <RoomScreen key={path} eventID={+m[1]} room={decodeSegment(m[2])} />;
+  if ((m = /^\/screen\/([^/]+)\/rooms\/([^/]+)\/?$/.exec(path))) return <RoomLinkPage key={path} secret={decodeSegment(m[1])} room={decodeSegment(m[2])} />;
+  if ((m = /^\/admin\/e\/(\d+)\/schedule\/?$/.exec(path))) return <Schedule key={path} eventID={+m[1]} />;
   if ((m = /^\/overlay\/([^/]+)\/?$/.exec(path))) return <Overlay key={m[1]} secret={decodeURIComponent(m[1])} />;
   if (/^\/setup\/?$/.test(path)) return <Setup />;
   if (/^\/invite\/?$/.test(path)) return <Invite />;
@@ -79,6 +88,8 @@ function route(path: string) {
   if ((m = /^\/admin\/e\/(\d+)\/sources\/?$/.exec(path))) return <Sources key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/integrations\/?$/.exec(path))) return <Integrations key={path} eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/screens\/?$/.exec(path))) return <ScreenLinks key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/report\/?$/.exec(path))) return <Report key={path} eventID={+m[1]} />;
+  if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/report\/?$/.exec(path))) return <Report key={path} eventID={+m[1]} talkID={+m[2]} />;
   if ((m = /^\/admin\/e\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} />;
   if ((m = /^\/admin\/e\/(\d+)\/t\/(\d+)\/?$/.exec(path))) return <AdminEvent eventID={+m[1]} talkID={+m[2]} />;
   return <NotFound />;

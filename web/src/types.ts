@@ -12,6 +12,15 @@ export interface EventSettings {
   logo?: string;
   /** The emoji participants may tap (F17), from ClientConfig.reaction_palette; [] turns reactions off. */
   reactions: string[];
+  /** Talks' Q&A opened and closed by their times (absent from an older server). */
+  qa_schedule?: QASchedule;
+}
+
+/** follow: each timed talk's Q&A opens opens_before_min before its start and closes closes_after_min after its end, unless set by hand (Talk.qa_manual). Minutes 0–240. */
+export interface QASchedule {
+  follow: boolean;
+  opens_before_min: number;
+  closes_after_min: number;
 }
 
 export type ModerationMode = 'post' | 'pre';
@@ -41,9 +50,18 @@ export interface Talk {
   title: string;
   speaker: string;
   track: string;
+  /** Where it is given; a room screen follows its room's talks. "" for unknown. */
+  room?: string;
+  language?: string;
   starts_at: string | null;
   ends_at: string | null;
   qa_open: boolean;
+  /** A person opened or closed the Q&A by hand: the schedule leaves it alone until qa_manual is set false. */
+  qa_manual?: boolean;
+  /** The talk's id in the imported schedule; "" for a talk made by hand. */
+  source_id?: string;
+  /** Gone from the imported schedule but kept because it has questions: for the organizer to decide. */
+  removed_from_schedule?: boolean;
   /** 0 when nothing is highlighted. */
   highlighted_question_id: number;
   /** The talk's own moderation mode; "" (or absent) inherits the event's. */
@@ -742,3 +760,128 @@ export interface PollPatch {
 
 /** csv: one row per question, UTF-8 with a BOM (Excel opens Japanese right); json: everything; md: for speakers (unanswered first, likes, replies, polls). */
 export type ExportFormat = 'csv' | 'json' | 'md';
+
+// Schedule (F21; act/schedule.go, act/import.go).
+
+/** A talk as an imported schedule has it. */
+export interface ImportedTalk {
+  source_id: string;
+  title: string;
+  speaker: string;
+  room: string;
+  track: string;
+  language: string;
+  starts_at: string | null;
+  ends_at: string | null;
+}
+
+/** What importing a schedule does (dry_run) or did (applied). */
+export interface ImportPlan {
+  format: 'pretalx' | 'sessionize';
+  /** The schedule's own title, "" if none. */
+  title: string;
+  /** The zone times without a UTC offset were read in; "" when every time had one. */
+  assumed_zone: string;
+  added: ImportedTalk[];
+  changed: { talk_id: number; fields: (keyof ImportedTalk)[]; talk: ImportedTalk }[];
+  /** delete: it has no questions and goes; flag: it has questions, stays, and is marked removed_from_schedule. */
+  removed: { talk_id: number; title: string; questions: number; action: 'delete' | 'flag' }[];
+  unchanged: number;
+  applied: boolean;
+}
+
+/** A schedule kept by URL and fetched again every refresh_minutes (0: never; else 5–1440). */
+export interface ScheduleSource {
+  event_id: number;
+  url: string;
+  refresh_minutes: number;
+  checked_at: string | null;
+  changed_at: string | null;
+  /** Why the last fetch failed; "" when it did not. */
+  error: string;
+  created_at: string;
+}
+
+/** A room and the talk its screen shows now (server's clock). */
+export interface Room {
+  name: string;
+  /** The talk on now (or the first, before the day starts); 0 when the room has no timed talk. */
+  talk_id: number;
+  /** The talk shown from switch_at; 0 for none. */
+  next_talk_id: number;
+  switch_at: string | null;
+}
+
+export interface RoomList {
+  /** The server's time when it answered (for the client's clock offset). */
+  now: string;
+  rooms: Room[];
+}
+
+// Report (act/report.go): GET /api/v1/events/{id}/report, /api/v1/events/{id}/talks/{talk}/report.
+
+/** A count in the interval that starts at `at` (interval_minutes long); intervals without any are left out. */
+export interface Bucket {
+  at: string;
+  count: number;
+}
+
+export interface ReportQuestions {
+  /** Every question, in any status. */
+  total: number;
+  /** Approved and not hidden. */
+  shown: number;
+  answered: number;
+  likes: number;
+  replies: number;
+  /** Questions asked per interval. */
+  asked: Bucket[];
+}
+
+export interface ReportConnections {
+  /** The most connections at once (per-minute peaks, summed over talks for an event). */
+  peak: number;
+  peak_at: string | null;
+  /** Per report interval: each the interval's highest minute. */
+  series: Bucket[];
+}
+
+export interface ReportTalk {
+  talk: Talk;
+  questions: number;
+  shown: number;
+  answered: number;
+  likes: number;
+  replies: number;
+  /** All reactions together. */
+  reactions: number;
+  peak_connections: number;
+}
+
+export interface EventReport {
+  event_id: number;
+  generated_at: string;
+  time_zone: string;
+  interval_minutes: number;
+  participants: { total: number; joined: Bucket[] };
+  questions: ReportQuestions;
+  connections: ReportConnections;
+  talks: ReportTalk[];
+  /** The ten shown questions with the most likes. */
+  top_questions: Question[];
+  /** Reviews by outcome (moderation queue). */
+  moderation: { pending: number; flagged: number; approved: number; rejected: number };
+}
+
+export interface TalkReport {
+  event_id: number;
+  talk: Talk;
+  generated_at: string;
+  time_zone: string;
+  interval_minutes: number;
+  questions: ReportQuestions;
+  reactions: Record<string, number>;
+  connections: ReportConnections;
+  top_questions: Question[];
+  polls: { poll: Poll; results: PollResults }[];
+}

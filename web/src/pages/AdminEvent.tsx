@@ -24,6 +24,7 @@ import '../styles/admin.css';
 import { useJoinBase } from '../ui/usejoinbase';
 import { defaultAccent, isAccent, logoProblem, logoURL, maxLogoBytes, maxLogoPixels, normalizeAccent, textOn } from '../state/branding';
 import type { KoeEvent } from '../types';
+import '../styles/schedule.css';
 
 async function act(fn: () => Promise<unknown>, done?: string) {
   try {
@@ -176,6 +177,11 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                         {t('screenLinksButton')}
                       </a>
                     )}
+                    {can.manage && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/schedule`} data-testid="schedule-link">
+                        {t('scheduleLink')}
+                      </a>
+                    )}
                     {can.staff && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/staff`} data-testid="staff-link">
                         {t('staffAndInvitations')}
@@ -184,6 +190,11 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                     {can.audit && (
                       <a class="btn btn-small" href={`/admin/e/${eventID}/audit`} data-testid="audit-link">
                         {t('auditTitle')}
+                      </a>
+                    )}
+                    {mayExport.event && (
+                      <a class="btn btn-small" href={`/admin/e/${eventID}/report`} data-testid="report-link">
+                        {t('reportLink')}
                       </a>
                     )}
                   </div>
@@ -198,9 +209,9 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                     event={event}
                     submitLabel={t('save')}
                     onSubmit={async (body) => {
-                      // Settings are replaced whole: the form does not hold the accent, so keep it.
+                      // Settings are replaced whole: the form holds neither the accent nor the Q&A schedule, so keep them.
                       const settings = body.settings as Record<string, unknown> | undefined;
-                      const e = await api.updateEvent(eventID, settings ? { ...body, settings: { accent: event.settings.accent ?? '', ...settings } } : body);
+                      const e = await api.updateEvent(eventID, settings ? { ...body, settings: { accent: event.settings.accent ?? '', qa_schedule: event.settings.qa_schedule, ...settings } } : body);
                       prog.programme.own({ event: e });
                       toast(t('saved'));
                     }}
@@ -231,11 +242,35 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                           <div class="admin-talk-head">
                             <PhaseBadge talk={tk} now={now} />
                             <span class={tk.qa_open ? 'qa-state qa-open' : 'qa-state qa-closed'}>{tk.qa_open ? t('qaOpenShort') : t('qaClosedShort')}</span>
+                            {tk.room && <span class="room-chip" data-testid="talk-room">{tk.room}</span>}
                           </div>
                           <a class="admin-talk-title" href={`/admin/e/${eventID}/t/${tk.id}`} aria-current={tk.id === talkID ? 'page' : undefined}>
                             {tk.title}
                           </a>
                           <TalkMeta talk={tk} tz={tz} />
+                          {tk.removed_from_schedule && (
+                            <p class="talk-removed">
+                              <span class="badge badge-removed" data-testid="talk-removed">
+                                {t('removedFromSchedule')}
+                              </span>
+                              <span class="hint">{t('removedFromScheduleHint')}</span>
+                            </p>
+                          )}
+                          {event.settings.qa_schedule?.follow && tk.starts_at && (
+                            <p class={tk.qa_manual ? 'qa-sched qa-sched-manual' : 'qa-sched'} data-testid="qa-schedule-state">
+                              {tk.qa_manual ? t('qaSetByHand') : t('qaFollowsSchedule')}
+                              {tk.qa_manual && can.manage && (
+                                <button
+                                  type="button"
+                                  class="btn btn-small btn-ghost"
+                                  data-testid="qa-give-back"
+                                  onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_manual: false }) }), t('qaGivenBack'))}
+                                >
+                                  {t('qaGiveBack')}
+                                </button>
+                              )}
+                            </p>
+                          )}
                           <div class="row-actions">
                             <a class="btn btn-small btn-primary" href={`/admin/e/${eventID}/t/${tk.id}`}>
                               {t('moderate')}
@@ -244,7 +279,7 @@ function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?:
                               <button
                                 type="button"
                                 class="btn btn-small"
-                                onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_open: !tk.qa_open }) }))}
+                                onClick={() => act(async () => prog.programme.own({ talk: await api.updateTalk(eventID, tk.id, { qa_open: !tk.qa_open, qa_manual: true }) }))}
                               >
                                 {tk.qa_open ? t('closeQA') : t('openQA')}
                               </button>
@@ -318,6 +353,9 @@ function Moderation({ eventID, talkID, live, talk: progTalk, now, tz, can }: { e
           </a>
           <a class="btn btn-small btn-ghost" href={`/e/${eventID}/t/${talkID}`}>
             {t('audienceView')}
+          </a>
+          <a class="btn btn-small btn-ghost" href={`/admin/e/${eventID}/t/${talkID}/report`} data-testid="talk-report-link">
+            {t('reportTalkLink')}
           </a>
           <ExportMenu eventID={eventID} talkID={talkID} mayAll={can.moderate} />
         </div>

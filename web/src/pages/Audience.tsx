@@ -20,6 +20,9 @@ import { brandVars, logoURL } from '../state/branding';
 import { eventReactions } from '../state/reactions';
 import { ReactionBar } from '../ui/reactions';
 import { AudiencePoll, usePolls } from '../ui/pollvote';
+import { nowInRooms, roomsKey } from '../state/schedule';
+import { RoomsNow } from '../ui/roomsnow';
+import { useRooms } from '../ui/userooms';
 
 /** The page's WebSocket and the event's programme, for as long as the event is shown. */
 export function useEventLive(eventID: number) {
@@ -178,6 +181,10 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
   useTitle(event?.title ?? '');
   useBranding(event);
   useOwnPending(state, eventID, talkID);
+  // The talk on in each room, read again when the talks change and at the soonest switch (phones spread over 5 s).
+  const roomsDeps = useMemo(() => roomsKey(programme.talks.values(), programme.event), [programme.rev]);
+  const rooms = useRooms(eventID, roomsDeps, { cap: 30 * 60_000, jitter: 5000, on: !!event });
+  const inRooms = rooms.list && rooms.list.rooms.length > 1 ? nowInRooms(rooms.list, programme.talks, now + rooms.offset) : [];
 
   useEffect(() => {
     api.me(eventID).then(setMe, (e) => {
@@ -255,6 +262,7 @@ export function Audience({ eventID, talkID }: { eventID: number; talkID?: number
         ) : (
           <>
             <TalkPicker talks={talks} current={programme.talks.get(talk.id) ?? talk} now={now} tz={event.time_zone} hrefFor={(tk) => `/e/${eventID}/t/${tk.id}`} />
+            <RoomsNow rooms={inRooms} current={talk.id} hrefFor={(id) => `/e/${eventID}/t/${id}`} tz={event.time_zone} />
             {highlighted && (
               <QuestionCard
                 q={highlighted}

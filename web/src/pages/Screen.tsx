@@ -47,7 +47,8 @@ export interface ViewerMode {
   check(): void;
 }
 
-export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: number; viewer?: ViewerMode }) {
+/** A talk's presenter screen; room names the room when a room's screen shows it. */
+export function Screen({ eventID, talkID, viewer, room }: { eventID: number; talkID: number; viewer?: ViewerMode; room?: string }) {
   const lang = useLocale();
   const [role, setRole] = useState<'staff' | 'participant' | 'none' | 'viewer' | null>(viewer ? 'viewer' : null);
   const [help, setHelpState] = useState(false);
@@ -198,7 +199,10 @@ export function Screen({ eventID, talkID, viewer }: { eventID: number; talkID: n
       <aside class="screen-side">
         <div class="screen-brand">
           {event && <EventLogo event={event} class="screen-logo" />}
-          <div class="screen-event">{event?.title}</div>
+          <div class="screen-event">
+            {event?.title}
+            {room && <span class="screen-room"> · {room}</span>}
+          </div>
         </div>
         {talk && (
           <div class="screen-talk">
@@ -399,6 +403,25 @@ function PollStage({ polls }: { polls: PollsState | null }) {
 
 /** Every screen link page: the link's secret, the talk it shows (none: the picker). */
 export function ScreenLinkPage({ secret, talkID }: { secret: string; talkID?: number }) {
+  return (
+    <ScreenLinkGate secret={secret}>
+      {(viewer, mode) =>
+        talkID ? (
+          <Screen key={talkID} eventID={viewer.event_id} talkID={talkID} viewer={mode} />
+        ) : (
+          <TalkChooser eventID={viewer.event_id} secret={secret} label={viewer.label} />
+        )
+      }
+    </ScreenLinkGate>
+  );
+}
+
+/**
+ * A page opened by a screen link: it makes the secret the key of every
+ * request, checks what the link is (again every minute: a renewed or
+ * deleted link says so), and shows children once it is a screen link.
+ */
+export function ScreenLinkGate({ secret, children }: { secret: string; children: (viewer: Viewer, mode: ViewerMode) => preact.JSX.Element }) {
   useLocale();
   // Before any request of the page (the children's included): this
   // render, not an effect, so that the first request already carries it.
@@ -460,8 +483,7 @@ export function ScreenLinkPage({ secret, talkID }: { secret: string; talkID?: nu
       </main>
     );
   }
-  if (talkID) return <Screen key={talkID} eventID={viewer.event_id} talkID={talkID} viewer={mode} />;
-  return <TalkChooser eventID={viewer.event_id} secret={secret} label={viewer.label} />;
+  return children(viewer, mode);
 }
 
 /** A screen link that was rotated or deleted. */

@@ -21,6 +21,8 @@ import { useJoinBase } from '../ui/usejoinbase';
 import { useEventRole } from './AdminEvent';
 import '../styles/admin.css';
 import '../styles/reactions.css';
+import { roomLinkPath } from '../state/schedule';
+import '../styles/schedule.css';
 
 const widgetName: Record<Widget, Key> = {
   question: 'overlayWidgetQuestion',
@@ -76,10 +78,12 @@ function Desk({ eventID }: { eventID: number }) {
   const [talks, setTalks] = useState<Talk[]>([]);
   const [links, setLinks] = useState<ScreenLink[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  const [rooms, setRooms] = useState<string[]>([]); // schedule
   const owner = me && me !== 'out' && caps(me.role).manage;
   useEffect(() => {
     api.event(eventID).then(setEvent, setErr);
     api.talks(eventID).then((r) => setTalks(r.talks), () => undefined);
+    api.rooms(eventID).then((r) => setRooms((r.rooms ?? []).map((x) => x.name)), () => undefined);
   }, [eventID]);
   useEffect(() => {
     if (!owner) return;
@@ -132,6 +136,7 @@ function Desk({ eventID }: { eventID: number }) {
               base={base}
               event={event}
               talks={talks}
+              rooms={rooms}
               onRotated={put}
               onDeleted={() => setLinks((ls) => (ls ?? []).filter((x) => x.id !== l.id))}
             />
@@ -216,12 +221,13 @@ function CopyRow({ id, label, value, button, testid }: { id: string; label: stri
 }
 
 function LinkCard({
-  link, base, event, talks, onRotated, onDeleted,
+  link, base, event, talks, rooms = [], onRotated, onDeleted,
 }: {
   link: ScreenLink;
   base: string;
   event: KoeEvent;
   talks: Talk[];
+  rooms?: string[];
   onRotated: (l: ScreenLink) => void;
   onDeleted: () => void;
 }) {
@@ -269,6 +275,26 @@ function LinkCard({
         </button>
       </div>
       {link.kind === 'overlay' && <OverlayBuilder url={url} prefix={p} talks={talks} />}
+      {link.kind === 'screen' && rooms.length > 0 && (
+        <details class="slink-rooms" data-testid="screen-link-rooms">
+          <summary>{t('screenLinkRooms')}</summary>
+          <p class="hint">{t('screenLinkRoomsHint')}</p>
+          {rooms.map((room, i) => (
+            <div key={room} class="slink-room">
+              <span class="slink-room-name" dir="auto">
+                {room}
+              </span>
+              <CopyRow
+                id={`${p}-room-${i}`}
+                label={t('screenLinkRoomURL', { label: link.label, room })}
+                value={`${base.replace(/\/+$/, '')}${roomLinkPath(link.path, room)}`}
+                button={t('screenLinkCopy')}
+                testid="screen-link-room-url"
+              />
+            </div>
+          ))}
+        </details>
+      )}
     </li>
   );
 }

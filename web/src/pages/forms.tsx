@@ -264,6 +264,8 @@ export function TalkForm({
   const [starts, setStarts] = useState(isoToZoned(talk?.starts_at ?? null, tz));
   const [ends, setEnds] = useState(isoToZoned(talk?.ends_at ?? null, tz));
   const [mode, setMode] = useState<'' | 'post' | 'pre'>(talk?.moderation ?? '');
+  const [room, setRoom] = useState(talk?.room ?? '');
+  const [language, setLanguage] = useState(talk?.language ?? '');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const p = talk ? `tk${talk.id}` : 'newtalk';
@@ -274,6 +276,8 @@ export function TalkForm({
     try {
       const body: Record<string, unknown> = { title, speaker, track, starts_at: zonedToISO(starts, tz), ends_at: zonedToISO(ends, tz) };
       if (mode || talk?.moderation) body.moderation = mode;
+      if (room.trim() || talk?.room) body.room = room.trim();
+      if (language.trim() || talk?.language) body.language = language.trim();
       await onSubmit(body);
       if (!talk) {
         setTitle('');
@@ -306,6 +310,17 @@ export function TalkForm({
       <div class="field">
         <label for={`${p}-ends`}>{t('endsLabel')}</label>
         <input id={`${p}-ends`} type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-room`}>{t('scheduleRoom')}</label>
+        <input id={`${p}-room`} value={room} maxLength={100} aria-describedby={`${p}-room-hint`} onInput={(e) => setRoom(e.currentTarget.value)} data-testid="talk-room-input" />
+        <p id={`${p}-room-hint`} class="hint">
+          {t('talkRoomHint')}
+        </p>
+      </div>
+      <div class="field">
+        <label for={`${p}-language`}>{t('scheduleLanguage')}</label>
+        <input id={`${p}-language`} value={language} maxLength={35} placeholder="ja, en…" onInput={(e) => setLanguage(e.currentTarget.value)} data-testid="talk-language-input" />
       </div>
       <div class="field span-2">
         <label for={`${p}-moderation`}>{t('talkModeLabel')}</label>

@@ -41,4 +41,18 @@ describe('talks', () => {
     p.applyAll([ev('talk.updated', talk({ id: 1, version: 3, qa_open: false }))]);
     expect(p.talks.get(1)!.qa_open).toBe(false);
   });
+
+  it('drops a talk on talk.deleted, and tells its listeners', () => {
+    const p = new Programme();
+    p.load(null, [talk({ id: 1, title: 'a' }), talk({ id: 2, title: 'b' })]);
+    let told = 0;
+    p.subscribe(() => told++);
+    p.applyAll([ev('talk.deleted', talk({ id: 2, title: 'b' }))]);
+    expect([...p.talks.keys()]).toEqual([1]);
+    expect(told).toBe(1);
+    // One it does not have (or no data): nothing changes, nobody is told.
+    p.applyAll([ev('talk.deleted', talk({ id: 9 })), ev('talk.deleted', null)]);
+    expect([...p.talks.keys()]).toEqual([1]);
+    expect(told).toBe(1);
+  });
 });

@@ -84,6 +84,8 @@ export class Programme {
     for (const ev of events) {
       if (ev.type === 'talk.created' || ev.type === 'talk.updated') did = this.putTalk(ev.data as Talk) || did;
       else if (ev.type === 'event.updated') did = this.putEvent(ev.data as KoeEvent) || did;
+      // An import took the talk out (data: the talk as it was).
+      else if (ev.type === 'talk.deleted') did = this.talks.delete((ev.data as Talk | null)?.id ?? 0) || did;
     }
     if (did) this.changed();
   }
