@@ -379,7 +379,7 @@ func TestScheduleFollows(t *testing.T) {
 	var list struct {
 		Stream stream `json:"stream"`
 	}
-	h.staff.get(eventPath(e.ID) + "/talks").decode(t, &list)
+	h.staff.get(eventPath(e.ID)+"/talks").decode(t, &list)
 	audience, _ := h.join(e.JoinCode, "")
 	live := subscribeWS(t, audience, e.ID, "event", list.Stream.Cursor)
 	if m := live.next(); m.Type != "subscribed" {

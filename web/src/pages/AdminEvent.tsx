@@ -1,5 +1,6 @@
 // Staff: one event: settings, talks (Q&A open/closed), and moderation of a
 // talk's questions (highlight, answered, hide, edit, reply), all live.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { t, useLocale } from '../i18n';
@@ -50,13 +51,40 @@ export function useEventRole(eventID: number) {
   return { me, err, check };
 }
 
-export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: number }) {
+/**
+ * A staff page of an event: a spinner while it asks who the caller is, sign-in for
+ * nobody, refusal (with a way back) for one without a role the page allows, else children.
+ */
+export function RoleGate({
+  eventID,
+  title,
+  allow,
+  refusal,
+  children,
+}: {
+  eventID: number;
+  title: string;
+  /** Which roles may see the page; any role of the event when left out. */
+  allow?: (role: EventRole) => boolean;
+  /** What a caller without such a role is told; they are offered the way back to the event (or, with no role at all, to their events). */
+  refusal: string;
+  children: (me: { role: EventRole; talks: number[] }) => ComponentChildren;
+}) {
   useLocale();
   const { me, err, check } = useEventRole(eventID);
-  if (me === 'out' || (me && !me.role) || err) {
+  if (me === null && !err) {
     return (
       <>
-        <Header title={t('adminTitle')}>
+        <Header title={title} />
+        <Spinner />
+      </>
+    );
+  }
+  if (err || me === 'out' || !me?.role || (allow && !allow(me.role))) {
+    const noRole = !!me && me !== 'out' && !me.role;
+    return (
+      <>
+        <Header title={title}>
           <StaffTools />
         </Header>
         <main id="main" class="page narrow">
@@ -66,25 +94,23 @@ export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: numb
             <SignIn onDone={() => void check()} />
           ) : (
             <>
-              <Notice kind="warn">{t('noRoleInEvent')}</Notice>
-              <p>
-                <a href="/admin">← {t('backToEvents')}</a>
-              </p>
+              <Notice kind="warn">{noRole ? t('noRoleInEvent') : refusal}</Notice>
+              <p>{noRole ? <a href="/admin">← {t('backToEvents')}</a> : <a href={`/admin/e/${eventID}`}>← {t('backToEvent')}</a>}</p>
             </>
           )}
         </main>
       </>
     );
   }
-  if (me === null) {
-    return (
-      <>
-        <Header title={t('adminTitle')} />
-        <Spinner />
-      </>
-    );
-  }
-  return <EventDesk eventID={eventID} talkID={talkID} role={me.role!} limit={me.talks} />;
+  return <>{children({ role: me.role, talks: me.talks })}</>;
+}
+
+export function AdminEvent({ eventID, talkID }: { eventID: number; talkID?: number }) {
+  return (
+    <RoleGate eventID={eventID} title={t('adminTitle')} refusal={t('noRoleInEvent')}>
+      {(me) => <EventDesk eventID={eventID} talkID={talkID} role={me.role} limit={me.talks} />}
+    </RoleGate>
+  );
 }
 
 function EventDesk({ eventID, talkID, role, limit }: { eventID: number; talkID?: number; role: EventRole; limit: number[] }) {

@@ -13,11 +13,10 @@ import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chr
 import { errorText } from '../ui/errors';
 import { fmtDateTime, relTime } from '../ui/format';
 import { useNow, useObservable, useTitle } from '../ui/hooks';
-import { SignIn } from '../ui/signin';
 import { StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
 import { useEventLive } from './Audience';
-import { useEventRole } from './AdminEvent';
+import { RoleGate } from './AdminEvent';
 import { Reasons } from './Moderation';
 import '../styles/admin.css';
 import '../styles/moderation.css';
@@ -28,41 +27,11 @@ import '../styles/feed.css';
  * staff without the right role, else children(role).
  */
 export function FeedGate({ eventID, title, children }: { eventID: number; title: string; children: (role: EventRole) => ComponentChildren }) {
-  useLocale();
-  const { me, err, check } = useEventRole(eventID);
-  const allowed = me && me !== 'out' && caps(me.role).moderate;
-  if (me === null && !err) {
-    return (
-      <>
-        <Header title={title} />
-        <Spinner />
-      </>
-    );
-  }
-  if (!allowed) {
-    return (
-      <>
-        <Header title={title}>
-          <StaffTools />
-        </Header>
-        <main id="main" class="page narrow">
-          {err ? (
-            <Notice kind="error">{errorText(err)}</Notice>
-          ) : me === 'out' ? (
-            <SignIn onDone={() => void check()} />
-          ) : (
-            <>
-              <Notice kind="warn">{t('feedModeratorsOnly')}</Notice>
-              <p>
-                <a href={`/admin/e/${eventID}`}>← {t('backToEvent')}</a>
-              </p>
-            </>
-          )}
-        </main>
-      </>
-    );
-  }
-  return <>{children(me.role!)}</>;
+  return (
+    <RoleGate eventID={eventID} title={title} allow={(role) => caps(role).moderate} refusal={t('feedModeratorsOnly')}>
+      {(me) => children(me.role)}
+    </RoleGate>
+  );
 }
 
 /** Links between the event's desk and its feed pages. */

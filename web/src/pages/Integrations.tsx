@@ -16,10 +16,9 @@ import { Header, Notice, Spinner } from '../ui/chrome';
 import { errorText, run } from '../ui/errors';
 import { useNow, useTitle } from '../ui/hooks';
 import { HealthFacts, logTime } from '../ui/health';
-import { SignIn } from '../ui/signin';
 import { SecretField, StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
-import { useEventRole } from './AdminEvent';
+import { RoleGate } from './AdminEvent';
 import { SlackSection } from './IntegrationsSlack';
 import '../styles/admin.css';
 import '../styles/moderation.css';
@@ -30,41 +29,11 @@ const pollMs = 5000;
 const logPollMs = 3000;
 
 export function IntegrationsPage({ eventID }: { eventID: number }) {
-  useLocale();
-  const { me, err, check } = useEventRole(eventID);
-  const title = t('integrationsTitle');
-  if (me === null && !err) {
-    return (
-      <>
-        <Header title={title} />
-        <Spinner />
-      </>
-    );
-  }
-  if (err || me === 'out' || !me || !caps(me.role).manage) {
-    return (
-      <>
-        <Header title={title}>
-          <StaffTools />
-        </Header>
-        <main id="main" class="page narrow">
-          {err ? (
-            <Notice kind="error">{errorText(err)}</Notice>
-          ) : me === 'out' ? (
-            <SignIn onDone={() => void check()} />
-          ) : (
-            <>
-              <Notice kind="warn">{t('integrationsOwnersOnly')}</Notice>
-              <p>
-                <a href={`/admin/e/${eventID}`}>← {t('backToEvent')}</a>
-              </p>
-            </>
-          )}
-        </main>
-      </>
-    );
-  }
-  return <Integrations eventID={eventID} />;
+  return (
+    <RoleGate eventID={eventID} title={t('integrationsTitle')} allow={(role) => caps(role).manage} refusal={t('integrationsOwnersOnly')}>
+      {() => <Integrations eventID={eventID} />}
+    </RoleGate>
+  );
 }
 
 const eventHints: Record<WebhookEvent, Key> = {

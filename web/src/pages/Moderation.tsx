@@ -14,12 +14,11 @@ import { ConnectionBanner, Header, Notice, Spinner, StatusPill } from '../ui/chr
 import { errorText } from '../ui/errors';
 import { relTime } from '../ui/format';
 import { useNow, useObservable, useTitle } from '../ui/hooks';
-import { SignIn } from '../ui/signin';
 import { StaffTools } from '../ui/staff';
 import { toast } from '../ui/toast';
 import { useWhoami } from '../ui/whoami';
 import { useEventLive } from './Audience';
-import { useEventRole } from './AdminEvent';
+import { RoleGate } from './AdminEvent';
 import { ModerationSettingsForm } from './ModerationSettings';
 import '../styles/admin.css';
 import '../styles/moderation.css';
@@ -31,41 +30,11 @@ type ConsoleTab = 'queue' | 'decided' | 'bans' | 'settings';
 const renewMs = 20_000;
 
 export function ModerationPage({ eventID }: { eventID: number }) {
-  useLocale();
-  const { me, err, check } = useEventRole(eventID);
-  const allowed = me && me !== 'out' && caps(me.role).moderate;
-  if (me === null && !err) {
-    return (
-      <>
-        <Header title={t('modConsole')} />
-        <Spinner />
-      </>
-    );
-  }
-  if (!allowed) {
-    return (
-      <>
-        <Header title={t('modConsole')}>
-          <StaffTools />
-        </Header>
-        <main id="main" class="page narrow">
-          {err ? (
-            <Notice kind="error">{errorText(err)}</Notice>
-          ) : me === 'out' ? (
-            <SignIn onDone={() => void check()} />
-          ) : (
-            <>
-              <Notice kind="warn">{t('moderatorsOnly')}</Notice>
-              <p>
-                <a href={`/admin/e/${eventID}`}>← {t('backToEvent')}</a>
-              </p>
-            </>
-          )}
-        </main>
-      </>
-    );
-  }
-  return <Console eventID={eventID} role={me.role!} />;
+  return (
+    <RoleGate eventID={eventID} title={t('modConsole')} allow={(role) => caps(role).moderate} refusal={t('moderatorsOnly')}>
+      {(me) => <Console eventID={eventID} role={me.role} />}
+    </RoleGate>
+  );
 }
 
 function Console({ eventID, role }: { eventID: number; role: EventRole }) {

@@ -7,7 +7,7 @@
 // in the event's time zone.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { t, useLocale } from '../i18n';
+import { t } from '../i18n';
 import type { EventReport, KoeEvent, Question, ReportConnections, ReportQuestions, Talk, TalkReport } from '../types';
 import {
   ChartCard, coarserStep, cumulative, DataTable, dayKey, fillSlots, floorTo, fmtNum, fmtWhen, HBar, Legend, minuteMs, peakOf, spanOf, StackBar,
@@ -19,9 +19,8 @@ import { fmtDateTime } from '../ui/format';
 import { useTitle } from '../ui/hooks';
 import { PollResultsView } from '../ui/pollresults';
 import { TalkMeta } from '../ui/qa';
-import { SignIn } from '../ui/signin';
 import { StaffTools } from '../ui/staff';
-import { useEventRole } from './AdminEvent';
+import { RoleGate } from './AdminEvent';
 import '../styles/admin.css';
 import '../styles/report.css';
 
@@ -29,40 +28,11 @@ import '../styles/report.css';
 const maxBars = 100;
 
 export function ReportPage({ eventID, talkID }: { eventID: number; talkID?: number }) {
-  useLocale();
-  const { me, err, check } = useEventRole(eventID);
-  if (me === 'out' || (me && !me.role) || err) {
-    return (
-      <>
-        <Header title={t('reportTitle')}>
-          <StaffTools />
-        </Header>
-        <main id="main" class="page narrow">
-          {err ? (
-            <Notice kind="error">{errorText(err)}</Notice>
-          ) : me === 'out' ? (
-            <SignIn onDone={() => void check()} />
-          ) : (
-            <>
-              <Notice kind="warn">{t('noRoleInEvent')}</Notice>
-              <p>
-                <a href="/admin">← {t('backToEvents')}</a>
-              </p>
-            </>
-          )}
-        </main>
-      </>
-    );
-  }
-  if (me === null) {
-    return (
-      <>
-        <Header title={t('reportTitle')} />
-        <Spinner />
-      </>
-    );
-  }
-  return <ReportView key={`${eventID}/${talkID ?? ''}`} eventID={eventID} talkID={talkID} limit={me.talks} />;
+  return (
+    <RoleGate eventID={eventID} title={t('reportTitle')} refusal={t('noRoleInEvent')}>
+      {(me) => <ReportView key={`${eventID}/${talkID ?? ''}`} eventID={eventID} talkID={talkID} limit={me.talks} />}
+    </RoleGate>
+  );
 }
 
 type Loaded = { event: KoeEvent; report: { kind: 'event'; r: EventReport } | { kind: 'talk'; r: TalkReport } };
