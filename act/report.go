@@ -300,6 +300,7 @@ type presence struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	peaks  map[presenceKey]int64
+	pruned time.Time // the minute peaks was last pruned in
 	writes chan presenceWrite
 }
 
@@ -331,9 +332,12 @@ func (p *presence) heard(eventID, talkID int64, connections int) {
 		return
 	}
 	p.peaks[k] = int64(connections)
-	for old := range p.peaks {
-		if old.minute.Before(minute.Add(-2 * time.Minute)) {
-			delete(p.peaks, old)
+	if minute.After(p.pruned) { // once a minute: forget the minutes written
+		p.pruned = minute
+		for old := range p.peaks {
+			if old.minute.Before(minute.Add(-2 * time.Minute)) {
+				delete(p.peaks, old)
+			}
 		}
 	}
 	p.mu.Unlock()
