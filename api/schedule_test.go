@@ -389,9 +389,21 @@ func TestScheduleFollows(t *testing.T) {
 	if !open(first) || open(second) {
 		t.Error("10 minutes before the first talk: want only its Q&A open")
 	}
-	// The audience hears it on the event's stream.
-	if m := live.next(); len(m.Events) != 1 || m.Events[0].Type != "talk.updated" || !strings.Contains(string(m.Events[0].Data), `"qa_open":true`) {
-		t.Errorf("on the event stream: %s", m.raw)
+	// The audience hears it on the event's stream (after the talks'
+	// creation when the relay was behind the snapshot; with the Hall B
+	// talk's opening when it came in the same frame).
+	heard := false
+	for range 4 {
+		for _, ev := range live.next().Events {
+			heard = heard || ev.Type == "talk.updated" && strings.Contains(string(ev.Data), fmt.Sprintf(`"id":%d,`, first.ID)) &&
+				strings.Contains(string(ev.Data), `"qa_open":true`)
+		}
+		if heard {
+			break
+		}
+	}
+	if !heard {
+		t.Error("the first talk's opening is not on the event stream")
 	}
 	tick(44 * time.Minute) // the first ended at :30, closes at :45
 	if !open(first) {
