@@ -9,7 +9,8 @@
 //	fanout  N subscribers on one talk while questions and likes are posted:
 //	        fanout_p50_ms, fanout_p99_ms (server accept → subscriber receipt of
 //	        question.created, over every subscriber × question), fanout_lost,
-//	        post_p99_ms, fanout_likes_p99_ms (like acknowledged → question.likes
+//	        fanout_floor_ms (with --write-cost-us: write_cost_us × subscribers +
+//	        the flush interval), post_p99_ms, like_p99_ms, fanout_likes_p99_ms (like acknowledged → question.likes
 //	        received, sampled), resets, subscribers, generator_cpu_pct
 //	idle    N idle subscribed connections: idle_conn_kb, server memory each
 //	likes   concurrent like/unlike clients: likes_per_s, likes_lost
@@ -22,6 +23,8 @@
 //	polls   concurrent voters changing their votes in one poll: poll_votes_per_s,
 //	        poll_votes_lost
 //	export  a talk of 1,000 questions exported in each format: export_p99_ms
+//	listtop  32 participants list a talk's top 20 of 1,000 questions as fast as
+//	        the server answers: list_top_per_s, list_top_p99_ms
 //	import  a 500-talk pretalx schedule imported into new events: import_talks_per_s
 //
 // --url may list several replicas of one koe (scaled mode), separated by
@@ -59,6 +62,7 @@ scenarios:
   overlay     highlights reaching overlay clients while an audience follows the talk
   polls       voters voting and changing their votes in one poll, and the exactness of its results
   export      a talk of 1,000 questions exported as Markdown, CSV and JSON
+  listtop     participants listing a talk's top 20 of 1,000 questions as fast as the server answers
   import      a pretalx schedule of 500 talks imported into new events, again unchanged, then changed
 
 Run "koe bench <scenario> -h" for the scenario's flags.
@@ -86,6 +90,7 @@ func Main(args []string) int {
 		"overlay":    runOverlay,
 		"polls":      runPolls,
 		"export":     runExport,
+		"listtop":    runListTop,
 		"import":     runImport,
 	}[args[0]]
 	if run == nil {

@@ -38,42 +38,8 @@ func runExport(ctx context.Context, args []string, r *report) error {
 	if err != nil {
 		return err
 	}
-	// The questions, 64 askers at once; then their answers and likes.
-	ids := make([]int64, *questions)
-	errs := make(chan error, 64)
-	var wg sync.WaitGroup
-	for w := range 64 {
-		wg.Go(func() {
-			for i := w; i < *questions; i += 64 {
-				q, err := a.ask(ctx, t, tokens[w], fmt.Sprintf("エクスポートの質問 %d: how does it behave at scale?", i+1))
-				if err != nil {
-					errs <- err
-					return
-				}
-				ids[i] = q.ID
-				if i%3 == 0 {
-					if err := a.do(ctx, "POST", t.path(fmt.Sprintf("/questions/%d/replies", q.ID)), a.owner, map[string]string{"body": "回答しました。"}, nil); err != nil {
-						errs <- err
-						return
-					}
-					if err := a.do(ctx, "PATCH", t.path(fmt.Sprintf("/questions/%d", q.ID)), a.owner, map[string]bool{"answered": true}, nil); err != nil {
-						errs <- err
-						return
-					}
-				}
-				for j := range i % 7 {
-					if _, err := a.setLike(ctx, t, tokens[(w+j+1)%64], q.ID, true); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return fmt.Errorf("making the talk: %w", err)
+	if _, err := fillTalk(ctx, a, t, tokens, *questions, 3); err != nil {
+		return err
 	}
 	var all []float32
 	var size [3]int64
@@ -99,6 +65,50 @@ func runExport(ctx context.Context, args []string, r *report) error {
 	r.float("export_p50_ms", percentile(all, 50))
 	r.float("export_p99_ms", percentile(all, 99))
 	return nil
+}
+
+// fillTalk asks n questions in t, 64 askers (tokens) at once, and likes
+// question i i%7 times (by other askers); with answerEvery > 0 every
+// answerEvery-th question is answered with a staff reply. It returns the
+// questions' ids in the order they were meant to be asked.
+func fillTalk(ctx context.Context, a *api, t talkRef, tokens []string, n, answerEvery int) ([]int64, error) {
+	ids := make([]int64, n)
+	errs := make(chan error, len(tokens))
+	var wg sync.WaitGroup
+	for w := range tokens {
+		wg.Go(func() {
+			for i := w; i < n; i += len(tokens) {
+				q, err := a.ask(ctx, t, tokens[w], fmt.Sprintf("質問 %d: how does it behave at scale?", i+1))
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[i] = q.ID
+				if answerEvery > 0 && i%answerEvery == 0 {
+					if err := a.do(ctx, "POST", t.path(fmt.Sprintf("/questions/%d/replies", q.ID)), a.owner, map[string]string{"body": "回答しました。"}, nil); err != nil {
+						errs <- err
+						return
+					}
+					if err := a.do(ctx, "PATCH", t.path(fmt.Sprintf("/questions/%d", q.ID)), a.owner, map[string]bool{"answered": true}, nil); err != nil {
+						errs <- err
+						return
+					}
+				}
+				for j := range i % 7 {
+					if _, err := a.setLike(ctx, t, tokens[(w+j+1)%len(tokens)], q.ID, true); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, fmt.Errorf("making the talk: %w", err)
+	}
+	return ids, nil
 }
 
 // fetch GETs path as the owner and reads the whole answer.

@@ -33,6 +33,8 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 	seed := fs.Int("seed-questions", 20, "questions asked before subscribing, so likes have targets from the start")
 	likeSample := fs.Int("like-sample", 100, "subscribers that measure like-update latency")
 	pid := fs.Int("pid", 0, "process id of the server on this machine (with several --url, of one replica); when set its CPU use is reported")
+	writeCost := fs.Float64("write-cost-us", 0, "the server core's cost of one loopback write (write_cost_us, measured by bench/writecost); when set, fanout_floor_ms is reported")
+	flush := fs.Duration("flush-interval", 100*time.Millisecond, "the server's flush interval, for fanout_floor_ms")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +46,8 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 		return badFlags("--writers and --seed-questions must be positive, --like-sample not negative")
 	case *qps < 0 || *qps > 1e5 || *lps < 0 || *lps > 1e5:
 		return badFlags("--questions-per-s and --likes-per-s must be between 0 and 100000")
+	case *writeCost < 0 || *flush < 0:
+		return badFlags("--write-cost-us and --flush-interval must not be negative")
 	case *duration <= 0 || *drain < 0:
 		return badFlags("--duration must be positive, --drain not negative")
 	}
@@ -94,12 +98,21 @@ func runFanout(ctx context.Context, args []string, r *report) error {
 	r.int("fanout_deliveries", int64(len(res.lat)))
 	r.float("fanout_p50_ms", percentile(res.lat, 50))
 	r.float("fanout_p99_ms", percentile(res.lat, 99))
+	if *writeCost > 0 {
+		// The floor: one sweep's writes to every subscriber, after waiting
+		// at most one flush interval for it.
+		floor := *writeCost*float64(len(subs))/1000 + float64(*flush)/float64(time.Millisecond)
+		r.float("fanout_floor_ms", floor)
+		r.float("fanout_p99_over_floor", percentile(res.lat, 99)/floor)
+	}
 	r.float("fanout_max_ms", percentile(res.lat, 100))
 	r.int("fanout_lost", res.lost)
 	r.int("fanout_duplicates", res.dups)
 	r.float("post_p50_ms", percentile(l.postLat, 50))
 	r.float("post_p99_ms", percentile(l.postLat, 99))
 	r.int("post_errors", l.postErrs.Load())
+	r.float("like_p50_ms", percentile(l.likeLat, 50))
+	r.float("like_p99_ms", percentile(l.likeLat, 99))
 	r.int("fanout_likes_acked", int64(len(l.acks)))
 	r.float("fanout_likes_p99_ms", percentile(res.likeLat, 99))
 	r.int("fanout_likes_missing", res.likesMissing)
@@ -128,6 +141,7 @@ type load struct {
 	targets []int64   // questions likes go to: the seed questions and every posted one
 	posted  []int64   // questions whose POST returned 201 during the load
 	postLat []float32 // POST latency from the scheduled time, ms
+	likeLat []float32 // PUT like latency from the scheduled time, ms
 	acks    []likeAck
 
 	postErrs, likeErrs atomic.Int64
@@ -184,12 +198,12 @@ func (l *load) writer(ctx context.Context, w int, token string, qt, lt <-chan ti
 				continue
 			}
 			l.ask(ctx, a, token, at)
-		case _, ok := <-lt:
+		case at, ok := <-lt:
 			if !ok {
 				lt = nil
 				continue
 			}
-			l.like(ctx, a, token, rng, liked)
+			l.like(ctx, a, token, rng, liked, at)
 		}
 	}
 }
@@ -214,8 +228,9 @@ func (l *load) ask(ctx context.Context, a *api, token string, at time.Time) {
 	l.mu.Unlock()
 }
 
-// like toggles this writer's like on a random question of the talk.
-func (l *load) like(ctx context.Context, a *api, token string, rng *rand.Rand, liked map[int64]bool) {
+// like toggles this writer's like on a random question of the talk; its
+// latency counts from when it was scheduled, as a question's does.
+func (l *load) like(ctx context.Context, a *api, token string, rng *rand.Rand, liked map[int64]bool, at time.Time) {
 	l.mu.Lock()
 	id := l.targets[rng.IntN(len(l.targets))]
 	l.mu.Unlock()
@@ -230,6 +245,7 @@ func (l *load) like(ctx context.Context, a *api, token string, rng *rand.Rand, l
 	liked[id] = res.Liked
 	l.mu.Lock()
 	l.acks = append(l.acks, likeAck{id: id, version: res.Version, at: done})
+	l.likeLat = append(l.likeLat, ms(done.Sub(at)))
 	l.mu.Unlock()
 }
 
@@ -275,5 +291,6 @@ func (l *load) collect(subs []*subscriber) fanoutResult {
 	slices.Sort(res.lat)
 	slices.Sort(res.likeLat)
 	slices.Sort(l.postLat)
+	slices.Sort(l.likeLat)
 	return res
 }

@@ -4,6 +4,10 @@
 # server (new data directory, new port) so that they do not interfere. The
 # server is pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1.
 #
+# The listtop scenario has 32 participants list a talk's top 20 of 1,000
+# questions, one request in flight each, as fast as the server answers for
+# 20 s (BENCH_LIKES_DURATION): list_top_per_s, list_top_p99_ms.
+#
 # The moderation scenario measures the moderation pipeline (normaliser,
 # rules, word lists and the learned scorer) for one text on one core, the
 # learned scorer's precision and recall on the held-out part of the shipped
@@ -48,11 +52,13 @@
 # BENCH_SUBSCRIBERS=500 BENCH_DURATION=5s bash bench/run.sh):
 #   BENCH_SUBSCRIBERS     WebSocket subscribers for idle and fanout (10000)
 #   BENCH_DURATION        fanout load duration (30s)
+#                         (fanout measures write_cost_us first when the writecost
+#                         scenario has not, for fanout_floor_ms)
 #   BENCH_LIKES_DURATION  likes duration (20s)
 #   BENCH_QUESTIONS_PER_S fanout question rate (10)
 #   BENCH_LIKES_PER_S     fanout like rate (200)
 #   BENCH_CLIENTS         likes clients (64)
-#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes moderation ingest reactions overlay polls export import scaled")
+#   BENCH_SCENARIOS       which scenarios, in order ("writecost idle fanout likes listtop moderation ingest reactions overlay polls export import scaled")
 #   BENCH_TAPS_PER_REQUEST  reactions: taps per request (4: a phone tapping fast sends a quarter second's together)
 #   BENCH_MODERATION_DURATION  moderation: how long to ask (20s)
 #   BENCH_PORT            base port; each server takes the next port (18080)
@@ -73,7 +79,7 @@ likes_duration=${BENCH_LIKES_DURATION:-20s}
 qps=${BENCH_QUESTIONS_PER_S:-10}
 lps=${BENCH_LIKES_PER_S:-200}
 clients=${BENCH_CLIENTS:-64}
-scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes moderation ingest reactions overlay polls export import scaled}
+scenarios=${BENCH_SCENARIOS:-writecost idle fanout likes listtop moderation ingest reactions overlay polls export import scaled}
 port=${BENCH_PORT:-18080}
 pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -299,6 +305,46 @@ if ((subscribers / 4 + 1000 > hi - lo)); then
 	fi
 fi
 
+# measure_writecost prints write_cost_us, the floor under fan-out: what one
+# loopback write costs the server's core, the reader on the other core; it
+# keeps the figure for the fanout scenario's floor (fanout_floor_ms).
+write_cost_us=
+measure_writecost() {
+	taskset -c 0 "$tmp/writecost" server "$subscribers" 2048 >"$tmp/writecost.out" &
+	local wc_pid=$!
+	sleep 0.5
+	taskset -c 1 "$tmp/writecost" client "$subscribers"
+	wait "$wc_pid"
+	cat "$tmp/writecost.out"
+	write_cost_us=$(sed -n 's/^write_cost_us=//p' "$tmp/writecost.out")
+}
+# The server's flush interval (its default), for the floor.
+flush_interval=100ms
+
+# Loopback delivers a sent packet through the sending CPU's backlog, which
+# holds net.core.netdev_max_backlog packets (1000 by default): a sweep
+# writing to 10,000 sockets from one core overflows it, and the dropped
+# packets (responses and frames alike) wait for TCP's loss probe, tens of
+# milliseconds (/proc/net/softnet_stat counts them). A NIC has queues of
+# its own; raise the backlog where allowed so that loopback does not drop.
+backlog_file=/proc/sys/net/core/netdev_max_backlog
+if (($(cat "$backlog_file") < 4 * subscribers)); then
+	if [[ -w $backlog_file ]] && echo $((4 * subscribers)) >"$backlog_file" 2>/dev/null; then
+		echo "# raised $backlog_file to $((4 * subscribers))"
+	else
+		echo "run.sh: warning: $backlog_file is $(cat "$backlog_file"): loopback may drop packets under fan-out" >&2
+	fi
+fi
+# Packets the backlogs dropped during the run (second column of softnet_stat, all CPUs).
+softnet_drops() {
+	local n=0 _processed dropped _rest
+	while read -r _processed dropped _rest; do
+		n=$((n + 16#$dropped))
+	done </proc/net/softnet_stat
+	echo "$n"
+}
+drops_at_start=$(softnet_drops)
+
 n=0
 for scenario in $scenarios; do
 	n=$((n + 1))
@@ -309,10 +355,12 @@ for scenario in $scenarios; do
 			--subscribers "$subscribers" --source-ips "$(source_ips "$n")"
 		;;
 	fanout)
+		[[ -n $write_cost_us ]] || measure_writecost
 		start_server
 		bench fanout --url "$url" --token "$token" --pid "$server_pid" \
 			--subscribers "$subscribers" --questions-per-s "$qps" --likes-per-s "$lps" \
-			--duration "$duration" --source-ips "$(source_ips "$n")"
+			--duration "$duration" --source-ips "$(source_ips "$n")" \
+			--write-cost-us "$write_cost_us" --flush-interval "$flush_interval"
 		;;
 	likes)
 		start_server
@@ -341,6 +389,10 @@ for scenario in $scenarios; do
 	export)
 		start_server
 		bench export --url "$url" --token "$token"
+		;;
+	listtop)
+		start_server
+		bench listtop --url "$url" --token "$token" --duration "$likes_duration"
 		;;
 	import)
 		start_server
@@ -373,13 +425,7 @@ for scenario in $scenarios; do
 		stop_replicas
 		;;
 	writecost)
-		# The floor under fan-out: one loopback write, with the reader on
-		# the other core, costs this much of the server's core.
-		taskset -c 0 "$tmp/writecost" server "$subscribers" 2048 &
-		wc_pid=$!
-		sleep 0.5
-		taskset -c 1 "$tmp/writecost" client "$subscribers"
-		wait "$wc_pid"
+		measure_writecost
 		;;
 	*)
 		echo "run.sh: unknown scenario $scenario" >&2
@@ -388,6 +434,8 @@ for scenario in $scenarios; do
 	esac
 	stop_server
 done
+
+echo "loopback_drops=$(($(softnet_drops) - drops_at_start))"
 
 # The audience page's JavaScript as a browser downloads it (gzip -9), as
 # the UI build measures it (make bench builds the UI first).
