@@ -35,14 +35,38 @@ type sink interface {
 type subscription struct {
 	stream *stream
 	sink   sink
-	// cursor is the last seq handed to sink. Set under stream.mu before the
-	// subscription is registered, then read and written only by the sweeper.
-	cursor uint64
-	busy   atomic.Bool
-	// While busy: the seq the write in flight goes up to, and when it began.
-	sent      atomic.Uint64
-	busySince atomic.Int64
-	done      func() // s.written bound to this subscription, made once
+	// cursor is the last seq handed to sink and ephemeral the number of
+	// the last ephemeral message; since is the head when the subscription
+	// began (a frame of events before it replays history). Set under
+	// stream.mu before the subscription is registered, then read and
+	// written only by the sweeper.
+	cursor    uint64
+	ephemeral uint64
+	since     uint64
+	// place is the subscription's index in stream.order, -1 once it has
+	// left; under stream.mu.
+	place int
+	busy  atomic.Bool
+	// While busy: the seq and the ephemeral number the write in flight goes
+	// up to, and when it began.
+	sent, sentEphemeral atomic.Uint64
+	busySince           atomic.Int64
+	done                func() // s.written bound to this subscription, made once
+}
+
+// ephemeralMessage is an ephemeral message waiting for the sweeper to
+// visit every subscriber: n numbers it within the stream, visits is the
+// sweeper's visit count when it came.
+type ephemeralMessage struct {
+	n, visits uint64
+	e         entry
+}
+
+// frameKey is what a frame depends on besides the head: the subscriber's
+// cursor and ephemeral number, and whether its events replay history.
+type frameKey struct {
+	cursor, ephemeral uint64
+	live              bool
 }
 
 type stream struct {
@@ -59,11 +83,20 @@ type stream struct {
 
 	mu   sync.Mutex
 	hist []entry // ring: event seq lives at hist[seq%len(hist)]
-	// pending holds the ephemeral messages published since the last sweep:
-	// the next sweep hands them to every subscriber it writes to.
-	pending    []entry
-	first      uint64 // the oldest seq the ring may hold
-	subs       map[*subscription]struct{}
+	// ephemerals are the ephemeral messages of about the last two passes
+	// (ephemeralHead numbers the latest): a subscriber gets those after
+	// its own number when the sweeper visits it, so one that was busy at
+	// the first visit gets them at the next.
+	ephemerals    []ephemeralMessage
+	ephemeralHead atomic.Uint64
+	first         uint64 // the oldest seq the ring may hold
+	// order holds the subscriptions in the order the sweeper visits them,
+	// round and round from pos; one that leaves leaves a nil until the
+	// holes are half of it (compactLocked).
+	order      []*subscription
+	holes      int
+	pos        int    // the next place the sweeper visits
+	visits     uint64 // places the sweeper has visited, ever
 	lastActive time.Time
 	stopped    bool
 	// local is true while this process assigns the sequence: always
@@ -74,9 +107,11 @@ type stream struct {
 	wroteLocal  bool
 	brokerEpoch string
 
-	// Owned by the sweeper goroutine.
-	swept   uint64 // head at the previous sweep: where the next shared range starts
-	scratch []*subscription
+	// Owned by the sweeper goroutine: the frames made since the head or
+	// the ephemeral head last moved, and the visits of the current step.
+	frames                map[frameKey]*frame
+	framesHead, framesEph uint64
+	scratch               []*subscription
 }
 
 func newStream(h *Hub, id StreamID) *stream {
@@ -89,7 +124,7 @@ func newStream(h *Hub, id StreamID) *stream {
 		quit:       make(chan struct{}),
 		hist:       make([]entry, h.opts.History),
 		first:      1,
-		subs:       make(map[*subscription]struct{}),
+		frames:     make(map[frameKey]*frame),
 		lastActive: h.now(),
 		local:      h.broker == nil || h.degraded.Load(),
 	}
@@ -124,11 +159,15 @@ func (s *stream) restartLocked(epoch string, head uint64) []*subscription {
 	s.epoch = epoch
 	s.seq.Store(head)
 	s.first = head + 1
-	ended := make([]*subscription, 0, len(s.subs))
-	for sub := range s.subs {
-		ended = append(ended, sub)
+	ended := make([]*subscription, 0, s.subscribersLocked())
+	for _, sub := range s.order {
+		if sub != nil {
+			sub.place = -1
+			ended = append(ended, sub)
+		}
 	}
-	clear(s.subs)
+	clear(s.order)
+	s.order, s.holes, s.pos = s.order[:0], 0, 0
 	return ended
 }
 
@@ -184,14 +223,16 @@ func (s *stream) receive(epoch string, e Entry) {
 	s.poke()
 }
 
-// ephemeral queues a message for the next sweep, outside the history.
+// ephemeral queues a message for the sweeper, outside the history.
 func (s *stream) ephemeral(e Entry) {
 	s.mu.Lock()
-	if s.stopped || len(s.subs) == 0 {
+	if s.stopped || s.subscribersLocked() == 0 {
 		s.mu.Unlock()
 		return
 	}
-	s.pending = append(s.pending, entry{typ: e.Type, at: e.At, json: encodeEvent(0, e.Type, e.At, e.Data)})
+	n := s.ephemeralHead.Add(1)
+	s.ephemerals = append(s.ephemerals, ephemeralMessage{n: n, visits: s.visits,
+		e: entry{typ: e.Type, at: e.At, json: encodeEvent(0, e.Type, e.At, e.Data)}})
 	s.mu.Unlock()
 	s.poke()
 }
@@ -359,10 +400,10 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 		}
 		start = seq
 	}
-	sub = &subscription{stream: s, sink: sk, cursor: start}
+	sub = &subscription{stream: s, sink: sk, cursor: start, since: head, ephemeral: s.ephemeralHead.Load(), place: len(s.order)}
 	sub.done = func() { s.written(sub) }
 	sk.subscribed(s.id.Topic, formatCursor(s.epoch, start))
-	s.subs[sub] = struct{}{}
+	s.order = append(s.order, sub)
 	s.joined.Store(true)
 	s.hub.presenceSoon()
 	s.lastActive = s.hub.now()
@@ -374,23 +415,52 @@ func (s *stream) subscribe(cursor string, sk sink) (sub *subscription, reason st
 
 func (s *stream) unsubscribe(sub *subscription) {
 	s.mu.Lock()
-	delete(s.subs, sub)
+	if sub.place >= 0 {
+		s.order[sub.place] = nil
+		sub.place = -1
+		if s.holes++; s.holes > len(s.order)/2 {
+			s.compactLocked()
+		}
+	}
 	s.lastActive = s.hub.now()
 	s.mu.Unlock()
+}
+
+// compactLocked closes the holes in order, keeping the subscriptions'
+// order and the sweeper's place among them.
+func (s *stream) compactLocked() {
+	kept, pos := 0, 0
+	for i, sub := range s.order {
+		if i == s.pos {
+			pos = kept
+		}
+		if sub != nil {
+			sub.place = kept
+			s.order[kept] = sub
+			kept++
+		}
+	}
+	if s.pos >= len(s.order) {
+		pos = kept
+	}
+	clear(s.order[kept:])
+	s.order, s.holes, s.pos = s.order[:kept], 0, pos
 }
 
 func (s *stream) subscribers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.subs)
+	return s.subscribersLocked()
 }
+
+func (s *stream) subscribersLocked() int { return len(s.order) - s.holes }
 
 // stopIfIdle stops the stream when it has had neither subscribers nor
 // events for ttl, and reports whether it did.
 func (s *stream) stopIfIdle(now time.Time, ttl time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.subs) > 0 || now.Sub(s.lastActive) < ttl {
+	if s.subscribersLocked() > 0 || now.Sub(s.lastActive) < ttl {
 		return false
 	}
 	s.stopped = true
@@ -398,10 +468,7 @@ func (s *stream) stopIfIdle(now time.Time, ttl time.Duration) bool {
 	return true
 }
 
-// run sweeps when woken, at most once per flush interval, and never so
-// often that writing takes more than sweepShare of the time: with ten
-// thousand subscribers a sweep's writes alone take ~100 ms of a core, and
-// requests must still be served between sweeps.
+// run sweeps when woken, at most once per flush interval.
 func (s *stream) run() {
 	defer s.hub.wg.Done()
 	interval := s.hub.opts.FlushInterval
@@ -428,43 +495,96 @@ func (s *stream) run() {
 		}
 		last = time.Now()
 		s.sweep()
-		interval = max(s.hub.opts.FlushInterval, time.Duration(float64(time.Since(last))/sweepShare))
 	}
 }
 
-// sweepShare is the largest share of the time sweeps of one stream may
-// take.
-const sweepShare = 0.75
+// A sweep of ten thousand subscribers writes for ~100 ms of a core, and
+// requests must be served meanwhile. Every yieldEvery subscribers it lets
+// the goroutines that are ready run (runtime.Gosched); after sweepWork of
+// that it rests for sweepRest, so that the runtime also polls the network
+// for requests that arrived meanwhile (it does so only when nothing is
+// ready to run, or every 10 ms otherwise) and serves them. Sweeping thus
+// takes at most about sweepWork / (sweepWork + sweepRest) of the core.
+const (
+	yieldEvery = 64
+	sweepWork  = 3 * time.Millisecond
+	sweepRest  = time.Millisecond
+)
 
-// yieldEvery is how many writes a sweep makes before letting other
-// goroutines (requests, the store's writer) run: a sweep of ten thousand
-// subscribers must not hold a core for 100 ms at a stretch.
-const yieldEvery = 256
-
-// sweep hands every subscriber what it is owed, in one frame each. Those
-// at the start of the new range share one frame; laggards get their own.
+// sweep makes one pass over the subscribers, from where the last one
+// ended, and hands each what it is owed in one frame. It reads the head
+// again every yieldEvery subscribers, so that an event published during a
+// pass reaches the rest of this pass's subscribers, and the others at
+// their turn in the next: every subscriber is written at most once a pass,
+// and an event waits at most one pass (docs/architecture.md, "Fan-out").
+// Subscribers owed the same range share one frame.
 func (s *stream) sweep() {
-	s.mu.Lock()
-	head := s.seq.Load()
-	oldest := s.oldestLocked()
-	from := s.swept
-	s.swept = head
-	extra := s.pending
-	s.pending = nil
-	subs := s.scratch[:0]
-	for sub := range s.subs {
-		subs = append(subs, sub)
-	}
-	s.mu.Unlock()
+	left := -1 // places still to visit in this pass
+	rested := time.Now()
+	for left != 0 {
+		s.mu.Lock()
+		if left < 0 || left > len(s.order) {
+			left = len(s.order)
+		}
+		step := s.scratch[:0]
+		for ; len(step) < yieldEvery && left > 0; left-- {
+			if s.pos >= len(s.order) {
+				s.pos = 0
+			}
+			if sub := s.order[s.pos]; sub != nil {
+				step = append(step, sub)
+			}
+			s.pos++
+			s.visits++
+		}
+		head, oldest := s.seq.Load(), s.oldestLocked()
+		ephemerals, ephHead := s.trimEphemeralsLocked(), s.ephemeralHead.Load()
+		s.mu.Unlock()
 
-	// Laggards skipped by earlier sweeps mostly start from the same few
-	// positions, so their frames are shared too.
-	frames := make(map[uint64]*frame, 2)
-	delivered := 0
+		s.visit(step, head, oldest, ephemerals, ephHead)
+		clear(step)
+		s.scratch = step[:0]
+		if time.Since(rested) < sweepWork {
+			runtime.Gosched()
+			continue
+		}
+		select {
+		case <-time.After(sweepRest):
+		case <-s.quit:
+			return
+		case <-s.hub.done:
+			return
+		}
+		rested = time.Now()
+	}
+}
+
+// trimEphemeralsLocked forgets the ephemeral messages every subscriber has
+// had two visits to get since they came, and returns the others.
+func (s *stream) trimEphemeralsLocked() []ephemeralMessage {
+	i := 0
+	for i < len(s.ephemerals) && s.visits-s.ephemerals[i].visits > 2*uint64(len(s.order)) {
+		s.ephemerals[i] = ephemeralMessage{}
+		i++
+	}
+	s.ephemerals = s.ephemerals[i:]
+	if len(s.ephemerals) == 0 {
+		s.ephemerals = nil // let the array go
+	}
+	return s.ephemerals
+}
+
+// visit hands each subscriber of step the events up to head and the
+// ephemeral messages up to ephHead that it has not had.
+func (s *stream) visit(step []*subscription, head, oldest uint64, ephemerals []ephemeralMessage, ephHead uint64) {
+	if head != s.framesHead || ephHead != s.framesEph {
+		clear(s.frames)
+		s.framesHead, s.framesEph = head, ephHead
+	}
 	now := time.Now()
 	stuckBefore := now.Add(-s.hub.opts.WriteTimeout).UnixNano()
-	for _, sub := range subs {
-		if sub.cursor == head && len(extra) == 0 {
+	for _, sub := range step {
+		if sub.cursor == head && sub.ephemeral >= ephHead {
 			continue
 		}
 		if sub.busy.Load() {
@@ -479,35 +599,47 @@ func (s *stream) sweep() {
 			}
 			continue
 		}
-		f, ok := frames[sub.cursor]
+		key := frameKey{cursor: sub.cursor, ephemeral: sub.ephemeral, live: sub.cursor >= sub.since}
+		f, ok := s.frames[key]
 		if !ok {
-			f = s.frame(sub.cursor, head, sub.cursor >= from, extra)
-			frames[sub.cursor] = f
+			f = s.frame(sub.cursor, head, key.live, ephemeralsAfter(ephemerals, sub.ephemeral))
+			s.frames[key] = f
 		}
 		if f == nil {
 			s.overflow(sub) // fell behind the history while its writes were slow
 			continue
 		}
+		sub.ephemeral = ephHead
+		if len(f.events) == 0 && len(f.extra) == 0 {
+			continue // the messages it missed are forgotten: nothing to write
+		}
 		sub.cursor = f.last()
 		sub.sent.Store(sub.cursor)
+		sub.sentEphemeral.Store(sub.ephemeral)
 		sub.busySince.Store(now.UnixNano())
 		sub.busy.Store(true)
 		sub.sink.deliver(f, sub.done)
-		if delivered++; delivered%yieldEvery == 0 {
-			runtime.Gosched()
+	}
+}
+
+// ephemeralsAfter returns the messages numbered after n.
+func ephemeralsAfter(ms []ephemeralMessage, n uint64) []entry {
+	var es []entry
+	for _, m := range ms {
+		if m.n > n {
+			es = append(es, m.e)
 		}
 	}
-	clear(subs)
-	s.scratch = subs[:0]
+	return es
 }
 
 // written is called when a subscriber's write has finished. If more was
 // published meanwhile, a sweep may have skipped this subscriber, so ask
 // for another.
 func (s *stream) written(sub *subscription) {
-	to := sub.sent.Load()
+	to, eph := sub.sent.Load(), sub.sentEphemeral.Load()
 	sub.busy.Store(false)
-	if s.seq.Load() > to {
+	if s.seq.Load() > to || s.ephemeralHead.Load() > eph {
 		s.poke()
 	}
 }
