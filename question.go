@@ -208,6 +208,17 @@ func NewQuestionPage(sort QuestionSort, rows []*Question, limit int) *QuestionPa
 	return page
 }
 
+// ListMarks is what one participant's view of a talk's lists adds to
+// everyone's (Store.ListMarks).
+type ListMarks struct {
+	// Liked are the questions, among those asked about, that the
+	// participant likes.
+	Liked []int64
+	// OwnUnapproved is true when the participant has pending or rejected
+	// questions in the talk, which their lists show.
+	OwnUnapproved bool
+}
+
 // Cursor is the position after the last question of a page: the sort key
 // of that question (likes for top, unix nanoseconds of answered_at for
 // answered, unused otherwise) and its id. Ids grow with time, so an id

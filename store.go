@@ -126,6 +126,11 @@ type QuestionStore interface {
 	Question(ctx context.Context, eventID, talkID, questionID, viewer int64) (*Question, error)
 	// Questions returns one page of a list (see QuestionSort).
 	Questions(ctx context.Context, q QuestionQuery) (*QuestionPage, error)
+	// ListMarks returns what a participant's lists of a talk add to the
+	// lists everyone sees: which of questionIDs they liked, and whether
+	// they have questions in the talk that their lists show and others'
+	// do not (pending or rejected, not hidden).
+	ListMarks(ctx context.Context, talkID, participantID int64, questionIDs []int64) (*ListMarks, error)
 	// OpenQuestionTexts returns the id and body of up to limit of the
 	// talk's newest visible unanswered questions, newest first: what the
 	// moderation pipeline compares a new question with.

@@ -122,6 +122,7 @@ type Actions struct {
 	reactions  *reactions
 	polls      *pollPublisher
 	presence   *presence
+	lists      *listCache
 
 	platforms     map[koe.SourceKind]ingest.Platform
 	ingestOpts    ingest.Options
@@ -196,6 +197,7 @@ func New(ctx context.Context, cfg Config) (*Actions, error) {
 		reactions:  newReactions(),
 		polls:      newPollPublisher(),
 		presence:   newPresence(cfg.Now),
+		lists:      newListCache(),
 		oidcLogins: auth.NewOIDCLogins(func(ctx context.Context) ([]byte, error) {
 			return st.Secret(ctx, "oidc-login-key", auth.NewKey)
 		}),

@@ -41,10 +41,19 @@ func (a *Actions) Questions(ctx context.Context, eventID, talkID int64, lq ListQ
 	if !p.IsParticipantOf(eventID) {
 		qq.Viewer = 0
 	}
+	if qq.After == nil && qq.Sort != koe.SortHidden {
+		return a.firstPage(ctx, qq, staff)
+	}
 	if _, err := a.store.Talk(ctx, eventID, talkID); err != nil {
 		return nil, err
 	}
-	pos := StreamPosition{Topic: realtime.TalkTopic(talkID), Cursor: a.hub.Cursor(realtime.TalkStream(eventID, talkID, staff))}
+	return a.readPage(ctx, qq, realtime.TalkStream(eventID, talkID, staff))
+}
+
+// readPage reads a page of a list from the store, after the position of
+// the talk's stream id (the talk exists).
+func (a *Actions) readPage(ctx context.Context, qq koe.QuestionQuery, id realtime.StreamID) (*QuestionList, error) {
+	pos := StreamPosition{Topic: id.Topic, Cursor: a.hub.Cursor(id)}
 	page, err := a.store.Questions(ctx, qq)
 	if err != nil {
 		return nil, err

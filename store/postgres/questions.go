@@ -274,6 +274,24 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 	return koe.NewQuestionPage(sort, questions, limit), nil
 }
 
+// ListMarks implements koe.Store. The likes are probes of their primary
+// key; the participant's questions come from questions_by_participant.
+func (s *Store) ListMarks(ctx context.Context, talkID, participantID int64, questionIDs []int64) (*koe.ListMarks, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var m koe.ListMarks
+	err := s.pool.QueryRow(ctx, `
+		SELECT COALESCE((SELECT array_agg(l.question_id) FROM likes l
+				WHERE l.participant_id = $1 AND l.question_id = ANY($3::bigint[])), '{}'),
+			EXISTS (SELECT 1 FROM questions q
+				WHERE q.participant_id = $1 AND q.talk_id = $2 AND q.status <> 'approved' AND NOT q.hidden)`,
+		participantID, talkID, questionIDs).Scan(&m.Liked, &m.OwnUnapproved)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("list marks: %w", err))
+	}
+	return &m, nil
+}
+
 // OpenQuestionTexts implements koe.Store. The filter is the recent
 // list's, so that its index serves it.
 func (s *Store) OpenQuestionTexts(ctx context.Context, eventID, talkID int64, limit int) ([]koe.QuestionText, error) {

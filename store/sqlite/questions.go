@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/koehq/koe"
@@ -176,6 +177,53 @@ func (s *Store) Questions(ctx context.Context, qq koe.QuestionQuery) (*koe.Quest
 		}
 	}
 	return koe.NewQuestionPage(sort, questions, limit), nil
+}
+
+// listMarks reads a participant's (?1) likes among some questions (?3, a
+// JSON array of ids; each a probe of the likes' primary key) and whether
+// they have questions in the talk (?2) that only their lists show (the
+// participant's questions, by questions_by_participant). A question id of
+// 0 says the latter: ids are never 0.
+const listMarks = `
+	SELECT l.question_id FROM likes l
+	WHERE l.participant_id = ?1 AND l.question_id IN (SELECT value FROM json_each(?3))
+	UNION ALL
+	SELECT 0 WHERE EXISTS (
+		SELECT 1 FROM questions q
+		WHERE q.participant_id = ?1 AND q.talk_id = ?2 AND q.status <> 'approved' AND q.hidden = 0)`
+
+// ListMarks implements koe.Store.
+func (s *Store) ListMarks(ctx context.Context, talkID, participantID int64, questionIDs []int64) (*koe.ListMarks, error) {
+	ids := make([]byte, 0, 8*len(questionIDs)+2)
+	ids = append(ids, '[')
+	for i, id := range questionIDs {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = strconv.AppendInt(ids, id, 10)
+	}
+	ids = append(ids, ']')
+	rows, err := s.marks.QueryContext(ctx, participantID, talkID, string(ids))
+	if err != nil {
+		return nil, fmt.Errorf("list marks: %w", err)
+	}
+	defer rows.Close()
+	var m koe.ListMarks
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list marks: %w", err)
+		}
+		if id == 0 {
+			m.OwnUnapproved = true
+		} else {
+			m.Liked = append(m.Liked, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list marks: %w", err)
+	}
+	return &m, nil
 }
 
 // OpenQuestionTexts implements koe.Store. The filter is the recent

@@ -42,6 +42,9 @@ type Store struct {
 	// changes reads it (on the readers'): both run for nearly every write,
 	// and parsing their SQL would cost more than running them.
 	record, changes *sql.Stmt
+	// marks reads a participant's marks on a list (ListMarks), asked for
+	// with nearly every list a participant reads.
+	marks *sql.Stmt
 	schema          *goose.Provider // reads the schema version through read
 	now             func() time.Time
 	// onCommit sees the change types of each batch that recorded some, once
@@ -129,6 +132,9 @@ func Open(ctx context.Context, path string, opts ...Option) (_ *Store, err error
 	}
 	if s.changes, err = rdb.PrepareContext(ctx, readChanges); err != nil {
 		return nil, fmt.Errorf("prepare outbox: %w", err)
+	}
+	if s.marks, err = rdb.PrepareContext(ctx, listMarks); err != nil {
+		return nil, fmt.Errorf("prepare list marks: %w", err)
 	}
 	if s.schema, err = newProvider(rdb); err != nil {
 		return nil, err

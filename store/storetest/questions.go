@@ -500,3 +500,72 @@ func testTalkQuestions(t *testing.T, s koe.Store) {
 		t.Errorf("all replies %+v %v", replies, err)
 	}
 }
+
+// testListMarks checks a participant's marks on a list against the list
+// the store makes for that participant.
+func testListMarks(t *testing.T, s koe.Store) {
+	ctx := t.Context()
+	sc := newScene(t, s, "marks")
+	tk, p := sc.talk, sc.p
+	q := newQuestions(t, s, tk, 4)
+	for _, liked := range []*koe.Question{q[0], q[2]} {
+		if _, err := s.SetLike(ctx, tk.EventID, tk.ID, liked.ID, p.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := newQuestion(t, s, tk, p, "mine, approved")
+	ids := append(ids(q), own.ID)
+	marks := func(what string, participant int64, questionIDs []int64) *koe.ListMarks {
+		t.Helper()
+		m, err := s.ListMarks(ctx, tk.ID, participant, questionIDs)
+		if err != nil {
+			t.Fatalf("ListMarks(%s): %v", what, err)
+		}
+		slices.Sort(m.Liked)
+		return m
+	}
+	m := marks("likes", p.ID, ids)
+	if want := []int64{q[0].ID, q[2].ID}; !slices.Equal(m.Liked, want) || m.OwnUnapproved {
+		t.Errorf("ListMarks = %+v, want liked %v and nothing unapproved", m, want)
+	}
+	// The same as the store's own list for the participant.
+	page := list(t, s, koe.QuestionQuery{EventID: tk.EventID, TalkID: tk.ID, Sort: koe.SortTop, Viewer: p.ID})
+	var liked []int64
+	for _, got := range page.Questions {
+		if got.LikedByMe {
+			liked = append(liked, got.ID)
+		}
+	}
+	slices.Sort(liked)
+	if !slices.Equal(m.Liked, liked) {
+		t.Errorf("ListMarks liked %v, the list for the participant %v", m.Liked, liked)
+	}
+	if m := marks("only some ids", p.ID, []int64{q[1].ID, q[2].ID}); !slices.Equal(m.Liked, []int64{q[2].ID}) {
+		t.Errorf("ListMarks(q1, q2).Liked = %v, want [%d]", m.Liked, q[2].ID)
+	}
+	if m := marks("no ids", p.ID, nil); len(m.Liked) != 0 || m.OwnUnapproved {
+		t.Errorf("ListMarks(no ids) = %+v, want nothing", m)
+	}
+	if m := marks("someone else", newParticipant(t, s, tk.EventID).ID, ids); len(m.Liked) != 0 || m.OwnUnapproved {
+		t.Errorf("ListMarks(another participant) = %+v, want nothing", m)
+	}
+
+	// A pending question of theirs is in their lists and no one else's.
+	pending := &koe.Question{EventID: tk.EventID, TalkID: tk.ID, ParticipantID: p.ID, AuthorName: p.DisplayName,
+		Body: "waiting for a moderator", Status: koe.StatusPending}
+	if err := s.CreateQuestion(ctx, pending, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := marks("pending", p.ID, ids); !m.OwnUnapproved {
+		t.Errorf("ListMarks with a pending question of theirs = %+v, want OwnUnapproved", m)
+	}
+	other := newTalk(t, s, tk.EventID, nil)
+	if m, err := s.ListMarks(ctx, other.ID, p.ID, nil); err != nil || m.OwnUnapproved {
+		t.Errorf("ListMarks(another talk) = %+v, %v; want nothing unapproved", m, err)
+	}
+	// Hidden, it leaves their lists too.
+	updateQuestion(t, s, pending, koe.QuestionUpdate{Hidden: ptr(true)})
+	if m := marks("pending and hidden", p.ID, ids); m.OwnUnapproved {
+		t.Errorf("ListMarks with a hidden pending question = %+v, want nothing unapproved", m)
+	}
+}

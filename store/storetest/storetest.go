@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) koe.Store) {
 		{"ExactVotes", testExactVotes},
 		{"PollAnswers", testPollAnswers},
 		{"TalkQuestions", testTalkQuestions},
+		{"ListMarks", testListMarks},
 		// schedule: begin
 		{"TalkScheduleFields", testTalkScheduleFields},
 		{"ApplySchedule", testApplySchedule},
