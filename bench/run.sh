@@ -68,6 +68,8 @@
 #   BENCH_REPLICAS        scaled: replicas (3)
 #   BENCH_LOG_DIR         if set, every server's log is copied there at the end
 #                         (server-PORT.log; scaled-RUN-replica-N.log, RUN 1 fanout, 2 likes, 3 polls)
+#   BENCH_GENERATOR_MEMORY  the generator's GOMEMLIMIT; it collects garbage only
+#                         near it (4GiB)
 #   BENCH_SERVER_BIN      the koe binary to serve (default: built from this
 #                         checkout); the generator is always this checkout's, so
 #                         that two builds are measured by the same one
@@ -238,6 +240,11 @@ report_replica_logs() {
 	done
 }
 
+# The generator collects garbage only near this much memory: a collection
+# on its one core holds up every reading goroutine, and the 40–60 ms
+# pauses showed as POST and like latency it had not waited for.
+generator_memory=${BENCH_GENERATOR_MEMORY:-4GiB}
+
 # bench runs the generator pinned to CPU 1, its key=value lines prefixed
 # with $key_prefix when set ("# " comments as they are). It runs in the
 # background so that a signal to this script interrupts the wait and the
@@ -247,7 +254,7 @@ bench() {
 	mkfifo "$tmp/gen.fifo"
 	sed -u "/^# /!s/^/${key_prefix:-}/" <"$tmp/gen.fifo" &
 	sed_pid=$!
-	taskset -c 1 "$tmp/koe" bench "$@" >"$tmp/gen.fifo" &
+	taskset -c 1 env GOGC=off GOMEMLIMIT="$generator_memory" "$tmp/koe" bench "$@" >"$tmp/gen.fifo" &
 	gen_pid=$!
 	wait "$gen_pid"
 	gen_pid=
