@@ -44,9 +44,9 @@ type Store struct {
 	record, changes *sql.Stmt
 	// marks reads a participant's marks on a list (ListMarks), asked for
 	// with nearly every list a participant reads.
-	marks *sql.Stmt
-	schema          *goose.Provider // reads the schema version through read
-	now             func() time.Time
+	marks  *sql.Stmt
+	schema *goose.Provider // reads the schema version through read
+	now    func() time.Time
 	// onCommit sees the change types of each batch that recorded some, once
 	// it is durable and before the outbox's readers hear of it.
 	onCommit func([]koe.ChangeType)
@@ -196,7 +196,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writer.close()
-		s.closeErr = errors.Join(s.likes.close(), s.votes.close(), s.record.Close(), s.changes.Close(), s.writer.db.Close(), s.read.Close())
+		s.closeErr = errors.Join(s.likes.close(), s.votes.close(), s.record.Close(), s.changes.Close(), s.marks.Close(), s.writer.db.Close(), s.read.Close())
 	})
 	return s.closeErr
 }
