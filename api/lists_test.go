@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -36,7 +37,16 @@ func TestKeptFirstPage(t *testing.T) {
 		t.Fatalf("talk stream: %s", sub.raw)
 	}
 	q2 := asker.ask(e.ID, tk.ID, "And when does it forget?")
-	eventOf(t, live, "question.created")
+	// The stream may first bring q1's creation, relayed after the first
+	// page's cursor was read: wait for q2's own.
+	for {
+		var created struct {
+			ID int64 `json:"id"`
+		}
+		if ev := eventOf(t, live, "question.created"); json.Unmarshal(ev.Data, &created) == nil && created.ID == q2.ID {
+			break
+		}
+	}
 	page := reader.questions(e.ID, tk.ID, "sort=top")
 	var ids []int64
 	for _, q := range page.Questions {
