@@ -2,6 +2,7 @@ package act
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -86,11 +87,7 @@ func (a *Actions) firstPage(ctx context.Context, qq koe.QuestionQuery, staff boo
 		}
 		a.lists.put(key, kept)
 	}
-	list := &QuestionList{Questions: kept.page.Questions, Stream: StreamPosition{Topic: id.Topic, Cursor: kept.cursor}}
-	if kept.page.Next != nil {
-		next := kept.page.Next.String()
-		list.NextCursor = &next
-	}
+	list := listOf(kept.page, id, kept.cursor)
 	if qq.Viewer == 0 {
 		return list, nil
 	}
@@ -115,14 +112,7 @@ func marked(page []*koe.Question, viewer int64, liked []int64) []*koe.Question {
 	out := make([]*koe.Question, len(page))
 	for i, q := range page {
 		out[i] = q
-		likes := false
-		for _, id := range liked {
-			if id == q.ID {
-				likes = true
-				break
-			}
-		}
-		if likes || q.ParticipantID == viewer {
+		if likes := slices.Contains(liked, q.ID); likes || q.ParticipantID == viewer {
 			c := *q
 			c.LikedByMe, c.Mine = likes, q.ParticipantID == viewer
 			out[i] = &c

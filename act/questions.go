@@ -53,17 +53,23 @@ func (a *Actions) Questions(ctx context.Context, eventID, talkID int64, lq ListQ
 // readPage reads a page of a list from the store, after the position of
 // the talk's stream id (the talk exists).
 func (a *Actions) readPage(ctx context.Context, qq koe.QuestionQuery, id realtime.StreamID) (*QuestionList, error) {
-	pos := StreamPosition{Topic: id.Topic, Cursor: a.hub.Cursor(id)}
+	cursor := a.hub.Cursor(id)
 	page, err := a.store.Questions(ctx, qq)
 	if err != nil {
 		return nil, err
 	}
-	list := &QuestionList{Questions: page.Questions, Stream: pos}
+	return listOf(page, id, cursor), nil
+}
+
+// listOf is a page as it is answered, with the stream position read
+// before it.
+func listOf(page *koe.QuestionPage, id realtime.StreamID, cursor string) *QuestionList {
+	list := &QuestionList{Questions: page.Questions, Stream: StreamPosition{Topic: id.Topic, Cursor: cursor}}
 	if page.Next != nil {
 		next := page.Next.String()
 		list.NextCursor = &next
 	}
-	return list, nil
+	return list
 }
 
 // parseListQuery reads the list parameters.

@@ -30,15 +30,8 @@ func runExport(ctx context.Context, args []string, r *report) error {
 	ctx, cancel := c.context(ctx, 10*time.Minute)
 	defer cancel()
 	a := newAPI(c.urls, c.token, 72)
-	t, err := a.newTalk(ctx)
+	t, err := filledTalk(ctx, a, *questions, 3)
 	if err != nil {
-		return err
-	}
-	tokens, err := a.joinMany(ctx, t.joinCode, 64, 64)
-	if err != nil {
-		return err
-	}
-	if _, err := fillTalk(ctx, a, t, tokens, *questions, 3); err != nil {
 		return err
 	}
 	var all []float32
@@ -67,12 +60,18 @@ func runExport(ctx context.Context, args []string, r *report) error {
 	return nil
 }
 
-// fillTalk asks n questions in t, 64 askers (tokens) at once, and likes
-// question i i%7 times (by other askers); with answerEvery > 0 every
-// answerEvery-th question is answered with a staff reply. It returns the
-// questions' ids in the order they were meant to be asked.
-func fillTalk(ctx context.Context, a *api, t talkRef, tokens []string, n, answerEvery int) ([]int64, error) {
-	ids := make([]int64, n)
+// filledTalk makes a talk and asks n questions in it, 64 askers at once,
+// and likes question i i%7 times (by other askers); with answerEvery > 0
+// every answerEvery-th question is answered with a staff reply.
+func filledTalk(ctx context.Context, a *api, n, answerEvery int) (talkRef, error) {
+	t, err := a.newTalk(ctx)
+	if err != nil {
+		return t, err
+	}
+	tokens, err := a.joinMany(ctx, t.joinCode, 64, 64)
+	if err != nil {
+		return t, err
+	}
 	errs := make(chan error, len(tokens))
 	var wg sync.WaitGroup
 	for w := range tokens {
@@ -83,7 +82,6 @@ func fillTalk(ctx context.Context, a *api, t talkRef, tokens []string, n, answer
 					errs <- err
 					return
 				}
-				ids[i] = q.ID
 				if answerEvery > 0 && i%answerEvery == 0 {
 					if err := a.do(ctx, "POST", t.path(fmt.Sprintf("/questions/%d/replies", q.ID)), a.owner, map[string]string{"body": "回答しました。"}, nil); err != nil {
 						errs <- err
@@ -106,9 +104,9 @@ func fillTalk(ctx context.Context, a *api, t talkRef, tokens []string, n, answer
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return nil, fmt.Errorf("making the talk: %w", err)
+		return t, fmt.Errorf("making the talk: %w", err)
 	}
-	return ids, nil
+	return t, nil
 }
 
 // fetch GETs path as the owner and reads the whole answer.

@@ -34,15 +34,8 @@ func runListTop(ctx context.Context, args []string, r *report) error {
 	ctx, cancel := c.context(ctx, *duration+10*time.Minute)
 	defer cancel()
 	a := newAPI(c.urls, c.token, max(72, *clients+8))
-	t, err := a.newTalk(ctx)
+	t, err := filledTalk(ctx, a, *questions, 0)
 	if err != nil {
-		return err
-	}
-	askers, err := a.joinMany(ctx, t.joinCode, 64, 64)
-	if err != nil {
-		return err
-	}
-	if _, err := fillTalk(ctx, a, t, askers, *questions, 0); err != nil {
 		return err
 	}
 	listers, err := a.joinMany(ctx, t.joinCode, *clients, 64)

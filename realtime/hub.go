@@ -64,8 +64,9 @@ func EventStream(eventID int64) StreamID {
 
 // Options tune a Hub. Zero values take the defaults.
 type Options struct {
-	// FlushInterval is the shortest time between two sweeps of a stream:
-	// each client gets at most one write per interval. Default 100 ms.
+	// FlushInterval is the shortest time between the starts of two of a
+	// stream's passes over its subscribers: each client gets at most one
+	// write per pass. Default 100 ms.
 	FlushInterval time.Duration
 	// History is how many events each stream keeps for resume. Default 4096.
 	History int
